@@ -1,0 +1,220 @@
+"""``memctl``: the command line of the memory sidecar.
+
+Every command has ``--json`` for machines and a readable table otherwise.
+Errors from the client library become one-line messages and non-zero exits here,
+and only here.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from . import exitcodes, render
+from .client import Client
+from .errors import DaemonNotRunning, DaemonTimeout, NotFound, RequestFailed, SidecarError
+
+
+def default_user() -> str:
+    return os.environ.get("SIDECAR_USER") or getpass.getuser()
+
+
+def scope_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--run", "run_id", default=None, help="Run / session id.")(func)
+    func = click.option("--agent", "agent_id", default=None, help="Agent id (e.g. claude-code).")(func)
+    func = click.option("--user", "user_id", default=None, help="User id (default: $SIDECAR_USER or your login).")(func)
+    return func
+
+
+def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")(func)
+
+
+def scope_of(user_id: str | None, agent_id: str | None, run_id: str | None) -> dict[str, str]:
+    scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
+    return scope or {"user_id": default_user()}
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into one line on stderr and a distinct exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (DaemonNotRunning, DaemonTimeout) as exc:
+            click.echo(f"memctl: {exc}", err=True)
+            sys.exit(exitcodes.DAEMON_DOWN)
+        except NotFound as exc:
+            click.echo(f"memctl: not found: {exc.message}", err=True)
+            sys.exit(exitcodes.ERROR)
+        except RequestFailed as exc:
+            click.echo(f"memctl: {exc.code}: {exc.message}", err=True)
+            sys.exit(exitcodes.ERROR)
+        except SidecarError as exc:
+            click.echo(f"memctl: {exc}", err=True)
+            sys.exit(exitcodes.ERROR)
+
+    return wrapper
+
+
+def client() -> Client:
+    timeout = float(os.environ.get("SIDECAR_TIMEOUT", "10"))
+    return Client(timeout=timeout)
+
+
+def emit(as_json: bool, value: Any, text: Callable[[], str]) -> None:
+    click.echo(render.to_json(value) if as_json else text())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="agent-memory-sidecar")
+def cli() -> None:
+    """Local long-term memory for AI agents: talk to the memory daemon."""
+
+
+@cli.command()
+@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR.")
+def serve(log_level: str | None) -> None:
+    """Run the memory daemon in the foreground (Ctrl-C stops it)."""
+    argv = [sys.executable, "-m", "sidecar", "serve"] + (["--log-level", log_level] if log_level else [])
+    os.execv(sys.executable, argv)  # same PID: systemd's Type=notify sees the daemon itself
+
+
+@cli.command()
+@json_option
+@handle_errors
+def status(as_json: bool) -> None:
+    """Show the daemon's status."""
+    data = client().status()
+    emit(as_json, data, lambda: render.key_values(data))
+
+
+@cli.command()
+@click.argument("text")
+@scope_options
+@click.option("--metadata", "metadata_json", default=None, help="JSON object stored with the memory.")
+@click.option("--infer/--no-infer", default=False, show_default=True,
+              help="Judge and reconcile the text instead of storing it verbatim.")
+@json_option
+@handle_errors
+def add(text: str, user_id: str | None, agent_id: str | None, run_id: str | None,
+        metadata_json: str | None, infer: bool, as_json: bool) -> None:
+    """Store TEXT as a memory."""
+    import json
+
+    metadata = json.loads(metadata_json) if metadata_json else None
+    if metadata is not None and not isinstance(metadata, dict):
+        raise click.BadParameter("must be a JSON object", param_hint="--metadata")
+    result = client().add(text, metadata=metadata, infer=infer, **scope_of(user_id, agent_id, run_id))
+    rows = result.get("results", [])
+    emit(as_json, result, lambda: "\n".join(f"{r.get('event', '?'):<6} {str(r.get('id'))[:8]}  {r.get('memory', '')}"
+                                              for r in rows) or "(nothing stored)")
+
+
+@cli.command()
+@click.argument("query")
+@scope_options
+@click.option("-k", "--top-k", default=5, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--threshold", default=None, type=click.FloatRange(0, 1), help="Minimum score.")
+@json_option
+@handle_errors
+def search(query: str, user_id: str | None, agent_id: str | None, run_id: str | None,
+           top_k: int, threshold: float | None, as_json: bool) -> None:
+    """Search memories for QUERY."""
+    result = client().search(query, filters=scope_of(user_id, agent_id, run_id), top_k=top_k, threshold=threshold)
+    emit(as_json, result, lambda: render.memory_rows(result.get("results", []), with_score=True))
+
+
+@cli.command()
+@click.argument("memory_id")
+@json_option
+@handle_errors
+def get(memory_id: str, as_json: bool) -> None:
+    """Show one memory."""
+    memory = client().get(memory_id)
+    if memory is None:
+        raise NotFound("not_found", f"no memory with id {memory_id}")
+    emit(as_json, memory, lambda: render.key_values(memory))
+
+
+@cli.command(name="list")
+@scope_options
+@click.option("-n", "--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
+@json_option
+@handle_errors
+def list_(user_id: str | None, agent_id: str | None, run_id: str | None, limit: int, as_json: bool) -> None:
+    """List memories of a scope."""
+    result = client().get_all(filters=scope_of(user_id, agent_id, run_id), top_k=limit)
+    emit(as_json, result, lambda: render.memory_rows(result.get("results", [])))
+
+
+@cli.command()
+@click.argument("memory_id")
+@click.argument("text")
+@json_option
+@handle_errors
+def update(memory_id: str, text: str, as_json: bool) -> None:
+    """Replace the text of a memory (history keeps the old text)."""
+    result = client().update(memory_id, text=text)
+    emit(as_json, result, lambda: result.get("message", "updated"))
+
+
+@cli.command()
+@click.argument("memory_id", required=False)
+@scope_options
+@click.option("--all", "everything", is_flag=True, help="Delete every memory of the given scope.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation with --all.")
+@json_option
+@handle_errors
+def forget(memory_id: str | None, user_id: str | None, agent_id: str | None, run_id: str | None,
+           everything: bool, yes: bool, as_json: bool) -> None:
+    """Delete one memory by id, or --all memories of a scope."""
+    if everything == bool(memory_id):
+        raise click.UsageError("give either a MEMORY_ID or --all with a scope")
+    if everything:
+        scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
+        if not scope:
+            raise click.UsageError("--all needs --user, --agent or --run")
+        if not yes and not as_json:
+            click.confirm(f"Delete every memory of {scope}?", abort=True)
+        result = client().delete_all(**scope)
+    else:
+        result = client().delete(memory_id)
+    emit(as_json, result, lambda: result.get("message", "deleted"))
+
+
+@cli.command()
+@click.argument("memory_id")
+@json_option
+@handle_errors
+def history(memory_id: str, as_json: bool) -> None:
+    """Show how a memory was created and changed."""
+    rows = client().history(memory_id)
+    emit(as_json, rows, lambda: render.table(
+        [[r.get("event"), (r.get("updated_at") or r.get("created_at") or "")[:19], r.get("old_memory"),
+          r.get("new_memory")] for r in rows], ["event", "when", "old", "new"], [0, 0, 50, 50])
+         if rows else "(no history)")
+
+
+def _register_groups() -> None:
+    from .service import service
+
+    cli.add_command(service)
+
+
+_register_groups()
+
+
+def main() -> None:
+    cli(prog_name="memctl")
+
+
+if __name__ == "__main__":
+    main()

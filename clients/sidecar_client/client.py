@@ -1,0 +1,178 @@
+"""The synchronous client: one method per daemon op, mirroring mem0's ``Memory``.
+
+Reliability follows the ZeroMQ guide's Lazy Pirate pattern: each call polls
+with a timeout; on timeout the socket is closed with linger 0 and reopened, and
+the request is resent with the *same* id, which makes a resend safe even for
+writes (the daemon replays the first result instead of writing twice).
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import zmq
+
+from . import protocol
+from .errors import Busy, DaemonNotRunning, DaemonTimeout, NotFound, RequestFailed, SidecarError
+from .paths import AppPaths, app_paths
+
+DEFAULT_TIMEOUT = 10.0
+
+
+def daemon_listening(socket_path: Path) -> bool:
+    """True if something accepts connections on the unix socket (a cheap probe)."""
+    if not socket_path.exists():
+        return False
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(str(socket_path))
+        return True
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise SidecarError(f"permission denied on {socket_path}: it belongs to another user") from None
+        return False
+    finally:
+        probe.close()
+
+
+class Client:
+    """A connection to the memory daemon.
+
+    ``timeout`` is per attempt (seconds); ``retries`` is how many times a call is
+    resent after a timeout. Not thread-safe: use one client per thread.
+    """
+
+    def __init__(
+        self,
+        paths: AppPaths | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = 2,
+        context: zmq.Context | None = None,
+    ) -> None:
+        self.paths = paths or app_paths()
+        self.timeout = timeout
+        self.retries = retries
+        self._context = context or zmq.Context.instance()
+        self._socket: zmq.Socket | None = None
+
+    # -- plumbing -----------------------------------------------------------
+
+    def _open(self) -> zmq.Socket:
+        if not daemon_listening(self.paths.socket_path):
+            raise DaemonNotRunning(str(self.paths.socket_path))
+        sock = self._context.socket(zmq.DEALER)
+        sock.linger = 0
+        sock.connect(self.paths.endpoint)
+        return sock
+
+    def _reset(self) -> None:
+        if self._socket is not None:
+            self._socket.close(linger=0)
+            self._socket = None
+
+    def close(self) -> None:
+        """Close the socket (the client reopens it on the next call)."""
+        self._reset()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def call(self, op: str, args: dict[str, Any] | None = None, *, timeout: float | None = None,
+             retry: bool = True, request_id: str | None = None) -> Any:
+        """Send one request and return its ``result``; raise a :class:`SidecarError` otherwise."""
+        message = protocol.request(op, _drop_none(args or {}), request_id)
+        frame = protocol.pack(message)
+        if len(frame) > protocol.MAX_REQUEST_BYTES:
+            raise RequestFailed(
+                protocol.Code.TOO_LARGE,
+                f"request is {len(frame)} bytes; the daemon accepts at most {protocol.MAX_REQUEST_BYTES}",
+            )
+        attempts = 1 + (self.retries if retry else 0)
+        per_try = self.timeout if timeout is None else timeout
+        for _ in range(attempts):
+            if self._socket is None:
+                self._socket = self._open()
+            self._socket.send(frame)
+            reply = self._await_reply(message["id"], per_try)
+            if reply is not None:
+                return _result(reply)
+            self._reset()  # Lazy Pirate: drop the socket and any stale reply with it
+            if not daemon_listening(self.paths.socket_path):
+                raise DaemonNotRunning(str(self.paths.socket_path))
+        raise DaemonTimeout(f"the memory daemon did not answer {op!r} within {per_try:g}s ({attempts} attempts)")
+
+    def _await_reply(self, request_id: str, timeout: float) -> dict[str, Any] | None:
+        assert self._socket is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._socket.poll(int(remaining * 1000) + 1):
+                return None
+            reply = protocol.unpack(self._socket.recv())
+            if reply.get("id") == request_id:
+                return reply
+
+    # -- ops, mirroring mem0.Memory -----------------------------------------
+
+    def ping(self, timeout: float = 2.0) -> dict[str, Any]:
+        return self.call("ping", timeout=timeout, retry=False)
+
+    def status(self) -> dict[str, Any]:
+        return self.call("status")
+
+    def add(self, messages: str | dict | list[dict], *, user_id: str | None = None,
+            agent_id: str | None = None, run_id: str | None = None,
+            metadata: dict[str, Any] | None = None, infer: bool = False) -> dict[str, Any]:
+        """Store ``messages`` (text or a messages list). ``infer=False`` stores them verbatim."""
+        return self.call("add", {"messages": messages, "user_id": user_id, "agent_id": agent_id,
+                                 "run_id": run_id, "metadata": metadata, "infer": infer},
+                         timeout=max(self.timeout, 60.0) if infer else None)
+
+    def search(self, query: str, *, filters: dict[str, Any] | None = None, top_k: int = 20,
+               threshold: float | None = None) -> dict[str, Any]:
+        """Memories most similar to ``query`` within ``filters`` (which must name a scope)."""
+        return self.call("search", {"query": query, "filters": filters, "top_k": top_k, "threshold": threshold})
+
+    def get(self, memory_id: str) -> dict[str, Any] | None:
+        return self.call("get", {"memory_id": memory_id})
+
+    def get_all(self, *, filters: dict[str, Any] | None = None, top_k: int = 100) -> dict[str, Any]:
+        return self.call("get_all", {"filters": filters, "top_k": top_k})
+
+    def update(self, memory_id: str, text: str | None = None,
+               metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.call("update", {"memory_id": memory_id, "text": text, "metadata": metadata})
+
+    def delete(self, memory_id: str) -> dict[str, Any]:
+        return self.call("delete", {"memory_id": memory_id})
+
+    def delete_all(self, *, user_id: str | None = None, agent_id: str | None = None,
+                   run_id: str | None = None) -> dict[str, Any]:
+        return self.call("delete_all", {"user_id": user_id, "agent_id": agent_id, "run_id": run_id})
+
+    def history(self, memory_id: str) -> list[dict[str, Any]]:
+        return self.call("history", {"memory_id": memory_id})
+
+
+def _drop_none(args: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in args.items() if value is not None}
+
+
+def _result(reply: dict[str, Any]) -> Any:
+    if reply.get("ok"):
+        return reply.get("result")
+    err = reply.get("error") or {}
+    code, message = str(err.get("code", "internal")), str(err.get("message", "unknown error"))
+    if code == protocol.Code.NOT_FOUND:
+        raise NotFound(code, message)
+    if code == protocol.Code.BUSY:
+        raise Busy(code, message)
+    raise RequestFailed(code, message)

@@ -1,0 +1,8 @@
+"""``python -m sidecar``: run the memory daemon in the foreground."""
+
+import sys
+
+from sidecar.daemon import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Long-term memory injection: the whole MEMORY.md while it is small (Direct),
+the top search hits once it is not (RAG)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Mapping, Sequence
+
+from sidecar.context.memory_md import (
+    content_md5,
+    is_note_line,
+    managed_lines,
+    one_line,
+    parse_managed,
+    strip_id_marker,
+)
+from sidecar.context.tokens import CHARS_PER_TOKEN, estimate_tokens
+from sidecar_client.markers import wrap_context
+
+log = logging.getLogger(__name__)
+
+MEMORY_TOKEN_THRESHOLD = 2000
+DEFAULT_TOP_K = 8
+
+LongTermMode = Literal["direct", "rag", "empty", "degraded"]
+SearchFn = Callable[[str, int], Sequence[Mapping[str, Any]]]
+
+
+@dataclass(frozen=True)
+class LongTermBlock:
+    """A block ready to inject. ``text`` is wrapped with the context markers,
+    or empty when there is nothing to inject (then ``tokens`` is 0)."""
+
+    mode: LongTermMode
+    text: str
+    tokens: int
+    memories: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _DirectContent:
+    source_md5: str
+    version: str | None
+    text: str
+    tokens: int
+    memories: list[dict[str, Any]]
+
+
+def direct_content(memory_md: str) -> tuple[str, list[dict[str, Any]]]:
+    """The managed section as the model should see it (headings and memory
+    lines, id markers and status notes dropped) and its memories as
+    ``{"id": short_id, "memory": text}`` dicts."""
+    numbered = managed_lines(memory_md)
+    section = parse_managed(memory_md)
+    if numbered is None or section is None:
+        return "", []
+    kept: list[str] = []
+    for _, raw in numbered:
+        line = strip_id_marker(raw).rstrip()
+        if is_note_line(line.strip()) or (not line.strip() and (not kept or not kept[-1])):
+            continue
+        kept.append(line)
+    while kept and not kept[-1]:
+        kept.pop()
+    memories = [{"id": e.short_id, "memory": e.text} for e in section.entries]
+    return "\n".join(kept), memories
+
+
+class LongTermInjector:
+    """Builds the long-term block for a query.
+
+    ``memory_md_text`` returns the current MEMORY.md text; ``search(query, k)``
+    returns store records (mem0 search shape). The Direct rendering is cached
+    by the text's MD5, and callers that know a cheap version (mtime, the
+    sync's last written MD5) pass it to :meth:`block` to skip even reading the
+    text. ``cache_hits``/``cache_misses`` count cache use.
+    """
+
+    def __init__(
+        self,
+        memory_md_text: Callable[[], str],
+        search: SearchFn,
+        *,
+        threshold: int = MEMORY_TOKEN_THRESHOLD,
+        top_k: int = DEFAULT_TOP_K,
+        chars_per_token: float = CHARS_PER_TOKEN,
+    ) -> None:
+        self._memory_md_text = memory_md_text
+        self._search = search
+        self.threshold = threshold
+        self.top_k = top_k
+        self.chars_per_token = chars_per_token
+        self.cache_hits = 0
+        self.cache_misses = 0
+        self._cache: _DirectContent | None = None
+
+    def invalidate(self) -> None:
+        """Forget the cached Direct rendering."""
+        self._cache = None
+
+    def block(self, query: str, *, version: str | None = None) -> LongTermBlock:
+        """The block to inject for ``query``; never raises.
+
+        Below the threshold: ``direct``. At or above: ``rag`` with the top-k
+        hits. If the search fails (or there is no query to search with):
+        ``degraded``, the newest Direct lines that fit the threshold.
+        """
+        try:
+            direct = self._direct(version)
+        except Exception:
+            log.exception("reading MEMORY.md for long-term context failed")
+            direct = None
+        if direct is not None and direct.tokens < self.threshold:
+            if not direct.memories:
+                return LongTermBlock("empty", "", 0, [])
+            return self._wrap("direct", direct.text, direct.memories)
+        if not query.strip():
+            return self._degraded(direct)
+        try:
+            hits = [dict(h) for h in self._search(query, self.top_k)][: self.top_k]
+        except Exception:
+            log.exception("memory search for long-term context failed")
+            return self._degraded(direct)
+        lines = [f"- {one_line(str(h.get('memory') or ''))}" for h in hits if str(h.get("memory") or "").strip()]
+        if not lines:
+            return LongTermBlock("empty", "", 0, [])
+        kept = self._fit(lines)
+        return self._wrap("rag", "\n".join(kept), hits[: len(kept)])
+
+    def _direct(self, version: str | None) -> _DirectContent:
+        cached = self._cache
+        if cached is not None and version is not None and version == cached.version:
+            self.cache_hits += 1
+            return cached
+        source = self._memory_md_text()
+        digest = content_md5(source)
+        if cached is not None and cached.source_md5 == digest:
+            self.cache_hits += 1
+            self._cache = _DirectContent(digest, version, cached.text, cached.tokens, cached.memories)
+            return self._cache
+        self.cache_misses += 1
+        text, memories = direct_content(source)
+        tokens = estimate_tokens(text, self.chars_per_token)
+        self._cache = _DirectContent(digest, version, text, tokens, memories)
+        return self._cache
+
+    def _fit(self, lines: list[str]) -> list[str]:
+        kept: list[str] = []
+        used = 0
+        for line in lines:
+            cost = estimate_tokens(line + "\n", self.chars_per_token)
+            if kept and used + cost > self.threshold:
+                break
+            kept.append(line)
+            used += cost
+        return kept
+
+    def _degraded(self, direct: _DirectContent | None) -> LongTermBlock:
+        if direct is None or not direct.memories:
+            return LongTermBlock("degraded", "", 0, [])
+        kept = self._fit(direct.text.split("\n"))
+        while kept and (not kept[-1].strip() or kept[-1].lstrip().startswith("#")):
+            kept.pop()
+        shown = sum(1 for line in kept if line.lstrip().startswith("- "))
+        return self._wrap("degraded", "\n".join(kept), direct.memories[:shown])
+
+    def _wrap(self, mode: LongTermMode, body: str, memories: list[dict[str, Any]]) -> LongTermBlock:
+        text = wrap_context(body, mode)
+        return LongTermBlock(mode, text, estimate_tokens(text, self.chars_per_token), memories)

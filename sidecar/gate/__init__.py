@@ -1,0 +1,1 @@
+"""The write gate: redaction, judges, reconciliation."""

@@ -1,0 +1,94 @@
+"""Lexical cues for reconciliation: retraction, replacement, restatement, addition, subject.
+
+The project's convention: a retraction with no replacement value is DELETE (no
+negated memory is stored); a new value for the same slot is UPDATE; a
+restatement is NONE; a separate item, or the same claim about someone else, is ADD.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _cue(*phrases: str) -> re.Pattern[str]:
+    return re.compile(r"(?i)(?:^|\b)(?:" + "|".join(phrases) + r")(?:\b|$)")
+
+
+RETRACTION = _cue(
+    r"not \w+(?: \w+)? anymore", r"(?:don't|do not|doesn't|no longer|never) \w+ (?:\w+ )?anymore",
+    r"anymore", r"no longer", r"stopped", r"quit", r"cancell?ed", r"ignore what i said",
+    r"forget what i said", r"forget (?:about )?the", r"disregard", r"broke up", r"split up",
+    r"sold (?:the|my|our)", r"gave up", r"pulled out of", r"dropped out", r"got rid of",
+    r"that wasn't about me", r"(?:is|are) (?:over|closed)", r"stop \w+ing", r"you can stop", r"not true",
+    r"passed away", r"nicht mehr", r"ya no", r"不再",
+)
+# Wording that supplies a new value for a slot rather than only removing the old one.
+REPLACEMENT = _cue(
+    r"moved to", r"moved (?:from|off)", r"moving (?:from|to)", r"migrated", r"switched", r"switch(?:ing)? (?:back )?to",
+    r"changed", r"instead of", r"replaced", r"now", r"these days", r"started at", r"joined",
+    r"went (?:fully |full )?\w+", r"converted", r"relocat\w+", r"settled in", r"upgraded",
+    r"downgraded", r"promoted", r"new job", r"all the way", r"actually", r"correction",
+    r"not \w+, (?:but )?\w+", r"sorry, \w+", r"left \w+ (?:and|to)", r"is \w+ now", r"from \w+ to \w+",
+    r"jetzt", r"ahora", r"现在",
+)
+# A retraction that also names what replaced it ("left X and went freelance") is an UPDATE.
+NEW_VALUE = _cue(
+    r"started (?:at|with|as)", r"joined", r"went (?:fully |full )?(?!to\b|back\b)\w+", r"switched to",
+    r"moved to", r"instead", r"it's \w+(?: \w+)? now", r"now (?:i'm|i am|it's|we use|i use)",
+    r"replaced (?:it|them) with", r"jetzt", r"ahora",
+)
+# Announced plans are merged into the current value rather than replacing it.
+PLANNED_CHANGE = _cue(r"relocating", r"planning to move", r"will move", r"moving (?:to|next)", r"about to")
+RESTATEMENT = _cue(
+    r"like i said", r"as i said", r"as i mentioned", r"reminder", r"again:", r"still",
+    r"just to repeat", r"once more", r"wie gesagt", r"como dije",
+)
+ADDITION = _cue(r"also", r"too", r"as well", r"another", r"second", r"besides", r"in addition")
+
+_RELATIONS = (
+    "brother", "sister", "mother", "mom", "mum", "father", "dad", "parents", "son", "daughter",
+    "wife", "husband", "partner", "girlfriend", "boyfriend", "friend", "boss", "manager",
+    "colleague", "coworker", "teammate", "cofounder", "co-founder", "grandmother", "grandfather",
+    "aunt", "uncle", "cousin", "nephew", "niece", "kids", "child", "children", "baby",
+    "in-law", "roommate", "neighbour", "neighbor",
+)
+_RELATION = re.compile(r"(?i)\b(" + "|".join(re.escape(r) for r in _RELATIONS) + r")s?\b")
+_RELATION_SUBJECT = re.compile(
+    r"(?i)^\s*(?:my|our|the|his|her)?\s*(?:older |younger |little |big |best |oldest |youngest )?("
+    + "|".join(re.escape(r) for r in _RELATIONS)
+    + r")s?\b"
+)
+
+
+def subject_of(statement: str) -> str:
+    """Who a statement is about: a relation word ("brother") or "user" (fact style has no subject)."""
+    match = _RELATION_SUBJECT.match(statement)
+    return match.group(1).lower() if match else "user"
+
+
+def mentions_relation(statement: str) -> bool:
+    """True if the statement names a person by relation anywhere."""
+    return bool(_RELATION.search(statement))
+
+
+def is_retraction(text: str) -> bool:
+    """A retraction of something previously stated."""
+    return bool(RETRACTION.search(text))
+
+
+def gives_replacement(text: str) -> bool:
+    """The text supplies a new value for a slot (move, switch, change, correction)."""
+    return bool(REPLACEMENT.search(text))
+
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9+#.\-]*", re.I)
+_STOP = {
+    "i", "a", "an", "the", "is", "are", "am", "my", "me", "to", "of", "in", "on", "at", "for", "and",
+    "or", "with", "it", "its", "it's", "i'm", "has", "have", "be", "was", "not", "no", "so", "now",
+    "that", "this", "we", "our", "just", "all", "as", "by", "from", "but", "anymore", "don't", "do",
+}
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased content words, for overlap tests between a fact and a memory."""
+    return {w.lower().strip(".") for w in _WORD.findall(text)} - _STOP

@@ -1,0 +1,159 @@
+"""Lexical cues the embedded judge combines with its classifier.
+
+Each detector is a small regex over one sentence. They encode the write gate's
+decision rule where an embedding alone is weak: time horizon ("today"),
+framing ("suppose…"), scope of an instruction ("this file" vs "from now on"),
+and who is speaking (assistant guesses vs verified observations).
+"""
+
+from __future__ import annotations
+
+import re
+
+REDACTED_PLACEHOLDER = re.compile(r"\[REDACTED:[^\]\n]{0,40}\]")
+
+# Shapes of credential values, for defence in depth when redaction missed one.
+_SECRET_SHAPES = re.compile(
+    r"""
+    \bsk-(?:proj-|live-|ant-)?[A-Za-z0-9_\-]{16,}
+  | \b[sr]k_(?:test|live)_[A-Za-z0-9]{12,}
+  | \bgh[pousr]_[A-Za-z0-9]{20,}
+  | \bgithub_pat_[A-Za-z0-9_]{20,}
+  | \bnpm_[A-Za-z0-9]{20,}
+  | \bxox[abprs]-[A-Za-z0-9\-]{10,}
+  | \bAKIA[0-9A-Z]{16}\b
+  | \bAIza[0-9A-Za-z_\-]{30,}
+  | hooks\.slack\.com/services/[A-Za-z0-9/]{10,}
+  | \beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}
+  | -----BEGIN[A-Z ]*PRIVATE\ KEY-----
+  | "private_key"\s*:
+  | \b[0-9a-f]{32}:fx\b
+    """,
+    re.VERBOSE,
+)
+_URL_CREDENTIALS = re.compile(r"\b[a-z][a-z0-9+.\-]*://([^:/\s@]+):([^@\s/]+)@([^\s/:]+)", re.I)
+_DUMMY_PASSWORDS = {"password", "pass", "secret", "changeme", "example", "xxx", "***", "user"}
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "db", "example.com"}
+_SECRET_STATEMENT = re.compile(
+    r"""(?ix)
+    \b(?:password|passwort|passwd|contraseña|mot\ de\ passe|密码|pin|passcode|door\ code|
+        security\ question|backup\ codes?|recovery\ codes?|api[\ _]?key|secret[\ _]?key|token)\b
+    [^.?!\n]{0,40}?
+    (?:\bis\b|\bist\b|\bes\b|\bare\b|[:=]|是)\s*['"`]?
+    (?!<|\$|\{|\[REDACTED)[^\s'"`,]*[0-9A-Za-z][^\s'"`,]*
+    """
+)
+
+
+def has_redaction(text: str) -> bool:
+    """True if upstream redaction replaced a secret in ``text``."""
+    return bool(REDACTED_PLACEHOLDER.search(text))
+
+
+def looks_like_secret(text: str) -> bool:
+    """True if ``text`` still carries something shaped like a credential value."""
+    if _SECRET_SHAPES.search(text):
+        return True
+    for match in _URL_CREDENTIALS.finditer(text):
+        password, host = match.group(2), match.group(3).lower()
+        if password.lower() not in _DUMMY_PASSWORDS and not password.startswith("<") and host not in _LOCAL_HOSTS:
+            return True
+    for match in _SECRET_STATEMENT.finditer(text):
+        value = match.group(0).split()[-1].strip("'\"`.")
+        # "the password is stored in Vault" names no value; a value has digits, symbols or quotes
+        if re.search(r"[0-9!@#$%^&*_\-]", value) or re.search(r"['\"`]", match.group(0)[-len(value) - 2 :]):
+            return True
+    return False
+
+
+def _words(*phrases: str) -> re.Pattern[str]:
+    return re.compile(r"(?i)(?:^|\b)(?:" + "|".join(phrases) + r")(?:\b|$)")
+
+
+TRANSIENT = _words(
+    r"today", r"tonight", r"this (?:morning|afternoon|evening|week|weekend)", r"right now",
+    r"at the moment", r"currently", r"tomorrow", r"yesterday", r"for the moment", r"after lunch",
+    r"this sprint", r"heute", r"gerade", r"hoy", r"ahora mismo", r"aujourd'hui",
+    r"今天", r"现在", r"刚才",
+)
+TRANSIENT_STATE_WORDS = _words(
+    r"tired", r"exhausted", r"hungry", r"sleepy", r"headache", r"hungover", r"burnt out",
+    r"stressed", r"sick", r"delayed", r"stuck at", r"battery", r"laptop's at", r"\d+%",
+    r"on vacation", r"müde", r"cansad[oa]", r"头疼", r"累",
+)
+DURABLE = _words(
+    r"from now on", r"going forward", r"always", r"never", r"whenever", r"every time",
+    r"by default", r"the default", r"ever", r"any (?:\w+ )?(?:code|function|script|answer)s? you",
+    r"in (?:all|any|every) ", r"de ahora en adelante", r"a partir de ahora", r"siempre",
+    r"ab jetzt", r"immer", r"以后", r"总是", r"永远",
+)
+HYPOTHETICAL = re.compile(
+    r"(?i)^\s*(?:what if|what would|if (?:i|we|you|my)\b|suppose|supposing|imagine|let's say|"
+    r"lets say|say (?:i|we)\b|hypothetically|pretend|role-?play|si (?:yo )?\w+(?:ra|se)\b|"
+    r"wenn ich|如果|假如)"
+)
+# "If I weren't so allergic…" presupposes the fact it negates.
+COUNTERFACTUAL_FACT = re.compile(
+    r"(?i)\bif (?:i|we) (?P<verb>weren't|wasn't|were not|was not|didn't have|did not have|hadn't)\s+"
+    r"(?P<fact>[^,;.!?]+?)(?=,| i'd| i would| we'd|[;.!?]|$)"
+)
+ONE_OFF_SCOPE = _words(
+    r"(?:this|that|the) (?:\w+ )?(?:function|file|method|class|line|paragraph|email|message|"
+    r"header|branch|variable|test|commit|script|chart|draft|sentence|snippet|loop|regex|table|"
+    r"example|readme|section|page|button|title|output|query|pr|slide|list)",
+    r"this time", r"for now", r"just for this", r"for this (?:pr|answer|one|task|script)",
+    r"only this", r"diese[nms]? ", r"este ", r"esta ", r"这段", r"这个",
+)
+IMPERATIVE_START = re.compile(
+    r"(?i)^\s*(?:(?:in|for|on|at) [^,]{1,40},\s*)?(?:please\s+)?(?:rename|make|translate|write|add|fix|convert|summari[sz]e|change|"
+    r"undo|revert|delete|remove|move|draft|give me|rewrite|refactor|split|run|skip|use|"
+    r"keep|shorten|format|generate|create|explain|list|show me|tell me|help me|check|"
+    r"traduce|schreib|übersetze|把|帮我)\b"
+)
+QUESTION_START = re.compile(
+    r"(?i)^\s*(?:what|what's|how|why|when|where|which|who|is|are|can|could|would|should|"
+    r"do|does|did|any|will|¿|wie|was|warum|怎么|为什么|什么)\b"
+)
+GREETING_OR_THANKS = re.compile(
+    r"(?i)^\s*(?:(?:hi|hello|hey|good (?:morning|night|evening)|thanks|thank you|thx|cheers|"
+    r"lol|haha|ha|appreciate|gracias|danke|谢谢|你好)\b|"
+    r"(?:great|perfect|awesome|cool|ok|okay|nice|sweet|wow)(?:[!,.]|\s*$))"
+)
+SARCASM = _words(
+    r"oh (?:yeah|sure|great|wonderful)", r"just love", r"gotta love", r"said no one",
+    r"because what (?:every|all)", r"love it when",
+)
+# Habits and idioms of lasting taste: schedules and "X over Y any day".
+HABITUAL = _words(
+    r"every (?:single )?(?:day|night|morning|evening|week|month|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|weekend)", r"each (?:morning|week|day)", r"weekly", r"on weekends",
+    r"usually", r"any day", r"not going back", r"for good", r"all the time", r"twice a",
+)
+ASSISTANT_SPECULATION = _words(
+    r"maybe", r"perhaps", r"probably", r"possibly", r"likely", r"might", r"may be", r"could be",
+    r"i suspect", r"i'm guessing", r"i guess", r"my guess", r"i assume", r"i'd bet", r"seems",
+    r"looks like", r"sounds like", r"my hunch", r"one possibility", r"presumably",
+    r"vielleicht", r"quizás", r"quizá", r"tal vez", r"es posible", r"可能", r"也许",
+)
+ASSISTANT_VERIFIED = re.compile(
+    r"(?i)^\s*(?:i (?:checked|looked at|read|ran|inspected|opened|verified|confirmed)|"
+    r"looking at (?:the|your)|according to (?:the|your)|the (?:output|file|config) (?:shows|says)|"
+    r"i found)"
+)
+AFFIRMATIVE_ANSWER = re.compile(r"(?i)^\s*(?:yes|yeah|yep|sure|please do|definitely|ja|sí|si|好)\b")
+CORRECTION = _words(
+    r"actually", r"correction", r"i misspoke", r"my mistake", r"mixed (?:that|it) up",
+    r"i got that wrong", r"scratch (?:that|what i said)", r"not \w+, \w+", r"eigentlich",
+    r"me equivoqué", r"vertan", r"更正",
+)
+FIRST_PERSON = _words(
+    r"i", r"i'm", r"i've", r"i'd", r"my", r"me", r"mine", r"we", r"we're", r"our", r"us",
+    r"ich", r"mein\w*", r"wir", r"unser\w*", r"yo", r"mi", r"mis", r"nuestr\w+", r"me llamo",
+    r"je", r"mon", r"ma", r"我",
+)
+
+
+def is_question(sentence: str) -> bool:
+    """A request for information: ends with a question mark or opens like one."""
+    stripped = sentence.strip()
+    return stripped.endswith(("?", "？")) or bool(QUESTION_START.match(stripped))

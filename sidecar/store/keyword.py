@@ -1,0 +1,317 @@
+"""Keyword channel: a scoped SQLite FTS5 index of memory texts, ranked by BM25.
+
+One row per memory id, with the mem0 scope (user_id / agent_id / run_id) kept in a
+plain table joined inside SQL, so a search never sees rows outside its filters.
+Each memory has two indexed columns: ``text`` (the memory itself) and ``context``
+(optional surrounding text, e.g. the previous turn), the latter down-weighted in BM25.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+SCOPE_KEYS = ("user_id", "agent_id", "run_id")
+STEMMING_TOKENIZER = "porter unicode61 remove_diacritics 2"
+PLAIN_TOKENIZER = "unicode61 remove_diacritics 2"
+MAX_QUERY_TERMS = 32
+
+# Function words and question scaffolding: they match most rows and only cost time.
+DEFAULT_STOPWORDS = frozenset(
+    """
+    a about after again all also am an and any are as at be been before being both but
+    by can could did do does doing done for from had has have having he her here hers
+    him his how i if in into is it its just me might more most my no nor not of on once
+    only or other our ours out over own same she should so some such than that the
+    their theirs them then there these they this those through to too under until up
+    very was we were what when where which while who whom whose why will with would
+    you your yours yourself s t d ll m re ve
+    """.split()
+)
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS keyword_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS keyword_rows (
+    rowid INTEGER PRIMARY KEY,
+    memory_id TEXT NOT NULL UNIQUE,
+    user_id TEXT,
+    agent_id TEXT,
+    run_id TEXT
+);
+CREATE INDEX IF NOT EXISTS keyword_rows_user ON keyword_rows(user_id);
+CREATE INDEX IF NOT EXISTS keyword_rows_agent ON keyword_rows(agent_id);
+CREATE INDEX IF NOT EXISTS keyword_rows_run ON keyword_rows(run_id);
+"""
+
+
+def query_terms(text: str, stopwords: Iterable[str] = DEFAULT_STOPWORDS) -> list[str]:
+    """Lower-cased word tokens of ``text`` without stopwords and duplicates, in order."""
+    stop = stopwords if isinstance(stopwords, (set, frozenset)) else frozenset(stopwords)
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(text.lower()):
+        if word not in stop and word not in seen:
+            seen[word] = None
+    return list(seen)[:MAX_QUERY_TERMS]
+
+
+def build_match_query(
+    text: str,
+    *,
+    stopwords: Iterable[str] = DEFAULT_STOPWORDS,
+    prefix: bool = False,
+    require_all: bool = False,
+) -> str | None:
+    """Turn free user text into a safe FTS5 MATCH expression, or None if nothing is left.
+
+    Every term is a double-quoted string made of word characters only, so FTS5
+    operators (``AND``, ``NEAR``, ``*``, ``:``, quotes) in the input are inert.
+    Terms are joined with OR (BM25 then ranks by how many and how rare) unless
+    ``require_all``; ``prefix`` makes terms of four or more letters prefix queries.
+    """
+    terms = query_terms(text, stopwords)
+    if not terms:
+        return None
+    parts = [f'"{t}"*' if prefix and len(t) >= 4 else f'"{t}"' for t in terms]
+    return (" AND " if require_all else " OR ").join(parts)
+
+
+class KeywordIndex:
+    """BM25 keyword search over memory texts, scoped like mem0 (thread-safe).
+
+    Each thread gets its own SQLite connection (WAL mode, so readers never block
+    the writer); ``close()`` closes them all.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        stemming: bool = True,
+        stopwords: Iterable[str] = DEFAULT_STOPWORDS,
+        prefix: bool = False,
+        context_weight: float = 0.5,
+    ) -> None:
+        self.path = Path(path)
+        self.tokenizer = STEMMING_TOKENIZER if stemming else PLAIN_TOKENIZER
+        self.stopwords = frozenset(stopwords)
+        self.prefix = prefix
+        self.context_weight = float(context_weight)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._registry_lock = threading.Lock()
+        self._closed = False
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._prepare_schema()
+
+    # -- connections -------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        if self._closed:
+            raise RuntimeError("KeywordIndex is closed")
+        # check_same_thread=False only so close() may close it from another thread;
+        # each connection is otherwise used by the thread that opened it.
+        conn = sqlite3.connect(
+            str(self.path), timeout=10.0, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=10000")
+        self._local.conn = conn
+        with self._registry_lock:
+            self._connections.append(conn)
+        return conn
+
+    def _prepare_schema(self) -> None:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
+                conn.execute(statement)
+            row = conn.execute("SELECT value FROM keyword_meta WHERE key='tokenizer'").fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name='keyword_fts'"
+            ).fetchone()
+            if not exists:
+                self._create_fts(conn, "keyword_fts")
+            elif row is None or row[0] != self.tokenizer:
+                self._retokenize(conn)
+            conn.execute(
+                "INSERT OR REPLACE INTO keyword_meta(key, value) VALUES('tokenizer', ?)",
+                (self.tokenizer,),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _create_fts(self, conn: sqlite3.Connection, name: str) -> None:
+        conn.execute(
+            f"CREATE VIRTUAL TABLE {name} USING fts5(text, context, tokenize='{self.tokenizer}')"
+        )
+
+    def _retokenize(self, conn: sqlite3.Connection) -> None:
+        """Rebuild the FTS table when the tokenizer setting changed since it was made."""
+        self._create_fts(conn, "keyword_fts_new")
+        conn.execute(
+            "INSERT INTO keyword_fts_new(rowid, text, context) "
+            "SELECT rowid, text, context FROM keyword_fts"
+        )
+        conn.execute("DROP TABLE keyword_fts")
+        conn.execute("ALTER TABLE keyword_fts_new RENAME TO keyword_fts")
+
+    # -- writes ------------------------------------------------------------------
+
+    def upsert(
+        self,
+        memory_id: str,
+        text: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        context: str = "",
+    ) -> None:
+        """Insert or replace the indexed text and scope of ``memory_id``."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute(
+                "SELECT rowid FROM keyword_rows WHERE memory_id=?", (memory_id,)
+            ).fetchone()
+            if row is None:
+                cur = conn.execute(
+                    "INSERT INTO keyword_rows(memory_id, user_id, agent_id, run_id) "
+                    "VALUES(?, ?, ?, ?)",
+                    (memory_id, user_id, agent_id, run_id),
+                )
+                rowid = cur.lastrowid
+            else:
+                rowid = row[0]
+                conn.execute(
+                    "UPDATE keyword_rows SET user_id=?, agent_id=?, run_id=? WHERE rowid=?",
+                    (user_id, agent_id, run_id, rowid),
+                )
+                conn.execute("DELETE FROM keyword_fts WHERE rowid=?", (rowid,))
+            conn.execute(
+                "INSERT INTO keyword_fts(rowid, text, context) VALUES(?, ?, ?)",
+                (rowid, text, context),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def delete(self, memory_id: str) -> bool:
+        """Remove ``memory_id``; returns whether it was indexed."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute(
+                "SELECT rowid FROM keyword_rows WHERE memory_id=?", (memory_id,)
+            ).fetchone()
+            if row is not None:
+                conn.execute("DELETE FROM keyword_fts WHERE rowid=?", (row[0],))
+                conn.execute("DELETE FROM keyword_rows WHERE rowid=?", (row[0],))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return row is not None
+
+    def delete_scope(
+        self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
+    ) -> int:
+        """Remove every memory matching all given scope ids; returns how many went."""
+        where, params = _scope_clause(
+            {k: v for k, v in zip(SCOPE_KEYS, (user_id, agent_id, run_id)) if v is not None}
+        )
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                f"DELETE FROM keyword_fts WHERE rowid IN (SELECT rowid FROM keyword_rows r WHERE {where})",
+                params,
+            )
+            removed = conn.execute(f"DELETE FROM keyword_rows AS r WHERE {where}", params).rowcount
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return removed
+
+    # -- reads -------------------------------------------------------------------
+
+    def search(
+        self, query: str, *, filters: Mapping[str, str], limit: int = 60
+    ) -> list[tuple[str, float]]:
+        """Best ``limit`` memories in scope for ``query`` as (memory id, relevance).
+
+        Relevance is the negated FTS5 BM25 score, so higher is better. ``filters``
+        must name at least one of user_id / agent_id / run_id (equality, all must hold).
+        """
+        where, params = _scope_clause(filters)
+        match = build_match_query(query, stopwords=self.stopwords, prefix=self.prefix)
+        if match is None or limit <= 0:
+            return []
+        rows = self._conn().execute(
+            "SELECT r.memory_id, -bm25(keyword_fts, 1.0, ?) AS relevance "
+            "FROM keyword_fts JOIN keyword_rows r ON r.rowid = keyword_fts.rowid "
+            f"WHERE keyword_fts MATCH ? AND {where} "
+            "ORDER BY relevance DESC LIMIT ?",
+            (self.context_weight, match, *params, int(limit)),
+        ).fetchall()
+        return [(memory_id, float(score)) for memory_id, score in rows]
+
+    def count(self, filters: Mapping[str, str] | None = None) -> int:
+        """Number of indexed memories, in scope if ``filters`` are given."""
+        if not filters:
+            return self._conn().execute("SELECT COUNT(*) FROM keyword_rows").fetchone()[0]
+        where, params = _scope_clause(filters)
+        return self._conn().execute(
+            f"SELECT COUNT(*) FROM keyword_rows r WHERE {where}", params
+        ).fetchone()[0]
+
+    def ids(self, filters: Mapping[str, str] | None = None) -> set[str]:
+        """Indexed memory ids (in scope if ``filters`` are given), to resync with the store."""
+        if not filters:
+            rows = self._conn().execute("SELECT memory_id FROM keyword_rows").fetchall()
+        else:
+            where, params = _scope_clause(filters)
+            rows = self._conn().execute(
+                f"SELECT memory_id FROM keyword_rows r WHERE {where}", params
+            ).fetchall()
+        return {row[0] for row in rows}
+
+    def close(self) -> None:
+        """Close every connection this index opened, in any thread."""
+        self._closed = True
+        with self._registry_lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
+        self._local = threading.local()
+
+    def __enter__(self) -> KeywordIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _scope_clause(filters: Mapping[str, str]) -> tuple[str, list[str]]:
+    """SQL equality conditions on ``r.<scope>``; refuses unknown keys and empty scopes."""
+    unknown = set(filters) - set(SCOPE_KEYS)
+    if unknown:
+        raise ValueError(f"unknown scope filter(s): {sorted(unknown)}")
+    keys = [k for k in SCOPE_KEYS if filters.get(k) is not None]
+    if not keys:
+        raise ValueError("a keyword search or scope delete needs user_id, agent_id or run_id")
+    return " AND ".join(f"r.{k} = ?" for k in keys), [str(filters[k]) for k in keys]

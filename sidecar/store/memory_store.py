@@ -1,0 +1,175 @@
+"""The memory store: the only module that imports mem0.
+
+It builds mem0's ``Memory`` with ``Memory.from_config`` and offers mem0-shaped
+operations. Two additions sit on top of mem0:
+
+* the embedded MiniLM embedder is plugged in as ``memory.embedding_model``, the
+  attribute every mem0 code path embeds through (pinned by
+  ``tests/store/test_memory_store.py``); mem0's own extension route for custom
+  embedders (the ``langchain`` provider) needs the full ``langchain`` package;
+* ``add(infer=False)`` skips exact duplicates within a scope (mem0 only dedups
+  on the ``infer=True`` path), so a retried or concurrent identical add stores one row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import urllib.error
+import urllib.request
+from typing import Any
+
+from sidecar.config import ConfigError, Settings
+from sidecar.store.embedder import MiniLMEmbedder
+from sidecar.store.mem0_config import EmbedderChoice, build_mem0_config
+from sidecar.store.meta import check_or_record
+
+log = logging.getLogger("sidecar.store")
+SCOPE_KEYS = ("user_id", "agent_id", "run_id")
+
+
+class StoreError(RuntimeError):
+    """mem0 or the vector store failed."""
+
+
+class MemoryNotFound(LookupError):
+    """No memory with that id."""
+
+
+def _mem0_embedding_adapter(embedder: MiniLMEmbedder) -> Any:
+    from mem0.embeddings.base import EmbeddingBase
+
+    class EmbeddedMiniLM(EmbeddingBase):
+        """mem0 embedder interface over the embedded ONNX model."""
+
+        def embed(self, text: str, memory_action: str | None = None) -> list[float]:
+            return embedder.embed_one(text)
+
+        def embed_batch(self, texts: list[str], memory_action: str = "add") -> list[list[float]]:
+            return [vector.tolist() for vector in embedder.embed(list(texts))]
+
+    adapter = EmbeddedMiniLM()
+    adapter.config.embedding_dims = embedder.dims
+    return adapter
+
+
+def _require_ollama_model(url: str, model: str) -> None:
+    """Fail clearly instead of letting mem0 pull a model at start."""
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/api/tags", timeout=3) as response:
+            tags = json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise StoreError(f"Ollama is configured as the embedder but not reachable at {url} ({exc}); "
+                         "start it (ollama serve) or remove [mem0.embedder] to use the embedded model") from None
+    names = {m.get("name", "") for m in tags.get("models", [])} | {m.get("model", "") for m in tags.get("models", [])}
+    if model not in names and f"{model}:latest" not in names:
+        raise StoreError(f"the Ollama embedding model {model!r} is not pulled; run: ollama pull {model}")
+
+
+class MemoryStore:
+    """mem0 ``Memory`` over Chroma, with the embedder the config names."""
+
+    def __init__(self, settings: Settings) -> None:
+        config, choice = build_mem0_config(settings)
+        self.choice: EmbedderChoice = choice
+        self.path = settings.store_dir
+        check_or_record(settings.store_dir, choice)
+        from mem0 import Memory
+
+        self.embedder: MiniLMEmbedder | None = None
+        if choice.embedded:
+            self.embedder = MiniLMEmbedder(threads=settings.embedder_threads)
+            # A placeholder that constructs without network or key; replaced below.
+            config["embedder"] = {"provider": "lmstudio", "config": {
+                "embedding_dims": choice.dims, "lmstudio_base_url": "http://127.0.0.1:9/v1"}}
+        else:
+            emb = config["embedder"]
+            if emb.get("provider") == "ollama":
+                _require_ollama_model(emb["config"]["ollama_base_url"], emb["config"]["model"])
+        try:
+            self._memory = Memory.from_config(config)
+        except Exception as exc:
+            raise ConfigError(f"mem0 rejected the [mem0] config: {exc}") from exc
+        if self.embedder is not None:
+            if not hasattr(self._memory, "embedding_model"):
+                raise StoreError("this mem0 version has no Memory.embedding_model; pin mem0ai==2.2.1")
+            self._memory.embedding_model = _mem0_embedding_adapter(self.embedder)
+
+    # -- mem0-shaped operations ---------------------------------------------
+
+    def add(self, messages: Any, *, user_id: str | None = None, agent_id: str | None = None,
+            run_id: str | None = None, metadata: dict[str, Any] | None = None,
+            infer: bool = False) -> dict[str, Any]:
+        scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
+        if infer:
+            return self._memory.add(messages, metadata=metadata, infer=True, **scope)
+        items = [{"role": "user", "content": messages}] if isinstance(messages, str) else messages
+        items = [items] if isinstance(items, dict) else items
+        fresh: list[dict[str, Any]] = []
+        duplicates: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for item in items:
+            content = item.get("content")
+            if item.get("role") == "system" or not isinstance(content, str):
+                continue
+            digest = hashlib.md5(content.encode()).hexdigest()
+            existing = self._find_by_hash(digest, scope)
+            if existing is not None or digest in seen:
+                duplicates.append({"id": existing, "memory": content, "event": "NONE"})
+            else:
+                seen.add(digest)
+                fresh.append(item)
+        results: list[dict[str, Any]] = []
+        if fresh:
+            if self.embedder is not None:  # one batched ONNX call warms the cache mem0 reads
+                self.embedder.embed([item["content"] for item in fresh])
+            results = self._memory.add(fresh, metadata=metadata, infer=False, **scope)["results"]
+        return {"results": results + duplicates}
+
+    def _find_by_hash(self, digest: str, scope: dict[str, str]) -> str | None:
+        rows = self._memory.vector_store.list(filters={**scope, "hash": digest}, top_k=1)
+        rows = rows[0] if rows and isinstance(rows[0], list) else rows
+        return str(rows[0].id) if rows else None
+
+    def search(self, query: str, *, filters: dict[str, Any], top_k: int = 20,
+               threshold: float | None = None) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"filters": filters, "top_k": top_k}
+        if threshold is not None:
+            kwargs["threshold"] = threshold
+        return self._memory.search(query, **kwargs)
+
+    def get(self, memory_id: str) -> dict[str, Any] | None:
+        return self._memory.get(memory_id)
+
+    def get_all(self, *, filters: dict[str, Any], top_k: int = 100) -> dict[str, Any]:
+        return self._memory.get_all(filters=filters, top_k=top_k)
+
+    def update(self, memory_id: str, text: str | None = None,
+               metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+        if self._memory.get(memory_id) is None:
+            raise MemoryNotFound(f"no memory with id {memory_id}")
+        return self._memory.update(memory_id, text=text, metadata=metadata)
+
+    def delete(self, memory_id: str) -> dict[str, Any]:
+        if self._memory.get(memory_id) is None:
+            raise MemoryNotFound(f"no memory with id {memory_id}")
+        return self._memory.delete(memory_id)
+
+    def delete_all(self, *, user_id: str | None = None, agent_id: str | None = None,
+                   run_id: str | None = None) -> dict[str, Any]:
+        return self._memory.delete_all(user_id=user_id, agent_id=agent_id, run_id=run_id)
+
+    def history(self, memory_id: str) -> list[dict[str, Any]]:
+        return self._memory.history(memory_id)
+
+    def count(self) -> int:
+        """Number of memories in the collection (all scopes)."""
+        store = self._memory.vector_store
+        collection = getattr(store, "collection", None)
+        return int(collection.count()) if collection is not None else -1
+
+    def close(self) -> None:
+        close = getattr(self._memory, "close", None)
+        if callable(close):
+            close()

@@ -1,0 +1,49 @@
+"""Shared fixtures: every test runs on its own SIDECAR_HOME; daemons are real subprocesses."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import sidecar.offline
+
+# Tests that use mem0 or the embedder in-process get the same opt-outs as the daemon, before any import.
+sidecar.offline.apply(mem0_dir=Path(tempfile.mkdtemp(prefix="sct-mem0-")))
+
+from sidecar.testing import DaemonProcess, running_daemon  # noqa: E402
+
+# ipc paths must stay under 107 bytes, so daemons live in short temp folders, not pytest's deep ones.
+SHORT_TMP = Path(os.environ.get("SIDECAR_TEST_TMP", "/tmp"))
+
+
+def short_home(prefix: str = "sct-") -> Path:
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=SHORT_TMP))
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Move all sidecar state (and $HOME) into a temp dir, so no test touches real files."""
+    home = short_home()
+    monkeypatch.setenv("SIDECAR_HOME", str(home))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    monkeypatch.delenv("NOTIFY_SOCKET", raising=False)
+    return home
+
+
+@pytest.fixture(scope="module")
+def shared_daemon() -> Iterator[DaemonProcess]:
+    """One daemon for a whole test module (read-mostly tests)."""
+    with running_daemon(short_home("scm-")) as daemon:
+        yield daemon
+
+
+@pytest.fixture
+def daemon(isolated_home: Path) -> Iterator[DaemonProcess]:
+    """A fresh daemon on this test's SIDECAR_HOME."""
+    with running_daemon(isolated_home) as proc:
+        yield proc

@@ -1,0 +1,98 @@
+"""Bad input gets an error reply with a stable code, and the daemon stays up."""
+
+from __future__ import annotations
+
+import msgpack
+import pytest
+import zmq
+
+from sidecar_client import protocol
+
+
+@pytest.fixture
+def raw(shared_daemon):
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.linger = 0
+    sock.connect(shared_daemon.paths.endpoint)
+    yield sock
+    sock.close()
+
+
+def exchange(sock: zmq.Socket, frame: bytes, timeout_ms: int = 10_000) -> dict | None:
+    sock.send(frame)
+    if not sock.poll(timeout_ms):
+        return None
+    return msgpack.unpackb(sock.recv(), raw=False)
+
+
+def request(op: str, args: object = None, **envelope: object) -> bytes:
+    message = {"v": 1, "id": "req-1", "op": op, "args": {} if args is None else args}
+    message.update(envelope)
+    return msgpack.packb(message)
+
+
+@pytest.mark.parametrize(
+    "frame, code",
+    [
+        (b"\xc1 definitely not msgpack", "bad_frame"),
+        (msgpack.packb("a string, not a map"), "bad_frame"),
+        (request("ping", v=2), "bad_version"),
+        (request("ping", id=""), "bad_request"),
+        (request("frobnicate"), "unknown_op"),
+        (request("add", {"messages": "no scope here"}), "missing_scope"),
+        (request("add", {"messages": 42, "user_id": "alice"}), "bad_request"),
+        (request("add", {"messages": [{"role": "user"}], "user_id": "alice"}), "bad_request"),
+        (request("add", {"messages": "x", "user_id": 7}), "bad_request"),
+        (request("search", {"query": "q", "filters": {"user_id": "a"}, "top_k": "ten"}), "bad_request"),
+        (request("search", {"query": "q", "filters": {"user_id": "a"}, "top_k": 0}), "bad_request"),
+        (request("search", {"query": "", "filters": {"user_id": "a"}}), "bad_request"),
+        (request("get", {"memory_id": ["x"]}), "bad_request"),
+        (request("update", {"memory_id": "missing-id", "text": "t"}), "not_found"),
+        (request("update", {"memory_id": "some-id"}), "bad_request"),
+        (request("delete_all", {}), "missing_scope"),
+        (request("add", ["not", "a", "map"]), "bad_request"),
+    ],
+)
+def test_each_bad_request_gets_a_stable_error_code(raw, shared_daemon, frame, code):
+    reply = exchange(raw, frame)
+    assert reply is not None, "no reply"
+    assert reply["ok"] is False and reply["error"]["code"] == code, reply
+    assert len(reply["error"]["message"]) > 10
+    assert shared_daemon.client.ping()["pong"] is True
+
+
+def test_error_reply_carries_the_request_id_when_it_can(raw):
+    reply = exchange(raw, request("frobnicate", id="keep-me"))
+    assert reply["id"] == "keep-me"
+
+
+def test_oversized_request_is_refused_with_too_large(raw, shared_daemon):
+    big = "x" * (protocol.MAX_REQUEST_BYTES + 10)
+    reply = exchange(raw, request("add", {"messages": big, "user_id": "alice"}))
+    assert reply["error"]["code"] == "too_large"
+    assert shared_daemon.client.ping()["pong"] is True
+
+
+def test_frame_over_the_hard_cap_is_dropped_and_the_daemon_stays_up(raw, shared_daemon):
+    raw.send(b"\x00" * (protocol.HARD_FRAME_LIMIT + 1))
+    assert not raw.poll(500)  # libzmq drops the peer: no reply, no crash
+    assert shared_daemon.client.ping()["pong"] is True
+    assert shared_daemon.process.poll() is None
+
+
+@pytest.mark.parametrize("filters, code", [
+    ({"user_id": "a", "x": [1, 2]}, "store_error"),      # Chroma: InvalidArgumentError
+    ({"user_id": "a", "$bad": 1}, "store_error"),
+    ({"user_id": "a", "x": {"in": "abc"}}, "bad_request"),  # mem0/Chroma ValueError
+])
+def test_store_exceptions_become_error_replies(raw, shared_daemon, filters, code):
+    reply = exchange(raw, request("search", {"query": "q", "filters": filters}))
+    assert reply["ok"] is False and reply["error"]["code"] == code, reply
+    assert shared_daemon.client.ping()["pong"] is True
+
+
+def test_client_refuses_oversized_requests_before_sending(shared_daemon):
+    from sidecar_client.errors import RequestFailed
+
+    with pytest.raises(RequestFailed, match="too_large"):
+        shared_daemon.client.add("y" * (protocol.MAX_REQUEST_BYTES + 1), user_id="alice")

@@ -1,0 +1,133 @@
+"""Start, stop, crash and restart a real daemon; single instance; permissions; back-pressure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import msgpack
+import pytest
+import zmq
+
+from sidecar.testing import daemon_env, running_daemon, start_daemon
+from sidecar_client import exitcodes
+from sidecar_client.client import Client
+from sidecar_client.errors import DaemonNotRunning
+from sidecar_client.paths import app_paths
+
+
+def test_memories_persist_across_restarts(isolated_home):
+    with running_daemon(isolated_home) as daemon:
+        memory_id = daemon.client.add("I was born in Porto", user_id="alice")["results"][0]["id"]
+    with running_daemon(isolated_home) as daemon:
+        assert daemon.client.get(memory_id)["memory"] == "I was born in Porto"
+        hits = daemon.client.search("birthplace", filters={"user_id": "alice"})["results"]
+        assert hits[0]["id"] == memory_id
+
+
+def test_second_daemon_on_the_same_store_is_refused(isolated_home):
+    with running_daemon(isolated_home) as first:
+        second = subprocess.run([sys.executable, "-m", "sidecar", "serve"], env=daemon_env(isolated_home),
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == exitcodes.ALREADY_RUNNING
+        assert f"PID {first.pid}" in second.stderr
+        assert first.client.ping()["pong"] is True
+
+
+def test_sigterm_exits_cleanly_and_removes_the_socket(isolated_home):
+    daemon = start_daemon(isolated_home)
+    daemon.client.add("I like tea", user_id="alice")
+    started = time.monotonic()
+    code = daemon.stop(signal.SIGTERM)
+    assert code == 0 and time.monotonic() - started < 10
+    assert not daemon.paths.socket_path.exists()
+    assert "memory daemon stopped" in daemon.log()
+
+
+def test_sigterm_finishes_in_flight_work(isolated_home):
+    daemon = start_daemon(isolated_home)
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.linger = 0
+    sock.connect(daemon.paths.endpoint)
+    batch = [{"role": "user", "content": f"fact number {i} about my garden"} for i in range(300)]
+    sock.send(msgpack.packb({"v": 1, "id": "big", "op": "add", "args": {"messages": batch, "user_id": "g"}}))
+    time.sleep(0.3)
+    daemon.process.send_signal(signal.SIGTERM)
+    assert sock.poll(20_000), "the in-flight add got no reply"
+    reply = msgpack.unpackb(sock.recv(), raw=False)
+    sock.close()
+    assert reply["ok"] and len(reply["result"]["results"]) == 300
+    assert daemon.process.wait(20) == 0
+
+
+def test_kill_9_then_restart_works(isolated_home):
+    daemon = start_daemon(isolated_home)
+    memory_id = daemon.client.add("I ride a red bicycle", user_id="alice")["results"][0]["id"]
+    daemon.stop(signal.SIGKILL)
+    assert daemon.paths.socket_path.exists()  # the crash left it behind
+    with pytest.raises(DaemonNotRunning):
+        Client(daemon.paths, timeout=1).ping()
+    with running_daemon(isolated_home) as again:
+        assert again.client.get(memory_id)["memory"] == "I ride a red bicycle"
+        assert "removing stale socket" in again.log()
+
+
+def test_client_fails_fast_and_clearly_without_a_daemon(isolated_home):
+    paths = app_paths()
+    started = time.monotonic()
+    with pytest.raises(DaemonNotRunning, match="memctl serve"):
+        Client(paths).search("anything", filters={"user_id": "alice"})
+    assert time.monotonic() - started < 0.5
+    memctl = os.path.join(os.path.dirname(sys.executable), "memctl")
+    cli = subprocess.run([memctl, "search", "x"], capture_output=True, text=True)
+    assert cli.returncode == exitcodes.DAEMON_DOWN
+    assert "not running" in cli.stderr and "memctl serve" in cli.stderr and cli.stdout == ""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")
+def test_runtime_dir_is_private_and_other_users_cannot_connect(isolated_home):
+    with running_daemon(isolated_home) as daemon:
+        runtime = daemon.paths.runtime_dir
+        assert runtime.stat().st_mode & 0o777 == 0o700
+        isolated_home.chmod(0o755)  # only the runtime dir stands in the way now
+        probe = ("import socket, sys\ns = socket.socket(socket.AF_UNIX)\n"
+                 "try:\n    s.connect(sys.argv[1])\nexcept PermissionError:\n    sys.exit(13)\nsys.exit(0)\n")
+        other = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                                "/usr/bin/python3", "-c", probe, str(daemon.paths.socket_path)])
+        assert other.returncode == 13
+        assert daemon.client.ping()["pong"] is True
+
+
+def test_full_queue_answers_busy_instead_of_hanging(isolated_home):
+    config = app_paths().config_file
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[daemon]\nworkers = 1\nqueue_size = 1\n")
+    with running_daemon(isolated_home) as daemon:
+        sock = zmq.Context.instance().socket(zmq.DEALER)
+        sock.linger = 0
+        sock.connect(daemon.paths.endpoint)
+        for n in range(8):
+            batch = [{"role": "user", "content": f"batch {n} fact {i}"} for i in range(150)]
+            sock.send(msgpack.packb({"v": 1, "id": f"b{n}", "op": "add",
+                                     "args": {"messages": batch, "user_id": "busy"}}))
+        codes = []
+        while len(codes) < 8 and sock.poll(30_000):
+            reply = msgpack.unpackb(sock.recv(), raw=False)
+            codes.append("ok" if reply["ok"] else reply["error"]["code"])
+        sock.close()
+        assert len(codes) == 8 and "busy" in codes and "ok" in codes
+        assert set(codes) <= {"ok", "busy"}
+        assert daemon.client.status()["queue_depth"] == 0
+
+
+def test_bad_config_exits_with_the_config_code(isolated_home):
+    config = app_paths().config_file
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[daemon\n")
+    result = subprocess.run([sys.executable, "-m", "sidecar"], env=daemon_env(isolated_home),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == exitcodes.CONFIG and "config" in result.stderr.lower()
