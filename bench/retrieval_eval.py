@@ -230,19 +230,34 @@ def keyword_latency_at(turns: list[Turn], questions: list[Question], rows: int, 
 def variants() -> list[Variant]:
     """The table: single channels, naive RRF, and each fusion / indexing idea tried."""
     plain = IndexSpec(stopwords=False, stemming=False)
-    best_index = IndexSpec(context="prev", context_weight=0.5)
+    ctx = {c: IndexSpec(context=c) for c in ("date", "prev", "next", "prev_next", "prev_date", "prev_next_date")}
+    win = ctx["prev_date"]
     return [
         Variant("dense alone", keyword=None),
-        Variant("bm25 alone (plain tokens, no stopwords)", dense=False, keyword=plain),
-        Variant("bm25 alone (porter, stopwords)", dense=False),
-        Variant("naive rrf k=60 (plain bm25)", keyword=plain, fusion={"method": "rrf"}),
-        Variant("rrf k=60 (porter bm25)", fusion={"method": "rrf"}),
-        Variant("minmax 1:1", fusion={"method": "minmax"}),
-        Variant("zscore 1:1", fusion={"method": "zscore"}),
-        Variant("dbsf 1:1", fusion={"method": "dbsf"}),
-        Variant("bm25 + prev-turn context", dense=False, keyword=best_index),
-        Variant("minmax 1:1 + prev-turn context", keyword=best_index, fusion={"method": "minmax"}),
-        Variant("default FusionParams + prev-turn context", keyword=best_index),
+        Variant("bm25 alone: plain tokens, no stopwords", dense=False, keyword=plain),
+        Variant("naive rrf k=60 (plain bm25)", keyword=plain, fusion={"method": "rrf", "keyword_weight": 1.0}),
+        Variant("bm25: porter, no stopwords", dense=False, keyword=IndexSpec(stopwords=False)),
+        Variant("bm25: plain tokens, stopwords", dense=False, keyword=IndexSpec(stemming=False)),
+        Variant("bm25: porter + stopwords", dense=False),
+        Variant("bm25: porter + stopwords + prefix", dense=False, keyword=IndexSpec(prefix=True)),
+        Variant("bm25: + image caption in text", dense=False, keyword=IndexSpec(caption=True)),
+        *(Variant(f"bm25: context={c}", dense=False, keyword=spec) for c, spec in ctx.items()),
+        Variant("bm25: context=prev_date, weight 1.0", dense=False,
+                keyword=IndexSpec(context="prev_date", context_weight=1.0)),
+        Variant("rrf k=60 1:1", fusion={"method": "rrf", "keyword_weight": 1.0}),
+        Variant("rrf k=5 1:1.5", fusion={"method": "rrf", "rrf_k": 5, "keyword_weight": 1.5}),
+        Variant("dbsf 1:1", fusion={"method": "dbsf", "keyword_weight": 1.0}),
+        Variant("zscore 1:1", fusion={"method": "zscore", "keyword_weight": 1.0}),
+        Variant("minmax 1:1", fusion={"method": "minmax", "keyword_weight": 1.0}),
+        Variant("minmax 1:1.25 (default)"),
+        *(Variant(f"default + context={c}", keyword=spec) for c, spec in ctx.items()),
+        Variant("default + prev_date, minmax 1:1", keyword=win, fusion={"keyword_weight": 1.0}),
+        Variant("default + prev_date, minmax 1:2", keyword=win, fusion={"keyword_weight": 2.0}),
+        Variant("default + prev_date, zscore 1:1.25", keyword=win, fusion={"method": "zscore"}),
+        Variant("default + prev_date, rrf k=5 1:1.5", keyword=win,
+                fusion={"method": "rrf", "rrf_k": 5, "keyword_weight": 1.5}),
+        Variant("default + prev_date, depth 20/20", keyword=win, fusion={"dense_depth": 20, "keyword_depth": 20}),
+        Variant("default + prev_date, depth 10/60", keyword=win, fusion={"dense_depth": 10}),
     ]
 
 

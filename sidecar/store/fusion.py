@@ -31,7 +31,7 @@ class FusionParams:
 
     method: str = "minmax"
     dense_weight: float = 1.0
-    keyword_weight: float = 1.0
+    keyword_weight: float = 1.25
     dense_depth: int = 60
     keyword_depth: int = 60
     rrf_k: float = 60.0

@@ -18,12 +18,16 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from sidecar.config import ConfigError, Settings
 from sidecar.store.embedder import MiniLMEmbedder
 from sidecar.store.mem0_config import EmbedderChoice, build_mem0_config
 from sidecar.store.meta import check_or_record
+from sidecar.workers import KeyedLocks
 
 log = logging.getLogger("sidecar.store")
 SCOPE_KEYS = ("user_id", "agent_id", "run_id")
@@ -67,8 +71,26 @@ def _require_ollama_model(url: str, model: str) -> None:
         raise StoreError(f"the Ollama embedding model {model!r} is not pulled; run: ollama pull {model}")
 
 
+@dataclass(frozen=True)
+class StoreChange:
+    """One write that reached the store (observers keep MEMORY.md and indexes in step)."""
+
+    event: str                      # "ADD" | "UPDATE" | "DELETE" | "DELETE_ALL"
+    memory_id: str | None
+    scope: dict[str, str] = field(default_factory=dict)
+    text: str | None = None
+
+
+Observer = Callable[[StoreChange], None]
+
+
 class MemoryStore:
-    """mem0 ``Memory`` over Chroma, with the embedder the config names."""
+    """mem0 ``Memory`` over Chroma, with the embedder the config names.
+
+    Writers that must not interleave within one scope (the API's add, the write
+    gate's reconcile-and-apply) take :meth:`scope_lock`. Observers registered
+    with :meth:`subscribe` hear about every write after it is applied.
+    """
 
     def __init__(self, settings: Settings) -> None:
         config, choice = build_mem0_config(settings)
@@ -95,6 +117,27 @@ class MemoryStore:
             if not hasattr(self._memory, "embedding_model"):
                 raise StoreError("this mem0 version has no Memory.embedding_model; pin mem0ai==2.2.1")
             self._memory.embedding_model = _mem0_embedding_adapter(self.embedder)
+        self._locks = KeyedLocks()
+        self._observers: list[Observer] = []
+
+    # -- coordination ---------------------------------------------------------
+
+    @contextmanager
+    def scope_lock(self, scope: dict[str, Any]) -> Iterator[None]:
+        """Serialise writes to one (user_id, agent_id, run_id) scope."""
+        key = tuple(scope.get(k) for k in SCOPE_KEYS)
+        with self._locks.hold(key):
+            yield
+
+    def subscribe(self, observer: Observer) -> None:
+        self._observers.append(observer)
+
+    def _notify(self, change: StoreChange) -> None:
+        for observer in self._observers:
+            try:
+                observer(change)
+            except Exception:  # an observer must never undo or fail a write
+                log.exception("store observer failed on %s %s", change.event, change.memory_id)
 
     # -- mem0-shaped operations ---------------------------------------------
 
@@ -102,6 +145,15 @@ class MemoryStore:
             run_id: str | None = None, metadata: dict[str, Any] | None = None,
             infer: bool = False) -> dict[str, Any]:
         scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
+        with self.scope_lock(scope):
+            result = self._add_locked(messages, scope, metadata, infer)
+        for row in result.get("results", []):
+            if row.get("event") == "ADD":
+                self._notify(StoreChange("ADD", str(row.get("id")), scope, row.get("memory")))
+        return result
+
+    def _add_locked(self, messages: Any, scope: dict[str, str], metadata: dict[str, Any] | None,
+                    infer: bool) -> dict[str, Any]:
         if infer:
             return self._memory.add(messages, metadata=metadata, infer=True, **scope)
         items = [{"role": "user", "content": messages}] if isinstance(messages, str) else messages
@@ -147,18 +199,28 @@ class MemoryStore:
 
     def update(self, memory_id: str, text: str | None = None,
                metadata: dict[str, Any] | None = None) -> dict[str, Any]:
-        if self._memory.get(memory_id) is None:
+        existing = self._memory.get(memory_id)
+        if existing is None:
             raise MemoryNotFound(f"no memory with id {memory_id}")
-        return self._memory.update(memory_id, text=text, metadata=metadata)
+        result = self._memory.update(memory_id, text=text, metadata=metadata)
+        self._notify(StoreChange("UPDATE", memory_id, _scope_of(existing), text or existing.get("memory")))
+        return result
 
     def delete(self, memory_id: str) -> dict[str, Any]:
-        if self._memory.get(memory_id) is None:
+        existing = self._memory.get(memory_id)
+        if existing is None:
             raise MemoryNotFound(f"no memory with id {memory_id}")
-        return self._memory.delete(memory_id)
+        result = self._memory.delete(memory_id)
+        self._notify(StoreChange("DELETE", memory_id, _scope_of(existing), existing.get("memory")))
+        return result
 
     def delete_all(self, *, user_id: str | None = None, agent_id: str | None = None,
                    run_id: str | None = None) -> dict[str, Any]:
-        return self._memory.delete_all(user_id=user_id, agent_id=agent_id, run_id=run_id)
+        scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
+        with self.scope_lock(scope):
+            result = self._memory.delete_all(user_id=user_id, agent_id=agent_id, run_id=run_id)
+        self._notify(StoreChange("DELETE_ALL", None, scope))
+        return result
 
     def history(self, memory_id: str) -> list[dict[str, Any]]:
         return self._memory.history(memory_id)
@@ -173,3 +235,7 @@ class MemoryStore:
         close = getattr(self._memory, "close", None)
         if callable(close):
             close()
+
+
+def _scope_of(memory: dict[str, Any]) -> dict[str, str]:
+    return {k: memory[k] for k in SCOPE_KEYS if memory.get(k)}

@@ -1,0 +1,149 @@
+"""EmbeddedJudge on hand-written utterances (none taken from the dev sets)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import sidecar.offline
+
+if not all(sidecar.offline.status().values()):
+    sidecar.offline.apply()
+
+from sidecar.gate.embedded_judge import EmbeddedJudge  # noqa: E402
+from sidecar.gate.facts import drop_subsumed, normalise_fact, split_sentences  # noqa: E402
+from sidecar.gate.rules import looks_like_secret  # noqa: E402
+from sidecar.gate.verdict import Judge, Verdict  # noqa: E402
+from sidecar.store.embedder import MiniLMEmbedder  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def embedder() -> MiniLMEmbedder:
+    return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="module")
+def judge(embedder: MiniLMEmbedder) -> EmbeddedJudge:
+    return EmbeddedJudge(embedder)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm allergic to kiwis, so fruit salads are risky for me.",
+        "My husband Kenji only eats halal meat.",
+        "I'm a veterinary surgeon in Cork.",
+        "From now on, always show shell commands in a separate code block.",
+        "Our repo requires every migration to have a matching rollback script.",
+        "I do all my coding in Sublime Text on a Debian box.",
+        "I can't stand podcasts that run over an hour.",
+    ],
+)
+def test_durable_statements_are_memorized(judge: EmbeddedJudge, text: str) -> None:
+    verdict = judge.judge(text)
+    assert verdict.memorize, (text, verdict)
+    assert verdict.facts and verdict.score >= judge.threshold
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm exhausted today, let's stop here.",
+        "What's the boiling point of water at altitude?",
+        "Thanks a ton, that did it!",
+        "Rename `cnt` to `retry_total` in this function.",
+        "Suppose I moved to Oslo, how cold would winters feel?",
+        "Just for this reply, skip the code comments.",
+        "Stuck in traffic right now, reply later.",
+    ],
+)
+def test_transient_and_non_facts_are_rejected(judge: EmbeddedJudge, text: str) -> None:
+    verdict = judge.judge(text)
+    assert not verdict.memorize, (text, verdict)
+    assert verdict.facts == ()
+
+
+def test_assistant_speculation_rejected_but_verified_observation_kept(judge: EmbeddedJudge) -> None:
+    guess = judge.judge("You're probably using an old OpenSSL build, which would explain it.", role="assistant")
+    assert not guess.memorize and guess.kind == "assistant_hypothesis"
+    checked = judge.judge(
+        "I checked the repo: the Dockerfile builds from python:3.12-slim and CI runs pytest with xdist.",
+        role="assistant",
+    )
+    assert checked.memorize and checked.kind in ("project_convention", "environment")
+    assert checked.facts[0].startswith("The Dockerfile builds")
+
+
+def test_redacted_or_raw_secrets_fail_closed(judge: EmbeddedJudge) -> None:
+    redacted = judge.judge("I live in Ghent and my router password is [REDACTED:password].")
+    raw = judge.judge("Deploy with this token: ghp_Q2w3E4r5T6y7U8i9O0pAsDfGhJkL1234zXcV")
+    for verdict in (redacted, raw):
+        assert not verdict.memorize and verdict.kind == "secret" and verdict.facts == ()
+
+
+def test_dummy_credentials_are_not_secrets() -> None:
+    assert not looks_like_secret("Set DATABASE_URL=postgres://user:password@localhost:5432/dev in .env.example")
+    assert not looks_like_secret("export ANTHROPIC_API_KEY=<your-key>")
+    assert looks_like_secret("the db is at mysql://svc_orders:Hx7!pq2Zr@db-prod.internal/orders")
+
+
+def test_buried_fact_in_question_is_extracted(judge: EmbeddedJudge) -> None:
+    verdict = judge.judge("Since I'm lactose intolerant, is aged parmesan okay to eat?")
+    assert verdict.memorize
+    assert "Is lactose intolerant" in verdict.facts
+
+
+def test_counterfactual_presupposes_fact(judge: EmbeddedJudge) -> None:
+    verdict = judge.judge("If I weren't so scared of heights I'd have tried paragliding in Nepal.")
+    assert verdict.memorize and verdict.facts == ("Is scared of heights",)
+
+
+def test_yes_to_standing_proposal_uses_context(judge: EmbeddedJudge) -> None:
+    context = "assistant: Should I add a changelog entry whenever I touch a public API?"
+    durable = judge.judge("Yes, every time.", context=context)
+    assert durable.memorize and durable.kind == "durable_instruction"
+    assert "changelog" in durable.facts[0]
+    once = judge.judge("Yes, for this one.", context=context)
+    assert not once.memorize
+
+
+def test_score_sentence_orders_durable_above_transient(judge: EmbeddedJudge) -> None:
+    durable = judge.score_sentence("I have type 2 diabetes.")
+    transient = judge.score_sentence("I have a cold this week.")
+    assert 0.0 <= transient < judge.threshold <= durable <= 1.0
+
+
+def test_verdict_shape_and_protocol(judge: EmbeddedJudge) -> None:
+    verdict = judge.judge("I'm a landscape architect.")
+    assert isinstance(judge, Judge)
+    assert set(verdict.reasons) == {"factuality", "stability", "reuse"}
+    assert verdict.backend == "embedded"
+    with pytest.raises(ValueError):
+        Verdict(False, "question", ("leaked",), {}, 0.1, "x")
+
+
+def test_cached_training_is_fast(embedder: MiniLMEmbedder, tmp_path) -> None:
+    EmbeddedJudge(embedder, cache_dir=tmp_path)
+    assert list(tmp_path.glob("gate-exemplars-*.npy"))
+    started = time.perf_counter()
+    warm = EmbeddedJudge(embedder, cache_dir=tmp_path)
+    assert time.perf_counter() - started < 2.0
+    assert warm.judge("I'm a landscape architect.").memorize
+
+
+def test_fact_normalisation() -> None:
+    assert normalise_fact("I'm allergic to latex.") == "Is allergic to latex"
+    assert normalise_fact("My sister teaches yoga in Lima.") == "Sister teaches yoga in Lima"
+    assert normalise_fact("Honestly, I prefer Fish shell.") == "Prefers Fish shell"
+    assert normalise_fact("I watch too much anime") == "Watches too much anime"
+    assert normalise_fact("I moved to Turku in May") == "Moved to Turku in May"
+    assert drop_subsumed(["Has a cat", "Has a cat, so no lilies"]) == ["Has a cat"]
+
+
+def test_sentence_split_skips_code_and_keeps_tails() -> None:
+    text = "Here is the trace:\n```\nKeyError: 'x'\n```\nWe deploy with Helm. Never manually. Ok?"
+    sentences = split_sentences(text)
+    assert "KeyError: 'x'" not in " ".join(sentences)
+    assert "We deploy with Helm." in sentences
+    assert any(s.endswith("Never manually.") for s in sentences)

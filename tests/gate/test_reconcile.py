@@ -1,0 +1,123 @@
+"""EmbeddedReconciler on hand-written memory histories (none taken from the dev sets)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sidecar.offline
+
+if not all(sidecar.offline.status().values()):
+    sidecar.offline.apply()
+
+from sidecar.gate.reconcile import EmbeddedReconciler, Neighbour, Reconciler  # noqa: E402
+from sidecar.gate.reconcile_rules import subject_of  # noqa: E402
+from sidecar.store.embedder import MiniLMEmbedder  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def embedder() -> MiniLMEmbedder:
+    return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="module")
+def reconciler(embedder: MiniLMEmbedder) -> EmbeddedReconciler:
+    return EmbeddedReconciler(embedder)
+
+
+def neighbours_for(embedder: MiniLMEmbedder, fact: str, memories: dict[str, str]) -> list[Neighbour]:
+    """Memories scored by cosine to ``fact``, best first (what the store would return)."""
+    ids = list(memories)
+    vectors = embedder.embed([fact, *memories.values()])
+    sims = vectors[1:] @ vectors[0]
+    order = np.argsort(-sims)
+    return [Neighbour(ids[i], memories[ids[i]], float(max(0.0, sims[i]))) for i in order]
+
+
+def decide(reconciler, embedder, fact, memories, utterance=""):
+    return reconciler.decide(fact, neighbours_for(embedder, fact, memories), utterance=utterance)
+
+
+MEMORIES = {
+    "m-city": "Lives in Leeds",
+    "m-diet": "Is keto",
+    "m-job": "Works at Ocado as a backend developer",
+    "m-editor": "Uses Sublime Text",
+    "m-pet": "Has a tabby cat named Biscotti",
+}
+
+
+def test_satisfies_protocol(reconciler: EmbeddedReconciler) -> None:
+    assert isinstance(reconciler, Reconciler)
+
+
+def test_empty_store_adds(reconciler, embedder) -> None:
+    decision = decide(reconciler, embedder, "Plays the harp", {})
+    assert decision.op == "ADD" and decision.new_text == "Plays the harp" and decision.target_id is None
+
+
+def test_pure_retraction_deletes_best_match(reconciler, embedder) -> None:
+    utterance = "I'm not doing keto anymore."
+    decision = decide(reconciler, embedder, utterance, MEMORIES, utterance)
+    assert (decision.op, decision.target_id, decision.new_text) == ("DELETE", "m-diet", None)
+
+
+def test_retraction_phrases_delete(reconciler, embedder) -> None:
+    utterance = "Please forget what I said about the cat, that was my neighbour's."
+    decision = decide(reconciler, embedder, utterance, MEMORIES, utterance)
+    assert decision.op == "DELETE" and decision.target_id == "m-pet"
+
+
+def test_retraction_without_matching_memory_is_none(reconciler, embedder) -> None:
+    utterance = "I stopped going to pottery class."
+    decision = decide(reconciler, embedder, utterance, {"m-city": "Lives in Leeds"}, utterance)
+    assert decision.op == "NONE" and decision.target_id is None
+
+
+def test_move_updates_location(reconciler, embedder) -> None:
+    fact = "Moved to Sheffield in June"
+    decision = decide(reconciler, embedder, fact, MEMORIES, "We finally moved to Sheffield in June!")
+    assert (decision.op, decision.target_id, decision.new_text) == ("UPDATE", "m-city", fact)
+
+
+def test_left_and_went_is_update_not_delete(reconciler, embedder) -> None:
+    utterance = "I quit Ocado and joined Monzo as a platform engineer."
+    decision = decide(reconciler, embedder, "Joined Monzo as a platform engineer", MEMORIES, utterance)
+    assert decision.op == "UPDATE" and decision.target_id == "m-job"
+
+
+def test_tool_switch_updates(reconciler, embedder) -> None:
+    fact = "Switched to Zed as the main editor"
+    decision = decide(reconciler, embedder, fact, MEMORIES, "Switched from Sublime to Zed last month.")
+    assert decision.op == "UPDATE" and decision.target_id == "m-editor"
+
+
+def test_paraphrase_is_none(reconciler, embedder) -> None:
+    decision = decide(reconciler, embedder, "Lives in Leeds", MEMORIES, "As I said, I live in Leeds.")
+    assert decision.op == "NONE" and decision.target_id == "m-city"
+
+
+def test_other_subject_is_add(reconciler, embedder) -> None:
+    memories = {"m1": "Likes Rust"}
+    decision = decide(reconciler, embedder, "Sister likes Rust", memories, "My sister likes Rust too.")
+    assert subject_of("Sister likes Rust") == "sister"
+    assert decision.op == "ADD"
+
+
+def test_separate_item_is_add(reconciler, embedder) -> None:
+    memories = {"m1": "Is allergic to peanuts"}
+    decision = decide(reconciler, embedder, "Is also allergic to bee stings", memories, "I'm also allergic to bee stings.")
+    assert decision.op == "ADD"
+
+
+def test_refinement_updates_in_place(reconciler, embedder) -> None:
+    memories = {"m1": "Has a cat"}
+    fact = "Has a cat named Pixel, a grey British shorthair"
+    decision = decide(reconciler, embedder, fact, memories, "Our cat is a grey British shorthair called Pixel.")
+    assert decision.op == "UPDATE" and decision.target_id == "m1" and decision.new_text == fact
+
+
+def test_planned_move_is_merged(reconciler, embedder) -> None:
+    decision = decide(reconciler, embedder, "Relocating to Bristol in spring", MEMORIES, "We're relocating to Bristol in spring.")
+    assert decision.op == "UPDATE" and decision.target_id == "m-city"
+    assert decision.new_text == "Lives in Leeds; relocating to Bristol in spring"
