@@ -46,6 +46,15 @@ def simulate_redaction(text: str) -> str:
     return text
 
 
+def redactor():
+    """The project's redaction step when present, else the simulation above."""
+    try:
+        from sidecar.gate.redact import redact
+    except ImportError:
+        return simulate_redaction, "simulated"
+    return (lambda text: redact(text).text), "sidecar.gate.redact"
+
+
 def build_judge(name: str):
     if name == "ollama":
         from sidecar.gate.ollama_judge import OllamaJudge
@@ -61,19 +70,18 @@ def evaluate(judge, items: list[dict]) -> dict:
     """Run ``judge`` over ``items``; returns the metrics dictionary (and per-item rows)."""
     rows = []
     latencies = []
+    redact_text, _ = redactor()
     for item in items:
         started = time.perf_counter()
         verdict = judge.judge(item["text"], role=item["role"], context=item.get("context", ""))
         latencies.append((time.perf_counter() - started) * 1000)
-        redacted_verdict = None
-        if item.get("contains_secret"):
-            redacted = simulate_redaction(item["text"])
-            redacted_verdict = judge.judge(redacted, role=item["role"], context=item.get("context", ""))
+        # the daemon judges text after redaction: score that pipeline on every item
+        redacted_verdict = judge.judge(redact_text(item["text"]), role=item["role"], context=item.get("context", ""))
         rows.append({
             "id": item["id"], "gold": item["memorize"], "pred": verdict.memorize,
             "gold_kind": item["kind"], "pred_kind": verdict.kind, "score": round(verdict.score, 3),
             "facts": list(verdict.facts), "secret": bool(item.get("contains_secret")),
-            "redacted_pred": None if redacted_verdict is None else redacted_verdict.memorize,
+            "redacted_pred": redacted_verdict.memorize,
         })
     tp = sum(r["gold"] and r["pred"] for r in rows)
     fp = sum(not r["gold"] and r["pred"] for r in rows)
@@ -83,7 +91,12 @@ def evaluate(judge, items: list[dict]) -> dict:
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     secret_rows = [r for r in rows if r["secret"]]
+    ptp = sum(r["gold"] and r["redacted_pred"] for r in rows)
+    pfp = sum(not r["gold"] and r["redacted_pred"] for r in rows)
+    pfn = sum(r["gold"] and not r["redacted_pred"] for r in rows)
     return {
+        "pipeline_precision": ptp / (ptp + pfp) if ptp + pfp else 0.0,
+        "pipeline_recall": ptp / (ptp + pfn) if ptp + pfn else 0.0,
         "n": len(rows), "tp": tp, "fp": fp, "fn": fn, "tn": tn,
         "precision": precision, "recall": recall, "f1": f1, "accuracy": (tp + tn) / len(rows),
         "kind_accuracy": sum(r["gold_kind"] == r["pred_kind"] for r in rows) / len(rows),
@@ -124,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"kind accuracy: {metrics['kind_accuracy']:.3f}")
     print(f"secrets: {metrics['secret_items']} items, leaked raw={metrics['secret_leaks_raw']} "
           f"redacted={metrics['secret_leaks_redacted']}, labelled secret (raw)={metrics['secret_kind_raw']}")
+    print(f"after redaction ({redactor()[1]}): precision={metrics['pipeline_precision']:.3f} "
+          f"recall={metrics['pipeline_recall']:.3f}")
     lat = metrics["latency_ms"]
     print(f"latency per item (ms): mean={lat['mean']:.1f} median={lat['median']:.1f} p95={lat['p95']:.1f} max={lat['max']:.1f}")
     if args.errors:

@@ -21,6 +21,7 @@ import zmq
 from sidecar import notify
 from sidecar.args import SCOPE_KEYS, OpError
 from sidecar.handlers import Op, OpTable, run
+from sidecar.latency import OpLatencies, rss_bytes
 from sidecar.replay import ReplayCache
 from sidecar.workers import RESULTS_ENDPOINT, WorkerPool
 from sidecar_client import protocol
@@ -69,6 +70,7 @@ class Server:
         self.started = time.monotonic()
         self.requests = 0
         self.errors = 0
+        self.latencies = OpLatencies()
 
     # -- signals only set flags -------------------------------------------
 
@@ -88,7 +90,8 @@ class Server:
     def metrics(self) -> dict[str, Any]:
         return {"uptime_s": round(time.monotonic() - self.started, 3), "queue_depth": self._pool.depth,
                 "in_flight": self._pool.in_flight, "requests": self.requests, "errors": self.errors,
-                "replayed": self._replay.replays}
+                "replayed": self._replay.replays, "rss_bytes": rss_bytes(),
+                "latency": self.latencies.summary()}
 
     # -- the loop ----------------------------------------------------------
 
@@ -171,8 +174,9 @@ class Server:
         self.requests += 1
         if outcome != "ok":
             self.errors += 1
-        request_log.info("op=%s scope=%s dur_ms=%.1f outcome=%s id=%s", op, scope,
-                         (time.perf_counter() - started) * 1000, outcome, request_id)
+        millis = (time.perf_counter() - started) * 1000
+        self.latencies.record(op, millis)
+        request_log.info("op=%s scope=%s dur_ms=%.1f outcome=%s id=%s", op, scope, millis, outcome, request_id)
 
     def _refuse(self, router: zmq.Socket, envelope: list[bytes], request_id: str | None, op: str,
                 code: str, message: str, started: float) -> None:

@@ -160,6 +160,10 @@ class EmbeddedJudge:
             shift -= 3.0
             cues.append("hypothetical")
             discard_kind = "hypothetical"
+        elif rules.TEMPORARY_SCOPE.search(sentence):
+            shift -= 3.0
+            cues.append("one_off")
+            discard_kind = "one_off_instruction"
         elif not durable and rules.ONE_OFF_SCOPE.search(sentence):
             shift -= 1.5
             cues.append("one_off")

@@ -63,7 +63,12 @@ def split_sentences(text: str) -> list[str]:
         if len(sentence) < 2:
             continue
         # "No merge commits. Ever." — a one- or two-word tail belongs to the sentence before it
-        if sentences and len(sentence.split()) < 3 and not re.search(r"[\u4e00-\u9fff]", sentence):
+        if (
+            sentences
+            and len(sentence.split()) < 3
+            and not sentence.endswith(("?", "？"))
+            and not re.search(r"[\u4e00-\u9fff]", sentence)
+        ):
             sentences[-1] = f"{sentences[-1]} {sentence}"
         else:
             sentences.append(sentence)

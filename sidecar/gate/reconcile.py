@@ -26,7 +26,7 @@ UPDATE_MIN = 0.42
 DELETE_MIN = 0.42
 # "switched to", "moved to", "relocating": the cue carries the decision, similarity only picks the slot
 STRONG_UPDATE_MIN = 0.3
-REFINE_MIN = 0.62
+REFINE_MIN = 0.5
 
 
 @dataclass(frozen=True)

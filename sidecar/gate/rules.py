@@ -36,7 +36,7 @@ _DUMMY_PASSWORDS = {"password", "pass", "secret", "changeme", "example", "xxx", 
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "db", "example.com"}
 _SECRET_STATEMENT = re.compile(
     r"""(?ix)
-    \b(?:password|passwort|passwd|contraseña|mot\ de\ passe|密码|pin|passcode|door\ code|
+    (?<![:/@\w])\b(?:password|passwort|passwd|contraseña|mot\ de\ passe|密码|pin|passcode|door\ code|
         security\ question|backup\ codes?|recovery\ codes?|api[\ _]?key|secret[\ _]?key|token)\b
     [^.?!\n]{0,40}?
     (?:\bis\b|\bist\b|\bes\b|\bare\b|[:=]|是)\s*['"`]?
@@ -101,8 +101,12 @@ ONE_OFF_SCOPE = _words(
     r"(?:this|that|the) (?:\w+ )?(?:function|file|method|class|line|paragraph|email|message|"
     r"header|branch|variable|test|commit|script|chart|draft|sentence|snippet|loop|regex|table|"
     r"example|readme|section|page|button|title|output|query|pr|slide|list)",
-    r"this time", r"for now", r"just for this", r"for this (?:pr|answer|one|task|script)",
     r"only this", r"diese[nms]? ", r"este ", r"esta ", r"这段", r"这个",
+)
+# Explicit temporariness outweighs any imperative wording that sounds like a standing rule.
+TEMPORARY_SCOPE = _words(
+    r"this time", r"for now", r"just for (?:this|now|today)", r"for this (?:\w+ )?(?:pr|answer|reply|one|task|script|run|release)(?: only)?",
+    r"only for this", r"just this once", r"for the time being", r"esta vez", r"diesmal", r"这次",
 )
 IMPERATIVE_START = re.compile(
     r"(?i)^\s*(?:(?:in|for|on|at) [^,]{1,40},\s*)?(?:please\s+)?(?:rename|make|translate|write|add|fix|convert|summari[sz]e|change|"

@@ -21,7 +21,7 @@ class FusionParams:
 
     - ``method``: per-channel score normalisation before the weighted sum:
       ``rrf`` (1/(rrf_k + rank)), ``minmax`` (scores scaled to [0, 1] within the list),
-      ``zscore`` (standardised within the list), ``dbsf`` (min-max over mean ± 3 std).
+      ``zscore`` (divided by the list's std, worst item at 0), ``dbsf`` (min-max over mean ± 3 std).
     - ``dense_weight`` / ``keyword_weight``: weights of the normalised channel scores;
       raising one moves its channel's items up.
     - ``dense_depth`` / ``keyword_depth``: how many top hits of each channel take part
@@ -113,7 +113,10 @@ def _zscore(hits: list[Hit], p: FusionParams) -> list[float]:
     std = math.sqrt(sum((s - mean) ** 2 for s in scores) / len(scores))
     if std <= 1e-12:
         return [1.0] * len(scores)
-    return [(s - mean) / std for s in scores]
+    # Shifted so the list's worst item scores 0, like an item the channel did not
+    # return at all: a negative z must never rank below a miss.
+    low = min(scores)
+    return [(s - low) / std for s in scores]
 
 
 def _dbsf(hits: list[Hit], p: FusionParams) -> list[float]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 SCOPE_KEYS = ("user_id", "agent_id", "run_id")
@@ -129,10 +130,20 @@ class KeywordIndex:
             self._connections.append(conn)
         return conn
 
-    def _prepare_schema(self) -> None:
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that takes the lock up front (no upgrade deadlocks)."""
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _prepare_schema(self) -> None:
+        with self._transaction() as conn:
             for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
                 conn.execute(statement)
             row = conn.execute("SELECT value FROM keyword_meta WHERE key='tokenizer'").fetchone()
@@ -147,10 +158,6 @@ class KeywordIndex:
                 "INSERT OR REPLACE INTO keyword_meta(key, value) VALUES('tokenizer', ?)",
                 (self.tokenizer,),
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def _create_fts(self, conn: sqlite3.Connection, name: str) -> None:
         conn.execute(
@@ -180,9 +187,7 @@ class KeywordIndex:
         context: str = "",
     ) -> None:
         """Insert or replace the indexed text and scope of ``memory_id``."""
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as conn:
             row = conn.execute(
                 "SELECT rowid FROM keyword_rows WHERE memory_id=?", (memory_id,)
             ).fetchone()
@@ -204,26 +209,16 @@ class KeywordIndex:
                 "INSERT INTO keyword_fts(rowid, text, context) VALUES(?, ?, ?)",
                 (rowid, text, context),
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def delete(self, memory_id: str) -> bool:
         """Remove ``memory_id``; returns whether it was indexed."""
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as conn:
             row = conn.execute(
                 "SELECT rowid FROM keyword_rows WHERE memory_id=?", (memory_id,)
             ).fetchone()
             if row is not None:
                 conn.execute("DELETE FROM keyword_fts WHERE rowid=?", (row[0],))
                 conn.execute("DELETE FROM keyword_rows WHERE rowid=?", (row[0],))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return row is not None
 
     def delete_scope(
@@ -233,18 +228,12 @@ class KeywordIndex:
         where, params = _scope_clause(
             {k: v for k, v in zip(SCOPE_KEYS, (user_id, agent_id, run_id)) if v is not None}
         )
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as conn:
             conn.execute(
                 f"DELETE FROM keyword_fts WHERE rowid IN (SELECT rowid FROM keyword_rows r WHERE {where})",
                 params,
             )
             removed = conn.execute(f"DELETE FROM keyword_rows AS r WHERE {where}", params).rowcount
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return removed
 
     # -- reads -------------------------------------------------------------------

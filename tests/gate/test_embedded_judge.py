@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 import sidecar.offline
@@ -124,11 +122,13 @@ def test_verdict_shape_and_protocol(judge: EmbeddedJudge) -> None:
 
 
 def test_cached_training_is_fast(embedder: MiniLMEmbedder, tmp_path) -> None:
-    EmbeddedJudge(embedder, cache_dir=tmp_path)
+    fresh = MiniLMEmbedder()  # its own text cache is empty, so only the disk cache can help
+    EmbeddedJudge(fresh, cache_dir=tmp_path)
     assert list(tmp_path.glob("gate-exemplars-*.npy"))
-    started = time.perf_counter()
-    warm = EmbeddedJudge(embedder, cache_dir=tmp_path)
-    assert time.perf_counter() - started < 2.0
+    calls_before = fresh.calls
+    warm = EmbeddedJudge(fresh, cache_dir=tmp_path)
+    assert fresh.calls == calls_before, "exemplars were re-embedded despite the cache"
+    assert warm.training_seconds < 2.0
     assert warm.judge("I'm a landscape architect.").memorize
 
 
@@ -145,5 +145,5 @@ def test_sentence_split_skips_code_and_keeps_tails() -> None:
     text = "Here is the trace:\n```\nKeyError: 'x'\n```\nWe deploy with Helm. Never manually. Ok?"
     sentences = split_sentences(text)
     assert "KeyError: 'x'" not in " ".join(sentences)
-    assert "We deploy with Helm." in sentences
-    assert any(s.endswith("Never manually.") for s in sentences)
+    # a two-word tail is read with the sentence it qualifies; a question stays apart
+    assert sentences == ["Here is the trace:", "We deploy with Helm. Never manually.", "Ok?"]

@@ -1,0 +1,21 @@
+"""Thin clients never import the heavy libraries, so memctl starts fast."""
+
+import subprocess
+import sys
+
+HEAVY = ("mem0", "chromadb", "onnxruntime", "watchdog", "numpy", "sidecar.store")
+
+
+def test_client_modules_and_memctl_stay_light():
+    script = (
+        "import sys\n"
+        "from sidecar_client import cli, client, protocol, paths, render, errors, markers\n"
+        "from click.testing import CliRunner\n"
+        "CliRunner().invoke(cli.cli, ['search', 'x'])\n"
+        "CliRunner().invoke(cli.cli, ['--help'])\n"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
