@@ -22,6 +22,8 @@ log = logging.getLogger("sidecar.app")
 
 # "module:Class" of each component, in build order.
 COMPONENTS: tuple[str, ...] = (
+    "sidecar.admin.component:AdminComponent",
+    "sidecar.context.component:ContextComponent",
 )
 
 

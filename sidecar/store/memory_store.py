@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sidecar.config import ConfigError, Settings
+from sidecar.store.batching import BatchingVectorStore
 from sidecar.store.embedder import MiniLMEmbedder
 from sidecar.store.mem0_config import EmbedderChoice, build_mem0_config
 from sidecar.store.meta import check_or_record
@@ -117,6 +118,8 @@ class MemoryStore:
             if not hasattr(self._memory, "embedding_model"):
                 raise StoreError("this mem0 version has no Memory.embedding_model; pin mem0ai==2.2.1")
             self._memory.embedding_model = _mem0_embedding_adapter(self.embedder)
+        self._vectors = BatchingVectorStore(self._memory.vector_store)
+        self._memory.vector_store = self._vectors
         self._locks = KeyedLocks()
         self._observers: list[Observer] = []
 
@@ -158,31 +161,36 @@ class MemoryStore:
             return self._memory.add(messages, metadata=metadata, infer=True, **scope)
         items = [{"role": "user", "content": messages}] if isinstance(messages, str) else messages
         items = [items] if isinstance(items, dict) else items
+        items = [i for i in items if i.get("role") != "system" and isinstance(i.get("content"), str)]
+        digests = [hashlib.md5(i["content"].encode()).hexdigest() for i in items]
+        stored = self._ids_by_hash(set(digests), scope)
         fresh: list[dict[str, Any]] = []
         duplicates: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        for item in items:
-            content = item.get("content")
-            if item.get("role") == "system" or not isinstance(content, str):
-                continue
-            digest = hashlib.md5(content.encode()).hexdigest()
-            existing = self._find_by_hash(digest, scope)
-            if existing is not None or digest in seen:
-                duplicates.append({"id": existing, "memory": content, "event": "NONE"})
+        for item, digest in zip(items, digests):
+            if digest in stored:
+                duplicates.append({"id": stored[digest], "memory": item["content"], "event": "NONE"})
             else:
-                seen.add(digest)
+                stored[digest] = None  # a second copy inside this batch is a duplicate too
                 fresh.append(item)
         results: list[dict[str, Any]] = []
         if fresh:
             if self.embedder is not None:  # one batched ONNX call warms the cache mem0 reads
                 self.embedder.embed([item["content"] for item in fresh])
-            results = self._memory.add(fresh, metadata=metadata, infer=False, **scope)["results"]
+            with self._vectors.batch():
+                results = self._memory.add(fresh, metadata=metadata, infer=False, **scope)["results"]
+        by_text = {r["memory"]: r["id"] for r in results}
+        for row in duplicates:
+            row["id"] = row["id"] or by_text.get(row["memory"])
         return {"results": results + duplicates}
 
-    def _find_by_hash(self, digest: str, scope: dict[str, str]) -> str | None:
-        rows = self._memory.vector_store.list(filters={**scope, "hash": digest}, top_k=1)
-        rows = rows[0] if rows and isinstance(rows[0], list) else rows
-        return str(rows[0].id) if rows else None
+    def _ids_by_hash(self, digests: set[str], scope: dict[str, str]) -> dict[str, str | None]:
+        """Existing memory ids in ``scope`` whose text hash is one of ``digests`` (one query)."""
+        if not digests:
+            return {}
+        clauses = [{key: value} for key, value in scope.items()] + [{"hash": {"$in": sorted(digests)}}]
+        rows = self._vectors.collection.get(where={"$and": clauses} if len(clauses) > 1 else clauses[0],
+                                            include=["metadatas"])
+        return {meta["hash"]: row_id for row_id, meta in zip(rows["ids"], rows["metadatas"]) if meta}
 
     def search(self, query: str, *, filters: dict[str, Any], top_k: int = 20,
                threshold: float | None = None) -> dict[str, Any]:
@@ -230,6 +238,18 @@ class MemoryStore:
         store = self._memory.vector_store
         collection = getattr(store, "collection", None)
         return int(collection.count()) if collection is not None else -1
+
+    def scan(self, *, where: dict[str, Any] | None = None, offset: int = 0, limit: int | None = 1000,
+             include: tuple[str, ...] = ("metadatas",)) -> dict[str, Any]:
+        """One page of raw rows (ids and payloads) across all scopes, in storage order.
+
+        For export and per-scope counts, which mem0's API cannot do (it needs a
+        scope and has no offset). ``where`` is a Chroma filter; ``limit=None`` reads to the end.
+        """
+        collection = getattr(self._memory.vector_store, "collection", None)
+        if collection is None:
+            raise StoreError("this vector store cannot be scanned; export and counts need Chroma")
+        return collection.get(where=where, offset=offset, limit=limit, include=list(include))
 
     def close(self) -> None:
         close = getattr(self._memory, "close", None)

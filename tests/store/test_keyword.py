@@ -165,3 +165,12 @@ def test_closed_index_refuses_work(tmp_path: Path) -> None:
     idx.close()
     with pytest.raises(RuntimeError):
         idx.search("hello", filters={"user_id": "u"}, limit=5)
+
+
+def test_failed_upsert_rolls_back_and_leaves_index_usable(index: KeywordIndex) -> None:
+    index.upsert("m1", "first memory", user_id="u")
+    with pytest.raises(sqlite3.Error):
+        index.upsert("m2", object(), user_id="u")  # type: ignore[arg-type]
+    assert index.ids() == {"m1"}
+    index.upsert("m2", "second memory", user_id="u")
+    assert set(ids(index.search("memory", filters={"user_id": "u"}, limit=5))) == {"m1", "m2"}

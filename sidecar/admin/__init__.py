@@ -1,0 +1,1 @@
+"""Operating the daemon: export/import ops and the store statistics in ``status``."""

@@ -1,0 +1,147 @@
+"""The ``export`` and ``import`` ops: every memory out with its history, and back in.
+
+Export pages over the raw collection (all scopes unless filtered), so a store
+can be moved whole. Import re-adds each text through the store, which embeds
+it with *this* store's embedder (so moving between embedders works) and skips
+exact duplicates within a scope. Ids cannot be kept, so the original id and
+timestamps go into the new memory's metadata (Chroma metadata must be flat).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sidecar import args as A
+from sidecar.args import SCOPE_KEYS
+from sidecar.handlers import OpTable
+from sidecar.store.memory_store import MemoryStore
+
+# Payload keys mem0 keeps for itself; everything else is the user's metadata (as in mem0's get()).
+MEM0_PAYLOAD_KEYS = frozenset({"data", "hash", "created_at", "updated_at", "id", "text_lemmatized",
+                               "attributed_to", "actor_id", "role", "expiration_date", *SCOPE_KEYS})
+IMPORTED_FROM = "imported_from"
+IMPORTED_CREATED_AT = "imported_created_at"
+IMPORTED_UPDATED_AT = "imported_updated_at"
+MAX_EXPORT_PAGE = 1000
+MAX_IMPORT_BATCH = 1000
+MAX_TEXT = 100_000
+
+
+def chroma_where(filters: Mapping[str, str]) -> dict[str, Any] | None:
+    """A Chroma ``where`` for the given scope ids (``$and`` when there are several)."""
+    clauses = [{key: filters[key]} for key in SCOPE_KEYS if filters.get(key)]
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def export_filters(args: Mapping[str, Any]) -> dict[str, str]:
+    """Optional scope filters: unlike search, export may cover every scope."""
+    value = A.mapping(args, "filters") or {}
+    unknown = sorted(set(value) - set(SCOPE_KEYS))
+    if unknown:
+        raise A.bad(f"filters may only name {', '.join(SCOPE_KEYS)}; got {', '.join(unknown)}")
+    for key, item in value.items():
+        if item is not None and (not isinstance(item, str) or not item):
+            raise A.bad(f"filters.{key} must be a non-empty string")
+    return {key: item for key, item in value.items() if item}
+
+
+def export_record(store: MemoryStore, memory_id: str, payload: Mapping[str, Any] | None) -> dict[str, Any]:
+    """One memory as exported: text, scope, user metadata, timestamps and history."""
+    payload = payload or {}
+    return {
+        "id": memory_id,
+        "memory": payload.get("data"),
+        **{key: payload.get(key) for key in SCOPE_KEYS},
+        "metadata": {k: v for k, v in payload.items() if k not in MEM0_PAYLOAD_KEYS},
+        "created_at": payload.get("created_at"),
+        "updated_at": payload.get("updated_at"),
+        "history": store.history(memory_id),
+    }
+
+
+def export_page(store: MemoryStore, filters: Mapping[str, str], offset: int, limit: int) -> dict[str, Any]:
+    """``{memories, next_offset, total}``; ``next_offset`` is None on the last page."""
+    where = chroma_where(filters)
+    total = store.count() if where is None else len(store.scan(where=where, limit=None, include=())["ids"])
+    rows = store.scan(where=where, offset=offset, limit=limit, include=("metadatas",))
+    ids = rows.get("ids") or []
+    metadatas = rows.get("metadatas") or [None] * len(ids)
+    memories = [export_record(store, str(i), m) for i, m in zip(ids, metadatas)]
+    following = offset + len(ids)
+    return {"memories": memories, "next_offset": following if len(ids) == limit and following < total else None,
+            "total": total}
+
+
+def _import_fields(record: Any) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """Validate one exported record; raise ``ValueError`` naming what is wrong."""
+    if not isinstance(record, dict):
+        raise ValueError(f"a record must be a JSON object, got {type(record).__name__}")
+    text = record.get("memory")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("'memory' must be a non-empty string")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"'memory' is longer than {MAX_TEXT} characters")
+    scope: dict[str, str] = {}
+    for key in SCOPE_KEYS:
+        value = record.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > 256):
+            raise ValueError(f"{key!r} must be a string of at most 256 characters")
+        if value:
+            scope[key] = value
+    if not scope:
+        raise ValueError("the record has no user_id, agent_id or run_id")
+    metadata = record.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise ValueError("'metadata' must be an object")
+    for key, value in metadata.items():
+        if key in MEM0_PAYLOAD_KEYS:
+            raise ValueError(f"metadata key {key!r} is reserved by the store")
+        if not (value is None or isinstance(value, (str, int, float, bool))
+                or (isinstance(value, list) and all(isinstance(v, (str, int, float, bool)) for v in value))):
+            raise ValueError(f"metadata.{key} must be a string, number, boolean or a list of them")
+    metadata = {k: v for k, v in metadata.items() if v is not None}
+    for key, target in (("id", IMPORTED_FROM), ("created_at", IMPORTED_CREATED_AT),
+                        ("updated_at", IMPORTED_UPDATED_AT)):
+        if isinstance(record.get(key), str) and record[key]:
+            metadata[target] = record[key]
+    return text, scope, metadata
+
+
+def import_records(store: MemoryStore, records: list[Any]) -> dict[str, Any]:
+    """Re-add each record; one bad record is reported by index and does not stop the rest."""
+    added = skipped = 0
+    errors: list[dict[str, Any]] = []
+    for index, record in enumerate(records):
+        try:
+            text, scope, metadata = _import_fields(record)
+            results = store.add(text, infer=False, metadata=metadata or None, **scope).get("results", [])
+        except Exception as exc:  # per-record failures are reported, the batch goes on
+            errors.append({"index": index, "message": str(exc) or exc.__class__.__name__})
+            continue
+        if any(row.get("event") == "ADD" for row in results):
+            added += 1
+        else:
+            skipped += 1
+    return {"added": added, "skipped": skipped, "errors": errors}
+
+
+def register_export_import(table: OpTable, store: MemoryStore) -> None:
+    """Register ``export`` (read) and ``import`` (write) on ``table``."""
+
+    def export(args: Mapping[str, Any]) -> dict[str, Any]:
+        return export_page(store, export_filters(args), A.integer(args, "offset", 0, 0, 1 << 40),
+                           A.integer(args, "limit", 200, 1, MAX_EXPORT_PAGE))
+
+    def import_(args: Mapping[str, Any]) -> dict[str, Any]:
+        records = args.get("records")
+        if not isinstance(records, list) or not records:
+            raise A.bad("argument 'records' must be a non-empty list of exported memories")
+        if len(records) > MAX_IMPORT_BATCH:
+            raise A.bad(f"at most {MAX_IMPORT_BATCH} records per import request, got {len(records)}")
+        return import_records(store, records)
+
+    table.register("export", export, write=False)
+    table.register("import", import_, write=True)

@@ -1,0 +1,273 @@
+"""MemoryManager: the one place that assembles what an agent receives.
+
+A context is the layered system prompt (workspace files + the long-term
+block), the session's rolling summary as its own system message, the recent
+history and the query. Every part is optional: a failing long-term store or
+session file is logged, named in ``degraded`` and left out, and the rest is
+still returned.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from sidecar.context.longterm import DEFAULT_TOP_K, MEMORY_TOKEN_THRESHOLD, LongTermBlock, LongTermInjector
+from sidecar.context.md_sync import MemoryMdService
+from sidecar.context.prompt import build_system_prompt
+from sidecar.context.sessions import SessionManager
+from sidecar.context.tokens import estimate_tokens
+from sidecar_client.markers import CONTEXT_BEGIN, CONTEXT_END, wrap_context
+
+log = logging.getLogger("sidecar.context.hub")
+
+SUMMARY_HEADING = "Summary of the earlier conversation in this session:"
+TEXT_SUMMARY_CHARS = 600
+
+SearchFn = Callable[[str, str, int], Sequence[Mapping[str, Any]]]
+
+
+class GateQueue(Protocol):
+    """Where new session messages go to be judged for long-term memory."""
+
+    def __call__(self, messages: list[dict[str, str]], *, session_id: str, user_id: str,
+                 agent_id: str | None) -> int:
+        """Queue ``messages`` without waiting for the verdicts; return how many were queued."""
+        ...
+
+
+@dataclass(frozen=True)
+class ContextRequest:
+    """The arguments of the ``context`` op, already validated."""
+
+    query: str
+    user_id: str
+    session_id: str | None = None
+    agent_id: str | None = None
+    budget_tokens: int | None = None
+    workspace: Path | None = None
+
+
+class LongTermUnavailable(RuntimeError):
+    """The long-term store cannot be used (raised by a disabled store)."""
+
+
+class MemoryManager:
+    """Builds contexts and keeps sessions; see the module docstring.
+
+    ``search(user_id, query, k)`` returns mem0-shaped search hits; ``gate``
+    queues messages for the write gate (None when there is no gate).
+    """
+
+    def __init__(self, *, md: MemoryMdService, sessions: SessionManager, search: SearchFn,
+                 gate: GateQueue | None, threshold: int = MEMORY_TOKEN_THRESHOLD,
+                 top_k: int = DEFAULT_TOP_K, longterm_disabled: bool = False) -> None:
+        self.md = md
+        self.sessions = sessions
+        self._search = search
+        self._gate = gate
+        self.threshold = threshold
+        self.top_k = top_k
+        self.longterm_disabled = longterm_disabled
+        self._injectors: dict[str, LongTermInjector] = {}
+        self._lock = threading.Lock()
+        self._failures = threading.local()
+        self.modes: Counter[str] = Counter()
+        self.gate_failures = 0
+
+    # -- long-term part ---------------------------------------------------------------
+
+    def _note_failure(self, what: str, exc: BaseException) -> None:
+        reasons = getattr(self._failures, "reasons", None)
+        if reasons is not None:
+            reasons.append(f"{what}: {exc.__class__.__name__}: {exc}")
+
+    def _injector(self, user_id: str) -> LongTermInjector:
+        with self._lock:
+            injector = self._injectors.get(user_id)
+            if injector is None:
+                injector = LongTermInjector(lambda: self._memory_md_text(user_id),
+                                            lambda query, k: self._search_hits(user_id, query, k),
+                                            threshold=self.threshold, top_k=self.top_k)
+                self._injectors[user_id] = injector
+            return injector
+
+    def _memory_md_text(self, user_id: str) -> str:
+        try:
+            if self.longterm_disabled:
+                raise LongTermUnavailable("long-term store disabled by [context] simulate_longterm_failure")
+            return self.md.text_of(user_id)
+        except Exception as exc:
+            self._note_failure("MEMORY.md", exc)
+            raise
+
+    def _search_hits(self, user_id: str, query: str, k: int) -> Sequence[Mapping[str, Any]]:
+        try:
+            if self.longterm_disabled:
+                raise LongTermUnavailable("long-term store disabled by [context] simulate_longterm_failure")
+            return self._search(user_id, query, k)
+        except Exception as exc:
+            self._note_failure("long-term search", exc)
+            raise
+
+    def _long_term(self, request: ContextRequest) -> LongTermBlock:
+        try:
+            version = None if self.longterm_disabled else self.md.version_of(request.user_id)
+        except Exception as exc:
+            log.warning("MEMORY.md for %s unavailable: %s", request.user_id, exc)
+            self._note_failure("MEMORY.md", exc)
+            version = None
+        return self._injector(request.user_id).block(request.query, version=version)
+
+    # -- the context op ---------------------------------------------------------------
+
+    def context(self, request: ContextRequest) -> dict[str, Any]:
+        """What an agent receives for ``request``; never fails because a part did."""
+        self._failures.reasons = []
+        try:
+            block = self._long_term(request)
+            summary, history = self._session_part(request.session_id)
+            degraded = list(self._failures.reasons)
+        finally:
+            self._failures.reasons = None
+        prompt = build_system_prompt(request.workspace, block.text)
+        layers: list[dict[str, Any]] = [layer._asdict() for layer in prompt.layers]
+        dropped = 0
+        if request.budget_tokens is not None:
+            history, summary, dropped = _fit_budget(request.budget_tokens, prompt.text, summary, history,
+                                                    request.query)
+        messages: list[dict[str, str]] = []
+        if prompt.text:
+            messages.append({"role": "system", "content": prompt.text})
+        if summary:
+            summary_message = f"{SUMMARY_HEADING}\n{summary}"
+            messages.append({"role": "system", "content": summary_message})
+            layers.append({"name": "summary", "chars": len(summary_message), "truncated": False})
+        if history:
+            messages += history
+            layers.append({"name": "history", "chars": sum(len(m["content"]) for m in history),
+                           "truncated": dropped > 0, "messages": len(history)})
+        messages.append({"role": "user", "content": request.query})
+        mode = "degraded" if degraded else block.mode
+        self.modes[mode] += 1
+        return {
+            "messages": messages,
+            "text": _hook_text(block, summary, mode),
+            "mode": mode,
+            "tokens": sum(estimate_tokens(m["content"]) for m in messages),
+            "memories": [str(m.get("id")) for m in block.memories],
+            "layers": layers,
+            "degraded": degraded,
+            "dropped_messages": dropped,
+        }
+
+    def _session_part(self, session_id: str | None) -> tuple[str, list[dict[str, str]]]:
+        if not session_id:
+            return "", []
+        try:
+            session = self.sessions.load(session_id)
+        except Exception as exc:
+            log.warning("session %s unavailable for context: %s", session_id, exc)
+            self._note_failure("session", exc)
+            return "", []
+        history = [{"role": str(m["role"]), "content": str(m["content"])} for m in session.messages]
+        return session.compressed_context.strip(), history
+
+    # -- sessions ------------------------------------------------------------------
+
+    def update_session(self, session_id: str, messages: list[dict[str, str]], *, user_id: str,
+                       agent_id: str | None) -> dict[str, Any]:
+        """Append ``messages`` (folding old history) and queue them for the write gate."""
+        folds_before = self.sessions.load(session_id).folds
+        session = None
+        for message in messages:
+            session = self.sessions.add_message(session_id, message["role"], message["content"])
+        assert session is not None
+        queued = 0
+        if self._gate is not None:
+            try:
+                queued = self._gate(messages, session_id=session_id, user_id=user_id, agent_id=agent_id)
+            except Exception:  # the session is saved; learning from it can be retried by the watcher
+                self.gate_failures += 1
+                log.exception("handing session %s messages to the write gate failed", session_id)
+        return {"session_id": session_id, "messages": len(session.messages),
+                "folded": session.folds > folds_before, "compressed": session.compressed_context,
+                "queued": queued}
+
+    def show_session(self, session_id: str) -> dict[str, Any] | None:
+        """The stored session, or None when there is none."""
+        if not self.sessions.path_for(session_id).exists():
+            return None
+        return asdict(self.sessions.load(session_id))
+
+    def list_sessions(self) -> list[dict[str, Any]]:
+        """Every session with its message count and last update, newest first."""
+        rows = []
+        for session_id in self.sessions.list_sessions():
+            session = self.sessions.load(session_id)
+            rows.append({"session_id": session_id, "messages": len(session.messages),
+                         "folds": session.folds, "updated_at": session.updated_at})
+        return rows
+
+    def clear_session(self, session_id: str) -> bool:
+        """Delete a session; True if it existed."""
+        return self.sessions.clear(session_id)
+
+    # -- status ---------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """Cache counters, mode counts and thresholds, for the daemon's ``status``."""
+        injectors = list(self._injectors.values())
+        return {
+            "threshold_tokens": self.threshold,
+            "top_k": self.top_k,
+            "cache_hits": sum(i.cache_hits for i in injectors),
+            "cache_misses": sum(i.cache_misses for i in injectors),
+            "modes": dict(self.modes),
+            "gate": "connected" if self._gate is not None else "unavailable",
+            "gate_failures": self.gate_failures,
+            "longterm_disabled": self.longterm_disabled,
+        }
+
+
+def _unwrap(block_text: str) -> str:
+    """The body of a wrapped long-term block (markers and the mode line removed)."""
+    lines = block_text.strip("\n").split("\n")
+    if lines and lines[0] == CONTEXT_BEGIN:
+        lines = lines[1:]
+        if lines and lines[0].startswith("[memory mode:"):
+            lines = lines[1:]
+    if lines and lines[-1] == CONTEXT_END:
+        lines = lines[:-1]
+    return "\n".join(lines)
+
+
+def _hook_text(block: LongTermBlock, summary: str, mode: str) -> str:
+    # One marker pair around everything: nested pairs would confuse strip_injected.
+    parts = []
+    if block.text:
+        parts.append("Long-term memory:\n" + _unwrap(block.text))
+    if summary:
+        short = summary if len(summary) <= TEXT_SUMMARY_CHARS else summary[: TEXT_SUMMARY_CHARS - 1] + "…"
+        parts.append(f"{SUMMARY_HEADING}\n{short}")
+    return wrap_context("\n\n".join(parts), mode) if parts else ""
+
+
+def _fit_budget(budget: int, system: str, summary: str, history: list[dict[str, str]],
+                query: str) -> tuple[list[dict[str, str]], str, int]:
+    """Drop the oldest history, then the summary, until the estimate fits ``budget``."""
+    fixed = estimate_tokens(system) + estimate_tokens(query)
+    summary_cost = estimate_tokens(summary) if summary else 0
+    remaining = sum(estimate_tokens(m["content"]) for m in history)
+    start = 0
+    while start < len(history) and fixed + summary_cost + remaining > budget:
+        remaining -= estimate_tokens(history[start]["content"])
+        start += 1
+    if summary and fixed + summary_cost + remaining > budget:
+        summary = ""
+    return history[start:], summary, start

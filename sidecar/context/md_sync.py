@@ -1,0 +1,295 @@
+"""The MEMORY.md sync service: keeps each MEMORY.md's managed section in step
+with the store, and hand edits of it in step with the store.
+
+One file per user (``[context] memory_md`` for the configured user, else
+``<data_dir>/memory/<user>/MEMORY.md``) plus optional per-project files
+(``[context] project_dirs``: a folder path, or a table ``{path, user_id,
+agent_id}`` naming the scope; a bare path uses the configured user's scope).
+
+Store writes poke a per-file debouncer; a background thread re-renders once
+the burst is over. The same thread polls each file's ``stat`` (cheap, and
+portable to any filesystem) and feeds changes to :class:`MemoryMdSync`, whose
+edits go through the store so mem0's history records them. The sync's own
+writes produce no edits, so nothing loops.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sidecar.config import Settings
+from sidecar.context.memory_md import ManagedSectionError, short_id
+from sidecar.context.memory_md_edits import Debouncer, Edit, MemoryMdSync, read_text_exact
+from sidecar.store.memory_store import MemoryStore, StoreChange
+
+log = logging.getLogger("sidecar.context.md_sync")
+
+DEFAULT_DELAY_S = 0.5
+DEFAULT_MAX_DELAY_S = 3.0
+POLL_S = 0.2
+FETCH_LIMIT = 100_000
+MAX_REPORTED_MALFORMED = 20
+EDIT_SOURCE = {"source": "MEMORY.md"}
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
+
+
+def user_file(settings: Settings, user_id: str) -> Path:
+    """Where ``user_id``'s MEMORY.md lives."""
+    configured = settings.context.get("memory_md")
+    if configured and user_id == settings.user_id:
+        return Path(os.path.expanduser(str(configured)))
+    slug = _UNSAFE.sub("_", user_id).strip("._") or "user"
+    return settings.paths.data_dir / "memory" / slug / "MEMORY.md"
+
+
+def project_targets(settings: Settings) -> list[tuple[Path, dict[str, str]]]:
+    """``(file, scope)`` of each configured project MEMORY.md."""
+    found: list[tuple[Path, dict[str, str]]] = []
+    for entry in settings.context.get("project_dirs", []) or []:
+        spec: Mapping[str, Any] = entry if isinstance(entry, Mapping) else {"path": entry}
+        folder = Path(os.path.expanduser(str(spec["path"])))
+        scope = {k: str(spec[k]) for k in ("user_id", "agent_id", "run_id") if spec.get(k)}
+        found.append((folder / "MEMORY.md", scope or {"user_id": settings.user_id}))
+    return found
+
+
+def _stat_key(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
+def _touches(change_scope: Mapping[str, str], target_scope: Mapping[str, str]) -> bool:
+    # A change can reach a file unless some scope key both name differs.
+    return all(change_scope[k] == v for k, v in target_scope.items() if k in change_scope)
+
+
+@dataclass
+class MdTarget:
+    """One synced MEMORY.md and its bookkeeping."""
+
+    path: Path
+    scope: dict[str, str]
+    sync: MemoryMdSync
+    regen: Debouncer
+    file_events: Debouncer
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stat: tuple[int, int, int] | None = None
+    generation: int = 0
+    regenerations: int = 0
+    edits_applied: int = 0
+    edit_failures: int = 0
+    malformed: list[dict[str, Any]] = field(default_factory=list)
+    problem: str | None = None
+    short_ids: dict[str, str] = field(default_factory=dict)
+    adopted: bool = False
+
+    def status(self) -> dict[str, Any]:
+        return {"path": str(self.path), "scope": self.scope, "generation": self.generation,
+                "regenerations": self.regenerations, "edits_applied": self.edits_applied,
+                "edit_failures": self.edit_failures, "malformed": self.malformed, "problem": self.problem}
+
+
+class MemoryMdService:
+    """Owns every synced MEMORY.md; see the module docstring."""
+
+    def __init__(self, store: MemoryStore, settings: Settings, *, delay: float = DEFAULT_DELAY_S,
+                 max_delay: float = DEFAULT_MAX_DELAY_S, poll: float = POLL_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.store = store
+        self.settings = settings
+        self.delay = float(settings.context.get("md_debounce_s", delay))
+        self.max_delay = max(max_delay, self.delay)
+        self.poll = poll
+        self._clock = clock
+        self._targets: dict[Path, MdTarget] = {}
+        self._users: dict[str, MdTarget] = {}
+        self._lock = threading.Lock()
+        self._events = threading.Lock()  # debouncers are poked from worker threads
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- targets ------------------------------------------------------------------
+
+    def _add_target(self, path: Path, scope: dict[str, str]) -> MdTarget:
+        with self._lock:
+            target = self._targets.get(path)
+            if target is None:
+                target = MdTarget(path, scope, MemoryMdSync(path), Debouncer(self.delay, max_delay=self.max_delay),
+                                  Debouncer(self.delay, max_delay=self.max_delay))
+                self._targets[path] = target
+            return target
+
+    def user_target(self, user_id: str, *, render_now: bool = True) -> MdTarget:
+        """The target of ``user_id``'s MEMORY.md, created (and first rendered) on demand."""
+        target = self._users.get(user_id)
+        if target is not None:
+            return target
+        target = self._add_target(user_file(self.settings, user_id), {"user_id": user_id})
+        if render_now:
+            self._first_render(target)
+        self._users[user_id] = target
+        return target
+
+    def _first_render(self, target: MdTarget) -> None:
+        with target.lock:
+            self._regenerate_locked(target)
+
+    def text_of(self, user_id: str) -> str:
+        """The current text of ``user_id``'s MEMORY.md ("" when missing)."""
+        return read_text_exact(self.user_target(user_id).path) or ""
+
+    def version_of(self, user_id: str) -> str:
+        """Changes whenever the file does (our write or a noticed hand edit); no IO."""
+        target = self.user_target(user_id)
+        return f"{target.path}#{target.generation}"
+
+    # -- events ---------------------------------------------------------------------
+
+    def on_store_change(self, change: StoreChange) -> None:
+        """Store observer: schedule a re-render of every file the change can reach."""
+        now = self._clock()
+        user = change.scope.get("user_id")
+        if user and user not in self._users:
+            self.user_target(user, render_now=False)
+        for target in list(self._targets.values()):
+            if _touches(change.scope, target.scope):
+                self._poke(target.regen, now)
+
+    def _poke(self, debouncer: Debouncer, now: float) -> None:
+        with self._events:
+            debouncer.poke(now)
+
+    def _due(self, debouncer: Debouncer, now: float, force: bool) -> bool:
+        with self._events:
+            if force and debouncer.pending:
+                debouncer.due(float("inf"))
+                return True
+            return debouncer.due(now)
+
+    def start(self) -> None:
+        """Render the configured files, subscribe to the store, start the thread."""
+        for path, scope in project_targets(self.settings):
+            self._first_render(self._add_target(path, scope))
+        self.user_target(self.settings.user_id)
+        self.store.subscribe(self.on_store_change)
+        self._thread = threading.Thread(target=self._run, name="memory-md-sync", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop the thread (pending debounced work is done first)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.tick(force=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.poll):
+            try:
+                self.tick()
+            except Exception:  # the sync thread must outlive any one bad file
+                log.exception("MEMORY.md sync pass failed")
+
+    def tick(self, *, force: bool = False) -> None:
+        """One pass: notice file changes, apply due hand edits, re-render due files."""
+        now = self._clock()
+        for target in list(self._targets.values()):
+            key = _stat_key(target.path)
+            if key != target.stat:
+                target.stat = key
+                target.generation += 1
+                self._poke(target.file_events, now)
+            if self._due(target.file_events, now, force):
+                with target.lock:
+                    self._read_hand_edits_locked(target)
+            if self._due(target.regen, now, force):
+                with target.lock:
+                    self._regenerate_locked(target)
+
+    # -- work (target.lock held) -------------------------------------------------------
+
+    def _regenerate_locked(self, target: MdTarget) -> None:
+        if not target.adopted:
+            # A file left by an earlier run becomes the baseline: edits made while
+            # the daemon was down cannot be told apart from our last render.
+            target.adopted = True
+            if target.path.exists():
+                target.sync.on_file_changed()
+        try:
+            records = self.store.get_all(filters=target.scope, top_k=FETCH_LIMIT).get("results", [])
+        except Exception as exc:
+            target.problem = f"reading the store failed: {exc}"
+            log.warning("MEMORY.md %s not regenerated: %s", target.path, exc)
+            return
+        target.short_ids = {short_id(str(r["id"])): str(r["id"]) for r in records if r.get("id")}
+        try:
+            wrote = target.sync.regenerate(records)
+        except ManagedSectionError as exc:
+            target.problem = f"{exc}; fix the markers by hand, nothing was overwritten"
+            log.warning("MEMORY.md %s: %s", target.path, target.problem)
+            return
+        except OSError as exc:
+            target.problem = f"writing failed: {exc}"
+            log.warning("MEMORY.md %s: %s", target.path, target.problem)
+            return
+        if target.sync.deferred:  # unread hand edits: read them first, render after
+            now = self._clock()
+            self._poke(target.file_events, now - self.delay)
+            self._poke(target.regen, now)
+            return
+        if target.problem and not target.malformed:
+            target.problem = None
+        target.regenerations += 1
+        if wrote:
+            target.generation += 1
+            target.stat = _stat_key(target.path)
+
+    def _read_hand_edits_locked(self, target: MdTarget) -> None:
+        change = target.sync.on_file_changed()
+        if change.own_write:
+            return
+        target.problem = change.problem
+        target.malformed = [{"line": m.line, "content": m.content, "reason": m.reason}
+                            for m in change.malformed[:MAX_REPORTED_MALFORMED]]
+        for bad_line in change.malformed:
+            log.warning("MEMORY.md %s line %d not applied (%s): %r", target.path, bad_line.line,
+                        bad_line.reason, bad_line.content)
+        if change.problem:
+            log.warning("MEMORY.md %s: %s", target.path, change.problem)
+        for edit in change.edits:
+            self._apply(target, edit)
+        self._poke(target.regen, self._clock())
+
+    def _apply(self, target: MdTarget, edit: Edit) -> None:
+        try:
+            if edit.op == "add":
+                self.store.add(edit.new_text, metadata=dict(EDIT_SOURCE), infer=False, **target.scope)
+            else:
+                memory_id = target.short_ids.get(edit.short_id or "")
+                if memory_id is None:
+                    raise LookupError(f"no memory behind id marker {edit.short_id}")
+                if edit.op == "update":
+                    self.store.update(memory_id, text=edit.new_text)
+                else:
+                    self.store.delete(memory_id)
+            target.edits_applied += 1
+            log.info("MEMORY.md %s: applied hand edit %s %s", target.path, edit.op, edit.short_id or "")
+        except Exception as exc:  # one bad edit must not block the others
+            target.edit_failures += 1
+            log.warning("MEMORY.md %s: hand edit %s failed: %s", target.path, edit, exc)
+
+    # -- status ---------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """Per-file sync state, for the daemon's ``status``."""
+        return {"files": [t.status() for t in list(self._targets.values())]}
