@@ -207,6 +207,12 @@ def _register_groups() -> None:
     from .service import service
 
     cli.add_command(service)
+    from .cli_context import context_command, session_group
+    from .cli_demo import demo_group
+
+    cli.add_command(context_command)
+    cli.add_command(session_group)
+    cli.add_command(demo_group)
 
 
 _register_groups()

@@ -213,8 +213,8 @@ class JobQueue:
                 db.execute(
                     """UPDATE jobs SET key=?, source=?, line=?, offset=?, agent=?, session_id=?, cwd=?,
                        role=?, text=?, context=?, status=?, attempts=0, next_at=0, error=NULL,
-                       results=CASE WHEN status=? THEN results ELSE NULL END, updated_at=? WHERE id=?""",
-                    (*fields, PENDING, RUNNING, now, row["id"]),
+                       results=NULL, updated_at=? WHERE id=?""",
+                    (*fields, PENDING, now, row["id"]),
                 )
                 return int(row["id"])
         cur = db.execute(
