@@ -24,6 +24,7 @@ log = logging.getLogger("sidecar.app")
 COMPONENTS: tuple[str, ...] = (
     "sidecar.admin.component:AdminComponent",
     "sidecar.context.component:ContextComponent",
+    "sidecar.ingest.component:IngestComponent",
 )
 
 

@@ -28,7 +28,8 @@ def test_every_op_round_trips_and_matches_mem0(isolated_home):
         assert sorted(m["id"] for m in listed) == sorted(ids)
 
         hits = client.search("what should I cook for dinner?", filters={"user_id": "alice"}, top_k=3)["results"]
-        assert len(hits) == 3 and all(0 < h["score"] <= 1 for h in hits)
+        assert len(hits) == 3 and all(0 <= h["score"] <= 1 for h in hits)
+        assert all(0 < h["score_details"]["dense"] <= 1 for h in hits)  # hybrid: fused score + channel scores
         assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
         assert {h["id"] for h in hits} <= set(ids)
 

@@ -88,15 +88,6 @@ def serve(log_level: str | None) -> None:
 
 
 @cli.command()
-@json_option
-@handle_errors
-def status(as_json: bool) -> None:
-    """Show the daemon's status."""
-    data = client().status()
-    emit(as_json, data, lambda: render.key_values(data))
-
-
-@cli.command()
 @click.argument("text")
 @scope_options
 @click.option("--metadata", "metadata_json", default=None, help="JSON object stored with the memory.")
@@ -204,15 +195,20 @@ def history(memory_id: str, as_json: bool) -> None:
 
 
 def _register_groups() -> None:
+    from .cli_admin import register_admin_commands
     from .service import service
 
     cli.add_command(service)
+    register_admin_commands(cli)  # status, doctor, export, import
     from .cli_context import context_command, session_group
     from .cli_demo import demo_group
 
     cli.add_command(context_command)
     cli.add_command(session_group)
     cli.add_command(demo_group)
+    from .cli_integrations import register as register_integrations
+
+    register_integrations(cli)  # hooks, hook, mcp, agents-md, showcase
 
 
 _register_groups()

@@ -86,7 +86,7 @@ def build_server(user_id: str | None = None, agent_id: str = DEFAULT_AGENT,
             result = await daemon.call("context", args)
             return fit_to_budget(str(result.get("text") or "")) or "(no relevant memories)"
         except RequestFailed as exc:
-            if exc.code != protocol.Code.UNKNOWN_OP:
+            if exc.code not in (protocol.Code.UNKNOWN_OP, protocol.Code.BAD_REQUEST):
                 raise ToolError(f"memory daemon: {exc}") from None
         except SidecarError as exc:
             raise ToolError(f"memory daemon: {exc}") from None

@@ -1,9 +1,9 @@
 """``memctl status``: the daemon's status reply reduced to what an operator reads.
 
 The reply is ``{**app.status(), **server.metrics()}``: the core keys, one section
-per component (``admin`` has counts, store size and RSS; ``ingest``, when
-present, its queue, failures, watched files and judge latency) and, once the
-server records them, per-op latencies under ``latency_ms``.
+per component (``admin`` has counts and store size; ``ingest``, when present,
+its queue, failures, watched files and judge latency) and the server's metrics
+(uptime, RSS, request queue, per-op latencies under ``latency``).
 """
 
 from __future__ import annotations
@@ -21,19 +21,34 @@ def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
 def _latency(summary: Any) -> dict[str, Any] | None:
     if not isinstance(summary, dict):
         return None
-    return {"p50_ms": summary.get("p50_ms"), "p95_ms": summary.get("p95_ms"), "count": summary.get("count")}
+    count = summary.get("n", summary.get("count"))
+    return {"p50_ms": summary.get("p50_ms") if count else None,
+            "p95_ms": summary.get("p95_ms") if count else None, "count": count}
+
+
+def ingest_queue(ingest: dict[str, Any]) -> tuple[Any, Any]:
+    """(depth, failures) of the ingest queue: flat keys, else the queue's counts by state."""
+    depth, failures = ingest.get("queue_depth"), ingest.get("failures")
+    counts = ingest.get("queue")
+    if isinstance(counts, dict):
+        if depth is None:
+            depth = sum(int(counts.get(state) or 0) for state in ("pending", "running"))
+        if failures is None:
+            failures = counts.get("failed")
+    return depth, failures
 
 
 def overview(raw: dict[str, Any]) -> dict[str, Any]:
     """The fields ``memctl status`` shows (and ``--json`` prints next to the raw reply)."""
     admin, ingest = _section(raw, "admin"), _section(raw, "ingest")
-    ops = _section(raw, "latency_ms")
+    ops = _section(raw, "latency")
     judge = ingest.get("judge_latency_ms", ops.get("judge"))
+    depth, failures = ingest_queue(ingest)
     return {
         "version": raw.get("version"),
         "pid": raw.get("pid"),
         "uptime_s": raw.get("uptime_s"),
-        "rss_bytes": admin.get("rss_bytes"),
+        "rss_bytes": raw.get("rss_bytes"),
         "memories": raw.get("memories"),
         "store_path": raw.get("store_path"),
         "store_bytes": admin.get("store_bytes"),
@@ -42,7 +57,7 @@ def overview(raw: dict[str, Any]) -> dict[str, Any]:
         "requests": raw.get("requests"),
         "errors": raw.get("errors"),
         "queue": {"requests_waiting": raw.get("queue_depth"), "requests_running": raw.get("in_flight"),
-                  "ingest_depth": ingest.get("queue_depth"), "ingest_failures": ingest.get("failures")},
+                  "ingest_depth": depth, "ingest_failures": failures},
         "latency_ms": {"search": _latency(ops.get("search")), "judge": _latency(judge)},
         "watched_files": ingest.get("watched_files"),
         "telemetry_off": raw.get("telemetry_off"),
@@ -74,8 +89,10 @@ def human_duration(seconds: Any) -> str:
 
 
 def _counts_line(counts: Any) -> str:
-    if not isinstance(counts, dict) or not counts:
+    if not isinstance(counts, dict):
         return "(counting…)"
+    if not counts:
+        return "(none)"
     return shorten(", ".join(f"{name} {n:,}" for name, n in counts.items()), 100)
 
 
@@ -91,7 +108,7 @@ def _maybe(value: Any) -> str:
 
 def render_overview(view: dict[str, Any]) -> str:
     """A dozen readable lines."""
-    counts = view.get("counts") or {}
+    counts = view.get("counts") or {"by_user": None, "by_agent": None}
     queue, latency = view["queue"], view["latency_ms"]
     memories = view.get("memories")
     lines = [

@@ -44,7 +44,8 @@ def recall_step(user: str) -> dict:
     client = Client()
     hits = client.search(QUESTION, filters={"user_id": user}, top_k=5)["results"]
     return {"pid": os.getpid(), "user": user, "query": QUESTION,
-            "hits": [{"id": h["id"], "memory": h["memory"], "score": round(h["score"], 4)} for h in hits]}
+            "hits": [{"id": h["id"], "memory": h["memory"], "score": round(h["score"], 4),
+                      "similarity": round((h.get("score_details") or {}).get("dense") or 0.0, 4)} for h in hits]}
 
 
 def run_child(step: str, env: dict[str, str]) -> dict:
@@ -82,7 +83,7 @@ def main() -> int:
         alice = run_child("recall-alice", env)
         print(f"\n[process B, PID {alice['pid']}] alice asks: {QUESTION!r}")
         for hit in alice["hits"]:
-            print(f"   score {hit['score']:.3f}  {hit['id'][:8]}  {hit['memory']}")
+            print(f"   similarity {hit['similarity']:.3f}  hybrid score {hit['score']:.3f}  {hit['id'][:8]}  {hit['memory']}")
 
         bob = run_child("recall-bob", env)
         print(f"\n[process C, PID {bob['pid']}] bob asks the same: {len(bob['hits'])} memories visible")

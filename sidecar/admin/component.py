@@ -1,8 +1,9 @@
 """The ``admin`` component: export/import ops and the operating figures in ``status``.
 
 Its status section carries what ``memctl status`` and ``memctl doctor`` need
-from inside the daemon: memories per user/agent, store size on disk, RSS, the
-embedded model's path and each telemetry opt-out variable.
+from inside the daemon: memories per user/agent, store size on disk, the
+embedded model's path and each telemetry opt-out variable. (RSS and per-op
+latencies come from the server's own metrics.)
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 from sidecar import offline
 from sidecar.admin.export_import import register_export_import
 from sidecar.admin.store_stats import StoreStatsCache
-from sidecar.metrics import rss_bytes
 
 
 class AdminComponent:
@@ -32,7 +32,6 @@ class AdminComponent:
         store = self._app.store
         return {
             **self._stats.snapshot(),
-            "rss_bytes": rss_bytes(),
             "model_path": _model_path() if store.choice.embedded else None,
             "telemetry": offline.status(),
             "data_dir": str(self._app.settings.paths.data_dir),

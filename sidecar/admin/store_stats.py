@@ -22,6 +22,7 @@ from sidecar.store.memory_store import MemoryStore, StoreChange
 log = logging.getLogger("sidecar.admin")
 SCAN_PAGE = 5000
 MAX_AGE_S = 30.0
+WAIT_S = 0.05
 
 
 def dir_size(root: Path) -> int:
@@ -85,14 +86,16 @@ class StoreStatsCache:
     def _on_change(self, _change: StoreChange) -> None:
         self._dirty = True
 
-    def refresh_soon(self) -> None:
-        """Start a background scan unless one is running."""
+    def refresh_soon(self) -> threading.Thread | None:
+        """Start a background scan unless one is running; returns the running scan's thread."""
         with self._lock:
-            if self._closed or (self._running is not None and self._running.is_alive()):
-                return
-            self._dirty = False  # writes after this point mark it dirty again
-            self._running = threading.Thread(target=self._scan, name="store-stats", daemon=True)
-            self._running.start()
+            if self._closed:
+                return None
+            if self._running is None or not self._running.is_alive():
+                self._dirty = False  # writes after this point mark it dirty again
+                self._running = threading.Thread(target=self._scan, name="store-stats", daemon=True)
+                self._running.start()
+            return self._running
 
     def _scan(self) -> None:
         try:
@@ -105,11 +108,18 @@ class StoreStatsCache:
         self.last_error = None
         self._stats = stats
 
-    def snapshot(self) -> dict[str, Any]:
-        """The latest counts (``None`` before the first scan), and a rescan if they are stale."""
+    def snapshot(self, wait_s: float = WAIT_S) -> dict[str, Any]:
+        """The latest counts (``None`` before the first scan); stale ones start a rescan.
+
+        Waits up to ``wait_s`` for that rescan, so small stores answer fresh counts
+        while a large one costs the caller (the socket thread) no more than that.
+        """
         stats = self._stats
         if self._dirty or stats is None or time.time() - stats.finished_at > self._max_age_s:
-            self.refresh_soon()
+            running = self.refresh_soon()
+            if running is not None and wait_s > 0:
+                running.join(wait_s)
+                stats = self._stats
         if stats is None:
             return {"counts": None, "store_bytes": None, "counts_error": self.last_error}
         return {"counts": {"by_user": stats.by_user, "by_agent": stats.by_agent, "total": stats.scanned},

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sidecar.config import ConfigError, Settings
+from sidecar.context.gate_handoff import SessionGateHandoff
 from sidecar.context.hub import GateQueue, MemoryManager
 from sidecar.context.longterm import DEFAULT_TOP_K, MEMORY_TOKEN_THRESHOLD
 from sidecar.context.md_sync import MemoryMdService
@@ -100,14 +101,18 @@ def build_summariser(settings: Settings, store: MemoryStore, ingest: Any) -> tup
 
 
 def gate_queue(ingest: Any) -> GateQueue | None:
-    """The ingest component's hand-off for session messages, if it offers one."""
+    """The ingest component's durable hand-off if it has one, else a background
+    hand-off to its gate pipeline, else None (no gate in this daemon)."""
     if ingest is None:
         return None
     enqueue = getattr(ingest, "enqueue_messages", None)
-    if not callable(enqueue):
-        log.warning("the ingest component has no enqueue_messages(); session messages are not judged")
+    if callable(enqueue):
+        return enqueue
+    pipeline = getattr(ingest, "pipeline", None)
+    if pipeline is None or not callable(getattr(pipeline, "learn", None)):
+        log.warning("the ingest component offers no gate hand-off; session messages are not judged")
         return None
-    return enqueue
+    return SessionGateHandoff(pipeline)
 
 
 class ContextComponent:
@@ -128,8 +133,9 @@ class ContextComponent:
         def search(user_id: str, query: str, k: int) -> Sequence[Mapping[str, Any]]:
             return store.search(query, filters={"user_id": user_id}, top_k=k).get("results", [])
 
+        self.gate = gate_queue(ingest)
         self.hub = MemoryManager(
-            md=self.md, sessions=sessions, search=search, gate=gate_queue(ingest),
+            md=self.md, sessions=sessions, search=search, gate=self.gate,
             threshold=_setting_int(ctx, "threshold_tokens", MEMORY_TOKEN_THRESHOLD, 1),
             top_k=_setting_int(ctx, "top_k", DEFAULT_TOP_K, 1),
             longterm_disabled=bool(ctx.get("simulate_longterm_failure", False)),
@@ -138,9 +144,16 @@ class ContextComponent:
 
     def start(self) -> None:
         self.md.start()
+        if isinstance(self.gate, SessionGateHandoff):
+            self.gate.start()
 
     def status(self) -> dict[str, Any]:
-        return {**self.hub.status(), "summariser": self.summariser_name, "memory_md": self.md.status()}
+        data = {**self.hub.status(), "summariser": self.summariser_name, "memory_md": self.md.status()}
+        if isinstance(self.gate, SessionGateHandoff):
+            data["session_gate"] = self.gate.status()
+        return data
 
     def close(self) -> None:
+        if isinstance(self.gate, SessionGateHandoff):
+            self.gate.close()
         self.md.close()

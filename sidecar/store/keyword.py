@@ -279,6 +279,21 @@ class KeywordIndex:
             ).fetchall()
         return {row[0] for row in rows}
 
+    def neighbour_text(self, *, user_id: str | None, agent_id: str | None, run_id: str | None) -> str | None:
+        """Text of the memory indexed last with exactly this scope (the previous turn of a run)."""
+        row = self._conn().execute(
+            "SELECT f.text FROM keyword_rows r JOIN keyword_fts f ON f.rowid = r.rowid "
+            "WHERE r.user_id IS ? AND r.agent_id IS ? AND r.run_id IS ? ORDER BY r.rowid DESC LIMIT 1",
+            (user_id, agent_id, run_id)).fetchone()
+        return row[0] if row else None
+
+    def context_of(self, memory_id: str) -> str | None:
+        """The context column stored with ``memory_id`` (kept when its text is updated)."""
+        row = self._conn().execute(
+            "SELECT f.context FROM keyword_rows r JOIN keyword_fts f ON f.rowid = r.rowid WHERE r.memory_id = ?",
+            (memory_id,)).fetchone()
+        return row[0] if row else None
+
     def close(self) -> None:
         """Close every connection this index opened, in any thread."""
         self._closed = True

@@ -14,6 +14,7 @@ operations. Two additions sit on top of mem0:
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timezone
 import json
 import logging
 import urllib.error
@@ -26,6 +27,7 @@ from typing import Any
 from sidecar.config import ConfigError, Settings
 from sidecar.store.batching import BatchingVectorStore
 from sidecar.store.embedder import MiniLMEmbedder
+from sidecar.store.hybrid import HybridIndex
 from sidecar.store.mem0_config import EmbedderChoice, build_mem0_config
 from sidecar.store.meta import check_or_record
 from sidecar.workers import KeyedLocks
@@ -122,6 +124,22 @@ class MemoryStore:
         self._memory.vector_store = self._vectors
         self._locks = KeyedLocks()
         self._observers: list[Observer] = []
+        self.hybrid: HybridIndex | None = None
+        if settings.search.get("hybrid", True):
+            self.hybrid = HybridIndex(settings.store_dir / "keyword.db",
+                                      use_neighbour=settings.search.get("keyword_context", "previous+date") != "date")
+            self.hybrid.resync(self._all_payloads(), self.count())
+
+    def _all_payloads(self, page: int = 2000) -> Iterator[tuple[str, dict[str, Any]]]:
+        collection = self._vectors.collection
+        offset = 0
+        while True:
+            rows = collection.get(include=["metadatas"], limit=page, offset=offset)
+            for row_id, meta in zip(rows["ids"], rows["metadatas"]):
+                yield row_id, meta or {}
+            if len(rows["ids"]) < page:
+                return
+            offset += page
 
     # -- coordination ---------------------------------------------------------
 
@@ -150,9 +168,18 @@ class MemoryStore:
         scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
         with self.scope_lock(scope):
             result = self._add_locked(messages, scope, metadata, infer)
+            now = datetime.now(timezone.utc).isoformat()
+            for row in result.get("results", []):
+                event, memory_id, text = row.get("event"), str(row.get("id")), row.get("memory")
+                if self.hybrid and event == "ADD":
+                    self.hybrid.added(memory_id, text or "", scope, metadata, now)
+                elif self.hybrid and event == "UPDATE":
+                    self.hybrid.updated(memory_id, text or "", scope)
+                elif self.hybrid and event == "DELETE":
+                    self.hybrid.deleted(memory_id)
         for row in result.get("results", []):
-            if row.get("event") == "ADD":
-                self._notify(StoreChange("ADD", str(row.get("id")), scope, row.get("memory")))
+            if row.get("event") in ("ADD", "UPDATE", "DELETE"):
+                self._notify(StoreChange(row["event"], str(row.get("id")), scope, row.get("memory")))
         return result
 
     def _add_locked(self, messages: Any, scope: dict[str, str], metadata: dict[str, Any] | None,
@@ -194,10 +221,25 @@ class MemoryStore:
 
     def search(self, query: str, *, filters: dict[str, Any], top_k: int = 20,
                threshold: float | None = None) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"filters": filters, "top_k": top_k}
-        if threshold is not None:
-            kwargs["threshold"] = threshold
-        return self._memory.search(query, **kwargs)
+        """Hybrid (dense + keyword) when the filters are plain scope ids, else mem0's dense search."""
+        if self.hybrid is None or not HybridIndex.applies(filters):
+            kwargs: dict[str, Any] = {"filters": filters, "top_k": top_k}
+            if threshold is not None:
+                kwargs["threshold"] = threshold
+            return self._memory.search(query, **kwargs)
+        depth = max(top_k, self.hybrid.params.dense_depth)
+        dense = self._memory.search(query, filters=filters, top_k=depth, threshold=0.0)["results"]
+        by_id = {str(m["id"]): m for m in dense}
+        results = []
+        for memory_id, score, dense_score, keyword_score in self.hybrid.fuse(query, dense, filters, top_k):
+            if threshold is not None and score < threshold:
+                continue
+            row = by_id.get(memory_id) or self._memory.get(memory_id)
+            if row is None:  # deleted between the two channels
+                continue
+            results.append({**row, "score": score,
+                            "score_details": {"dense": dense_score, "keyword": keyword_score}})
+        return {"results": results}
 
     def get(self, memory_id: str) -> dict[str, Any] | None:
         return self._memory.get(memory_id)
@@ -211,6 +253,8 @@ class MemoryStore:
         if existing is None:
             raise MemoryNotFound(f"no memory with id {memory_id}")
         result = self._memory.update(memory_id, text=text, metadata=metadata)
+        if self.hybrid and text is not None:
+            self.hybrid.updated(memory_id, text, _scope_of(existing))
         self._notify(StoreChange("UPDATE", memory_id, _scope_of(existing), text or existing.get("memory")))
         return result
 
@@ -219,6 +263,8 @@ class MemoryStore:
         if existing is None:
             raise MemoryNotFound(f"no memory with id {memory_id}")
         result = self._memory.delete(memory_id)
+        if self.hybrid:
+            self.hybrid.deleted(memory_id)
         self._notify(StoreChange("DELETE", memory_id, _scope_of(existing), existing.get("memory")))
         return result
 
@@ -227,6 +273,8 @@ class MemoryStore:
         scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
         with self.scope_lock(scope):
             result = self._memory.delete_all(user_id=user_id, agent_id=agent_id, run_id=run_id)
+            if self.hybrid:
+                self.hybrid.deleted_scope(scope)
         self._notify(StoreChange("DELETE_ALL", None, scope))
         return result
 
@@ -252,6 +300,8 @@ class MemoryStore:
         return collection.get(where=where, offset=offset, limit=limit, include=list(include))
 
     def close(self) -> None:
+        if self.hybrid:
+            self.hybrid.close()
         close = getattr(self._memory, "close", None)
         if callable(close):
             close()

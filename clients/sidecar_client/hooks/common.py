@@ -130,9 +130,10 @@ def fetch_context(client: Client, query: str, *, user_id: str, agent_id: str, de
     try:
         result = client.call("context", args, timeout=deadline.remaining(), retry=False) or {}
     except RequestFailed as exc:
-        if exc.code != protocol.Code.UNKNOWN_OP:
+        # unknown_op: an older daemon; bad_request: a newer contract we do not match. Search works on both.
+        if exc.code not in (protocol.Code.UNKNOWN_OP, protocol.Code.BAD_REQUEST):
             raise
-        debug("daemon has no 'context' op; using search")
+        debug(f"'context' op failed ({exc.code}); using search")
         fallback = _search_fallback(client, query or GENERIC_QUERY, user_id, deadline)
         return ContextResult(fit_to_budget(fallback.text, max_chars), fallback.mode, fallback.memories)
     text = str(result.get("text") or "")
@@ -179,10 +180,11 @@ def handle_event(agent_id: str, event: str, payload: dict[str, Any], deadline: D
         query = prompt if isinstance(prompt, str) and prompt.strip() else GENERIC_QUERY
         session_id = payload.get("session_id")
         workspace = payload.get("cwd")
+        workspace = workspace if isinstance(workspace, str) and os.path.isdir(workspace) else None
         result = fetch_context(client, markers.strip_injected(query)[:4000], user_id=default_user(),
                                agent_id=agent_id, deadline=deadline,
                                session_id=session_id if isinstance(session_id, str) else None,
-                               workspace=workspace if isinstance(workspace, str) else None)
+                               workspace=workspace)
         return result.text
     finally:
         client.close()

@@ -1,0 +1,103 @@
+"""Hybrid search: mem0's dense results fused with a BM25 keyword channel.
+
+mem0's own keyword search is not implemented for Chroma, so the store keeps a
+SQLite FTS5 index in step with every write (same scope columns, so users stay
+isolated) and fuses both channels (min-max normalised, weighted; see
+``fusion.FusionParams`` and docs/benchmarks.md for how the values were chosen).
+
+Each memory is indexed with a small *context*: the previous memory of the same
+run (a conversation's previous turn) and its date. On the LoCoMo development
+split this lifted turn recall@10 from 0.639 to 0.717 and session hit@10 from
+0.934 to 0.955.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sidecar.store.fusion import DEFAULT_PARAMS, FusionParams, fuse
+from sidecar.store.keyword import KeywordIndex
+
+log = logging.getLogger("sidecar.store.hybrid")
+SCOPE_KEYS = ("user_id", "agent_id", "run_id")
+
+
+def date_text(metadata: Mapping[str, Any] | None, created_at: str | None) -> str:
+    """The memory's date as words ("8 May 2023"), from metadata ``date`` or its creation time."""
+    if metadata and isinstance(metadata.get("date"), str):
+        return metadata["date"]
+    try:
+        return datetime.fromisoformat(str(created_at)).strftime("%-d %B %Y")
+    except ValueError:
+        return ""
+
+
+class HybridIndex:
+    """The keyword channel plus the fusion step."""
+
+    def __init__(self, path: Path, params: FusionParams = DEFAULT_PARAMS, *, use_neighbour: bool = True) -> None:
+        self.keyword = KeywordIndex(path)
+        self.params = params
+        self.use_neighbour = use_neighbour
+
+    # -- keeping the index in step with the store ------------------------------
+
+    def added(self, memory_id: str, text: str, scope: Mapping[str, str], metadata: Mapping[str, Any] | None,
+              created_at: str | None) -> None:
+        ids = {k: scope.get(k) for k in SCOPE_KEYS}
+        parts = []
+        if self.use_neighbour and ids["run_id"]:
+            previous = self.keyword.neighbour_text(**ids)
+            if previous:
+                parts.append(previous)
+        parts.append(date_text(metadata, created_at))
+        self.keyword.upsert(memory_id, text, context=" ".join(p for p in parts if p), **ids)
+
+    def updated(self, memory_id: str, text: str, scope: Mapping[str, str]) -> None:
+        context = self.keyword.context_of(memory_id) or ""
+        self.keyword.upsert(memory_id, text, context=context, **{k: scope.get(k) for k in SCOPE_KEYS})
+
+    def deleted(self, memory_id: str) -> None:
+        self.keyword.delete(memory_id)
+
+    def deleted_scope(self, scope: Mapping[str, str]) -> None:
+        self.keyword.delete_scope(**{k: scope.get(k) for k in SCOPE_KEYS})
+
+    def resync(self, rows: Iterable[tuple[str, Mapping[str, Any]]], expected: int) -> int:
+        """Rebuild from the store's (id, payload) rows when the counts disagree; returns rows indexed."""
+        if self.keyword.count() == expected:
+            return 0
+        log.warning("keyword index out of step with the store (%d vs %d rows): rebuilding",
+                    self.keyword.count(), expected)
+        for memory_id in self.keyword.ids():
+            self.keyword.delete(memory_id)
+        ordered = sorted(rows, key=lambda row: str(row[1].get("created_at", "")))
+        for memory_id, payload in ordered:
+            scope = {k: payload.get(k) for k in SCOPE_KEYS if payload.get(k)}
+            self.added(memory_id, str(payload.get("data", "")), scope, payload, payload.get("created_at"))
+        return len(ordered)
+
+    # -- searching --------------------------------------------------------------
+
+    @staticmethod
+    def applies(filters: Mapping[str, Any]) -> bool:
+        """Only plain scope filters can be answered by the keyword channel."""
+        return all(k in SCOPE_KEYS and isinstance(v, str) for k, v in filters.items())
+
+    def fuse(self, query: str, dense: list[dict[str, Any]], filters: Mapping[str, str],
+             top_k: int) -> list[tuple[str, float, float | None, float | None]]:
+        """(id, fused score in [0, 1], dense score, keyword score), best first."""
+        keyword = self.keyword.search(query, filters=filters, limit=self.params.keyword_depth)
+        dense_pairs = [(str(m["id"]), float(m["score"])) for m in dense]
+        fused = fuse(dense_pairs, keyword, limit=top_k, params=self.params)
+        total = (self.params.dense_weight + self.params.keyword_weight) or 1.0
+        dense_scores, keyword_scores = dict(dense_pairs), dict(keyword)
+        return [(mid, min(1.0, score / total), dense_scores.get(mid), keyword_scores.get(mid))
+                for mid, score in fused]
+
+    def close(self) -> None:
+        self.keyword.close()
