@@ -209,6 +209,10 @@ def _register_groups() -> None:
     from .cli_integrations import register as register_integrations
 
     register_integrations(cli)  # hooks, hook, mcp, agents-md, showcase
+    from .cli_ingest import ingest, watch
+
+    cli.add_command(ingest)
+    cli.add_command(watch)
 
 
 _register_groups()

@@ -88,11 +88,19 @@ def show_gate(c: Client, user: str) -> None:
     step(2, "The write gate: a stable personal fact passes, small talk does not")
     for text in (CANDIDATE_FACT, SMALL_TALK):
         try:
-            rows = c.add(text, user_id=user, infer=True).get("results", [])
-            verdict = ", ".join(f"{r.get('event')}: {r.get('memory')}" for r in rows) or "nothing stored"
+            result = c.add(text, user_id=user, infer=True)
         except SidecarError as exc:
-            verdict = f"add(infer=True) unavailable here ({exc}); the gate is not wired into this daemon yet"
-        click.echo(f"  {text!r}\n    -> {verdict}")
+            click.echo(f"  {text!r}\n    -> add(infer=True) unavailable here ({exc}); "
+                       "the write gate is not wired into this daemon yet")
+            continue
+        click.echo(f"  {text!r}")
+        for verdict in result.get("verdicts", []):
+            click.echo(f"    verdict: memorize={verdict.get('memorize')} kind={verdict.get('kind')} "
+                       f"score={verdict.get('score')}")
+            for trigger, reason in (verdict.get("reasons") or {}).items():
+                click.echo(f"      {trigger}: {reason}")
+        stored = ", ".join(f"{r.get('event')}: {r.get('memory')}" for r in result.get("results", []))
+        click.echo(f"    -> {stored or 'nothing stored'}")
 
 
 def _context_mode(c: Client, user: str) -> dict[str, Any]:

@@ -125,8 +125,12 @@ def ollama_needs(config: Mapping[str, Any]) -> dict[str, str | None]:
     if llm.get("provider") == "ollama":
         needs["mem0 llm"] = str(table(llm, "config").get("model") or DEFAULT_LLM_MODEL)
     gate = table(config, "gate")
-    if gate.get("judge") == "ollama":
-        needs["judge"] = str(gate["model"]) if gate.get("model") else None
+    backend = gate.get("backend", "embedded")
+    model = str(gate["model"]) if gate.get("model") else None
+    if backend == "ollama":
+        needs["judge"] = model
+    if gate.get("reconciler", backend) == "ollama":
+        needs["reconciler"] = model
     return needs
 
 
@@ -166,14 +170,14 @@ def check_ollama(config: Mapping[str, Any], env: Mapping[str, str], config_file:
             checks.append(Check(name, "ok", f"{model} is pulled"))
         else:
             checks.append(Check(name, "fail", f"{model} is not pulled", f"ollama pull {model}"))
-    if "judge" in needs:
+    if "judge" in needs or "reconciler" in needs:
         checks.append(check_num_ctx(table(config, "gate").get("num_ctx"), config_file))
     return checks
 
 
 def check_num_ctx(num_ctx: Any, config_file: Path) -> Check:
     if num_ctx is None:
-        return Check("judge num_ctx", "ok", "not set: sized per prompt (at least 4096)")
+        return Check("judge num_ctx", "ok", f"not set: sized per prompt (at least {JUDGE_MIN_NUM_CTX})")
     fix = f"set num_ctx = {JUDGE_MIN_NUM_CTX} under [gate] in {config_file} (or remove it)"
     if not isinstance(num_ctx, int) or isinstance(num_ctx, bool):
         return Check("judge num_ctx", "fail", f"[gate] num_ctx must be an integer, got {num_ctx!r}", fix)

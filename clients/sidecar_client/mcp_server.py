@@ -60,7 +60,8 @@ def build_server(user_id: str | None = None, agent_id: str = DEFAULT_AGENT,
         if not text.strip():
             raise ToolError("text is empty")
         stored = await call("add", {"messages": text, "user_id": user, "agent_id": agent_id, "infer": False})
-        return [_row(m) | {"event": m.get("event")} for m in stored.get("results", [])]
+        return [_row(m) | {"event": m.get("event"), "user_id": user, "agent_id": agent_id}
+                for m in stored.get("results", [])]
 
     @server.tool()
     async def list_memories(limit: int = 50) -> list[dict[str, Any]]:
@@ -83,8 +84,10 @@ def build_server(user_id: str | None = None, agent_id: str = DEFAULT_AGENT,
         """Everything memory knows that is relevant to ``query``, as one block ready for the prompt."""
         args = {"query": query, "user_id": user, "agent_id": agent_id, "budget_tokens": MAX_CONTEXT_CHARS // 4}
         try:
-            result = await daemon.call("context", args)
-            return fit_to_budget(str(result.get("text") or "")) or "(no relevant memories)"
+            text = str((await daemon.call("context", args)).get("text") or "")
+            if text.strip():
+                return fit_to_budget(text)
+            # empty can mean MEMORY.md lags a fresh save; the search below reads the store itself
         except RequestFailed as exc:
             if exc.code not in (protocol.Code.UNKNOWN_OP, protocol.Code.BAD_REQUEST):
                 raise ToolError(f"memory daemon: {exc}") from None

@@ -2,7 +2,7 @@
 
 The reply is ``{**app.status(), **server.metrics()}``: the core keys, one section
 per component (``admin`` has counts and store size; ``ingest``, when present,
-its queue, failures, watched files and judge latency) and the server's metrics
+its job queue by state, watched files and judge latencies) and the server's metrics
 (uptime, RSS, request queue, per-op latencies under ``latency``).
 """
 
@@ -21,28 +21,24 @@ def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
 def _latency(summary: Any) -> dict[str, Any] | None:
     if not isinstance(summary, dict):
         return None
-    count = summary.get("n", summary.get("count"))
+    count = next((summary[key] for key in ("n", "count", "calls") if key in summary), None)
     return {"p50_ms": summary.get("p50_ms") if count else None,
             "p95_ms": summary.get("p95_ms") if count else None, "count": count}
 
 
 def ingest_queue(ingest: dict[str, Any]) -> tuple[Any, Any]:
-    """(depth, failures) of the ingest queue: flat keys, else the queue's counts by state."""
-    depth, failures = ingest.get("queue_depth"), ingest.get("failures")
+    """(jobs waiting or running, jobs failed for good) from the ingest queue's counts by state."""
     counts = ingest.get("queue")
-    if isinstance(counts, dict):
-        if depth is None:
-            depth = sum(int(counts.get(state) or 0) for state in ("pending", "running"))
-        if failures is None:
-            failures = counts.get("failed")
-    return depth, failures
+    if not isinstance(counts, dict):
+        return None, None
+    return sum(int(counts.get(state) or 0) for state in ("pending", "running")), counts.get("failed")
 
 
 def overview(raw: dict[str, Any]) -> dict[str, Any]:
     """The fields ``memctl status`` shows (and ``--json`` prints next to the raw reply)."""
     admin, ingest = _section(raw, "admin"), _section(raw, "ingest")
     ops = _section(raw, "latency")
-    judge = ingest.get("judge_latency_ms", ops.get("judge"))
+    judge = ingest.get("judge", ops.get("judge"))
     depth, failures = ingest_queue(ingest)
     return {
         "version": raw.get("version"),

@@ -72,7 +72,7 @@ _JS = """
         card.appendChild(el('div', {class: 'reply'}, s.reply));
       } else {
         card.appendChild(el('div', {class: 'note'}, 'No model was available; this is the exact prompt that would be sent:'));
-        card.appendChild(el('pre', {class: 'prompt'}, JSON.stringify(s.messages, null, 2)));
+        card.appendChild(el('pre', {class: 'prompt'}, s.messages.map(m => '[' + m.role + ']\\n' + m.content).join('\\n\\n')));
       }
     }
     root.appendChild(card);

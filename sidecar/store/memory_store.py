@@ -26,6 +26,7 @@ from typing import Any
 
 from sidecar.config import ConfigError, Settings
 from sidecar.store.batching import BatchingVectorStore
+from sidecar.store.dense import DenseChannel
 from sidecar.store.embedder import MiniLMEmbedder
 from sidecar.store.hybrid import HybridIndex
 from sidecar.store.mem0_config import EmbedderChoice, build_mem0_config
@@ -129,6 +130,7 @@ class MemoryStore:
             self.hybrid = HybridIndex(settings.store_dir / "keyword.db",
                                       use_neighbour=settings.search.get("keyword_context", "previous+date") != "date")
             self.hybrid.resync(self._all_payloads(), self.count())
+            self.dense = DenseChannel(self._vectors.collection, self.hybrid.keyword.count)
 
     def _all_payloads(self, page: int = 2000) -> Iterator[tuple[str, dict[str, Any]]]:
         collection = self._vectors.collection
@@ -228,7 +230,8 @@ class MemoryStore:
                 kwargs["threshold"] = threshold
             return self._memory.search(query, **kwargs)
         depth = max(top_k, self.hybrid.params.dense_depth)
-        dense = self._memory.search(query, filters=filters, top_k=depth, threshold=0.0)["results"]
+        vector = self._memory.embedding_model.embed(query, "search")
+        dense = self.dense.search(vector, filters, depth)
         by_id = {str(m["id"]): m for m in dense}
         results = []
         for memory_id, score, dense_score, keyword_score in self.hybrid.fuse(query, dense, filters, top_k):

@@ -193,3 +193,21 @@ def test_dead_long_term_store_still_yields_session_context(isolated_home: Path) 
         assert context["messages"][-2:] == [{"role": "user", "content": "Let us plan the trip."},
                                             {"role": "user", "content": "where do I live?"}]
         assert client.status()["context"]["modes"] == {"degraded": 1}
+
+
+def test_memctl_context_and_session_commands(ctx_daemon: DaemonProcess) -> None:
+    from click.testing import CliRunner
+
+    from sidecar_client.cli import cli
+
+    runner = CliRunner(env={"SIDECAR_HOME": ctx_daemon.env["SIDECAR_HOME"]})
+    ctx_daemon.client.call("session.update", {"session_id": "cli", "messages": [
+        {"role": "user", "content": "We are planning the Lisbon offsite."}]})
+    shown = runner.invoke(cli, ["context", "Where is the offsite?", "--user", "cli-user", "--session", "cli"])
+    assert shown.exit_code == 0, shown.output
+    assert "We are planning the Lisbon offsite." in shown.output and "── [2] user" in shown.output
+    listed = runner.invoke(cli, ["session", "list", "--json"])
+    assert listed.exit_code == 0 and '"session_id": "cli"' in listed.output
+    assert runner.invoke(cli, ["session", "clear", "cli"]).exit_code == 0
+    missing = runner.invoke(cli, ["session", "show", "cli"])
+    assert missing.exit_code != 0 and "no session with id cli" in missing.output

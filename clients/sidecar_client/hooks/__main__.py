@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     elif agent == "codex":
         from .codex import run
     else:
-        print(f"usage: python -m sidecar_client.hooks <claude-code|codex> <Event>", file=sys.stderr)
+        print("usage: python -m sidecar_client.hooks <claude-code|codex> <Event>", file=sys.stderr)
         return 0
     return run(event)
 

@@ -137,8 +137,11 @@ def fetch_context(client: Client, query: str, *, user_id: str, agent_id: str, de
         fallback = _search_fallback(client, query or GENERIC_QUERY, user_id, deadline)
         return ContextResult(fit_to_budget(fallback.text, max_chars), fallback.mode, fallback.memories)
     text = str(result.get("text") or "")
-    return ContextResult(fit_to_budget(text, max_chars) if text.strip() else "", str(result.get("mode", "")),
-                         list(result.get("memories") or []))
+    if not text.strip():
+        # "empty" can mean MEMORY.md has not caught up with a fresh add yet; a search sees the store itself
+        fallback = _search_fallback(client, query or GENERIC_QUERY, user_id, deadline)
+        return ContextResult(fit_to_budget(fallback.text, max_chars), fallback.mode, fallback.memories)
+    return ContextResult(fit_to_budget(text, max_chars), str(result.get("mode", "")), list(result.get("memories") or []))
 
 
 def nudge_ingest(client: Client, transcript_path: str | None, agent: str, deadline: Deadline) -> bool:

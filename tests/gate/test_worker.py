@@ -1,0 +1,158 @@
+"""The gate worker: done with result ids, retry with backoff when the judge is down, failures counted."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sidecar.gate.pipeline import GatePipeline
+from sidecar.gate.provenance import ProvenanceLog
+from sidecar.gate.reconcile import Decision
+from sidecar.gate.verdict import JudgeUnavailable, Verdict
+from sidecar.gate.worker import GateWorker
+from sidecar.ingest.queue import ChunkCounts, FileCursor, JobQueue
+from sidecar.ingest.records import Candidate
+
+REASONS = {"factuality": "f", "stability": "s", "reuse": "r"}
+
+
+class DictStore:
+    """The slice of MemoryStore the pipeline uses, over a dict."""
+
+    embedder = None
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.searches: list[dict[str, Any]] = []
+
+    def add(self, text: str, *, metadata: dict[str, Any], infer: bool, **scope: str) -> dict[str, Any]:
+        assert infer is False
+        memory_id = str(uuid.uuid4())
+        self.rows[memory_id] = {"id": memory_id, "memory": text, "metadata": metadata, **scope}
+        return {"results": [{"id": memory_id, "memory": text, "event": "ADD"}]}
+
+    def search(self, query: str, *, filters: dict[str, Any], top_k: int) -> dict[str, Any]:
+        self.searches.append({"filters": filters, "top_k": top_k})
+        hits = [dict(r, score=0.9) for r in self.rows.values()
+                if all(r.get(k) == v for k, v in filters.items())]
+        return {"results": hits[:top_k]}
+
+    def get(self, memory_id: str) -> dict[str, Any] | None:
+        return self.rows.get(memory_id)
+
+    def update(self, memory_id: str, text: str) -> dict[str, Any]:
+        self.rows[memory_id]["memory"] = text
+        return {}
+
+    def delete(self, memory_id: str) -> dict[str, Any]:
+        del self.rows[memory_id]
+        return {}
+
+
+class ScriptedJudge:
+    name = "scripted"
+
+    def __init__(self) -> None:
+        self.down = False
+        self.crash = False
+        self.calls = 0
+
+    def judge(self, text: str, *, role: str = "user", context: str = "") -> Verdict:
+        self.calls += 1
+        if self.down:
+            raise JudgeUnavailable("connection refused")
+        if self.crash:
+            raise ValueError("broken judge")
+        return Verdict(True, "personal_fact", (text.replace("I ", "", 1).capitalize(),), REASONS, 0.9, "scripted")
+
+
+class MovedReconciler:
+    """ADD unless the fact says 'moved', which updates the first neighbour."""
+
+    def decide(self, fact: str, neighbours, *, utterance: str = "") -> Decision:
+        if "moved" in fact.lower() and neighbours:
+            return Decision("UPDATE", fact, neighbours[0].id, fact, "moved")
+        return Decision("ADD", fact, None, fact, "new")
+
+
+@pytest.fixture
+def parts(tmp_path: Path):
+    queue = JobQueue(tmp_path / "queue.db")
+    store, judge = DictStore(), ScriptedJudge()
+    provenance = ProvenanceLog(tmp_path / "provenance.db")
+    pipeline = GatePipeline(store, judge, MovedReconciler(), provenance)
+    worker = GateWorker(queue, pipeline, "ana", retry_base_s=0.5, retry_max_s=4.0)
+    yield queue, store, judge, provenance, worker
+    queue.close()
+    provenance.close()
+
+
+def enqueue(queue: JobQueue, *texts: str) -> list[int]:
+    cands = [(Candidate("codex", "s9", "user", t, "/t/r.jsonl", i + 1, i * 100, cwd="/w"), "") for i, t in enumerate(texts)]
+    cursor = FileCursor("/t/r.jsonl", "codex", 1, len(texts) * 100, len(texts) + 1, len(texts) * 100)
+    return queue.commit_chunk(cursor, cands, ChunkCounts()).job_ids
+
+
+def test_job_applied_with_provenance_and_marked_done(parts) -> None:
+    queue, store, _, provenance, worker = parts
+    ids = enqueue(queue, "I live in Oslo", "I moved to Bergen")
+    worker.process(queue.claim())
+    worker.process(queue.claim())
+    assert queue.outcomes(ids) | {} == {"processed": 2, "pending": 0, "failed": 0, "added": 1,
+                                        "updated": 1, "deleted": 0, "none": 0}
+    (memory,) = store.rows.values()
+    assert memory["memory"] == "Moved to bergen"
+    assert (memory["user_id"], memory["agent_id"]) == ("ana", "codex")
+    assert "run_id" not in memory and memory["metadata"]["session_id"] == "s9"
+    assert memory["metadata"]["source"] == "/t/r.jsonl" and memory["metadata"]["line"] == 1
+    assert store.searches[-1] == {"filters": {"user_id": "ana", "agent_id": "codex"}, "top_k": 5}
+    assert [r["op"] for r in provenance.rows_for(memory["id"])] == ["ADD", "UPDATE"]
+    assert provenance.rows_for(memory["id"])[1]["line"] == 2
+
+
+def test_unavailable_judge_requeues_with_growing_backoff(parts) -> None:
+    queue, store, judge, _, worker = parts
+    (job_id,) = enqueue(queue, "I live in Oslo")
+    judge.down = True
+    delays = []
+    for _ in range(4):
+        job = queue.claim(now=time.time() + 3600)
+        before = time.time()
+        worker.process(job)
+        delays.append(round(queue.next_ready_at() - before, 1))
+    assert delays == [0.5, 1.0, 2.0, 4.0]
+    assert queue.counts()["pending"] == 1 and queue.counts()["retrying"] == 1 and not store.rows
+    judge.down = False
+    worker.process(queue.claim(now=time.time() + 3600))
+    assert queue.outcomes([job_id])["added"] == 1 and len(store.rows) == 1
+    assert worker.retried == 4
+
+
+def test_other_errors_fail_the_job_and_are_counted(parts) -> None:
+    queue, store, judge, _, worker = parts
+    (job_id,) = enqueue(queue, "I live in Oslo")
+    judge.crash = True
+    worker.process(queue.claim())
+    assert queue.counts()["failed"] == 1 and worker.failed == 1
+    assert queue.outcomes([job_id])["failed"] == 1 and queue.claim() is None
+
+
+def test_background_thread_drains_the_queue(parts) -> None:
+    queue, store, _, _, worker = parts
+    worker.start()
+    try:
+        ids = enqueue(queue, "I live in Oslo", "I drive a Volvo", "I keep bees")
+        worker.wake()
+        deadline = time.monotonic() + 10
+        while queue.outcomes(ids)["pending"] and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        worker.stop()
+    assert sorted(r["memory"] for r in store.rows.values()) == ["Drive a volvo", "Keep bees", "Live in oslo"]
+    # only ids and events are kept with the job, never the text
+    assert "Oslo" not in json.dumps(queue.outcomes(ids)) and queue.counts()["done"] == 3
