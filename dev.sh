@@ -32,6 +32,7 @@ setup_system_tools() {
     command -v strace >/dev/null || missing+=(strace)
     command -v systemd-analyze >/dev/null || missing+=(systemd)
     command -v setpriv >/dev/null || missing+=(util-linux)
+    command -v chromium >/dev/null || missing+=(chromium)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "dev.sh: apt-get install ${missing[*]}" >&2

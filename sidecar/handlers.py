@@ -8,6 +8,7 @@ identical adds to one scope cannot race past the duplicate check.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +78,7 @@ def register_store_ops(table: OpTable, store: MemoryStore) -> None:
                          infer=A.boolean(args, "infer", False), **scope)
 
     def search(args: Mapping[str, Any]) -> Any:
+        store.last_client_read = time.monotonic()
         return store.search(A.string(args, "query", max_len=20_000), filters=A.filters(args),
                             top_k=A.integer(args, "top_k", 20, 1, 1000),
                             threshold=A.number(args, "threshold", 0.0, 1.0))

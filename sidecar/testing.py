@@ -27,6 +27,13 @@ from sidecar_client.errors import SidecarError
 from sidecar_client.paths import HOME_ENV, AppPaths, app_paths
 
 
+def short_home(prefix: str = "sct-") -> Path:
+    """A fresh folder whose ipc socket path stays well under the 107-byte limit."""
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=os.environ.get("SIDECAR_TEST_TMP", "/tmp")))
+
+
 class DaemonStartError(RuntimeError):
     """The daemon exited or did not become ready in time."""
 

@@ -18,7 +18,11 @@ RESULTS_ENDPOINT = "inproc://sidecar-results"
 
 
 class KeyedLocks:
-    """One lock per key, created on demand and dropped when nobody holds or waits on it."""
+    """One re-entrant lock per key, created on demand and dropped when nobody holds or waits on it.
+
+    Re-entrant so a caller holding a scope (the write gate deciding and applying)
+    may call store methods that take the same scope again.
+    """
 
     def __init__(self) -> None:
         self._guard = threading.Lock()
@@ -30,7 +34,7 @@ class KeyedLocks:
             yield
             return
         with self._guard:
-            entry = self._locks.setdefault(key, [threading.Lock(), 0])
+            entry = self._locks.setdefault(key, [threading.RLock(), 0])
             entry[1] += 1
         entry[0].acquire()
         try:

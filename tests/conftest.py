@@ -14,14 +14,8 @@ import sidecar.offline
 # Tests that use mem0 or the embedder in-process get the same opt-outs as the daemon, before any import.
 sidecar.offline.apply(mem0_dir=Path(tempfile.mkdtemp(prefix="sct-mem0-")))
 
-from sidecar.testing import DaemonProcess, running_daemon  # noqa: E402
-
 # ipc paths must stay under 107 bytes, so daemons live in short temp folders, not pytest's deep ones.
-SHORT_TMP = Path(os.environ.get("SIDECAR_TEST_TMP", "/tmp"))
-
-
-def short_home(prefix: str = "sct-") -> Path:
-    return Path(tempfile.mkdtemp(prefix=prefix, dir=SHORT_TMP))
+from sidecar.testing import DaemonProcess, running_daemon, short_home  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

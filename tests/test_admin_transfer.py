@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import short_home
+from sidecar.testing import short_home
 
 from sidecar.testing import running_daemon
 from sidecar_client import exitcodes

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import random
 import signal
@@ -132,7 +131,6 @@ def colleague_facts(count: int) -> list[str]:
 
 def expected_memories(utterances: list[str]) -> list[str]:
     """What the embedded judge makes of each utterance, computed in this process."""
-    import sidecar.offline  # noqa: F401 - conftest applied the offline switches
     from sidecar.gate.embedded_judge import EmbeddedJudge
     from sidecar.store.embedder import MiniLMEmbedder
 

@@ -22,7 +22,6 @@ from sidecar.gate.reconcile import Decision, Neighbour, Reconciler
 from sidecar.gate.redact import redact
 from sidecar.gate.verdict import Judge, JudgeUnavailable, Verdict
 from sidecar.store.memory_store import MemoryStore
-from sidecar.workers import KeyedLocks
 
 NEIGHBOURS = 5
 
@@ -81,16 +80,15 @@ class JudgeTimings:
 
 
 class GatePipeline:
-    """Judge + reconcile + apply, with writes to one scope serialised by ``locks``."""
+    """Judge + reconcile + apply; decide-and-apply holds the store's lock on the scope."""
 
     def __init__(self, store: MemoryStore, judge: Judge, reconciler: Reconciler, provenance: ProvenanceLog,
-                 *, locks: KeyedLocks | None = None, embedder: Any = None) -> None:
+                 *, embedder: Any = None) -> None:
         self.store = store
         self.judge = judge
         self.reconciler = reconciler
         self.provenance = provenance
         self.timings = JudgeTimings()
-        self._locks = locks or KeyedLocks()
         self._embedder = embedder
 
     def judge_text(self, text: str, *, role: str, context: str = "") -> Verdict:
@@ -118,8 +116,7 @@ class GatePipeline:
     def apply_fact(self, fact: str, *, utterance: str, scope: Mapping[str, str], verdict: Verdict,
                    origin: Origin) -> dict[str, Any]:
         """Reconcile ``fact`` with its nearest memories in ``scope`` and apply the decision."""
-        key = tuple(scope.get(k) for k in ("user_id", "agent_id", "run_id"))
-        with self._locks.hold(key):
+        with self.store.scope_lock(dict(scope)):
             decision = self.reconciler.decide(fact, self.neighbours(fact, scope), utterance=utterance)
             result = self._apply(decision, scope, self._metadata(verdict, origin))
         if result["event"] in ("ADD", "UPDATE", "DELETE"):

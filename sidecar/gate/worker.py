@@ -68,7 +68,16 @@ class GateWorker:
                 self._wake.wait(self._idle_wait())
                 self._wake.clear()
                 continue
+            self._yield_to_clients()
             self.process(job)
+
+    def _yield_to_clients(self, quiet_s: float = 0.02, max_wait_s: float = 0.5) -> None:
+        """Let a burst of client searches pass first (bounded, so the queue still drains)."""
+        store = self._pipeline.store
+        deadline = time.monotonic() + max_wait_s
+        while time.monotonic() - store.last_client_read < quiet_s and time.monotonic() < deadline \
+                and not self._stop.is_set():
+            time.sleep(0.005)
 
     def _idle_wait(self) -> float:
         ready_at = self._queue.next_ready_at()

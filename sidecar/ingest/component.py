@@ -28,7 +28,6 @@ from sidecar.ingest.queue import JobQueue
 from sidecar.ingest.scanner import FileScanner
 from sidecar.ingest.sources import Source, default_sources
 from sidecar.ingest.watcher import TranscriptWatcher
-from sidecar.workers import KeyedLocks
 
 log = logging.getLogger("sidecar.ingest")
 
@@ -66,7 +65,7 @@ class IngestComponent:
         self.judge = self._build_judge(gate, embedder)
         self.reconciler = self._build_reconciler(gate, embedder)
         self.pipeline = GatePipeline(self.store, self.judge, self.reconciler, self.provenance,
-                                     locks=KeyedLocks(), embedder=self.store.embedder)
+                                     embedder=self.store.embedder)
         self.worker = GateWorker(self.queue, self.pipeline, settings.user_id,
                                  retry_base_s=float(gate.get("retry_base_s", 1.0)),
                                  retry_max_s=float(gate.get("retry_max_s", 300.0)))

@@ -125,6 +125,7 @@ class MemoryStore:
         self._memory.vector_store = self._vectors
         self._locks = KeyedLocks()
         self._observers: list[Observer] = []
+        self.last_client_read = 0.0  # monotonic time of the latest client read; background work yields to it
         self.hybrid: HybridIndex | None = None
         if settings.search.get("hybrid", True):
             self.hybrid = HybridIndex(settings.store_dir / "keyword.db",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +27,17 @@ class DictStore:
     """The slice of MemoryStore the pipeline uses, over a dict."""
 
     embedder = None
+    last_client_read = 0.0
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         self.searches: list[dict[str, Any]] = []
+        self.locked_scopes: list[dict[str, Any]] = []
+
+    @contextmanager
+    def scope_lock(self, scope: dict[str, Any]) -> Iterator[None]:
+        self.locked_scopes.append(dict(scope))
+        yield
 
     def add(self, text: str, *, metadata: dict[str, Any], infer: bool, **scope: str) -> dict[str, Any]:
         assert infer is False
@@ -111,6 +120,7 @@ def test_job_applied_with_provenance_and_marked_done(parts) -> None:
     assert "run_id" not in memory and memory["metadata"]["session_id"] == "s9"
     assert memory["metadata"]["source"] == "/t/r.jsonl" and memory["metadata"]["line"] == 1
     assert store.searches[-1] == {"filters": {"user_id": "ana", "agent_id": "codex"}, "top_k": 5}
+    assert store.locked_scopes[-1] == {"user_id": "ana", "agent_id": "codex"}  # decide+apply under the scope lock
     assert [r["op"] for r in provenance.rows_for(memory["id"])] == ["ADD", "UPDATE"]
     assert provenance.rows_for(memory["id"])[1]["line"] == 2
 

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from conftest import parse_all, parse_in_pieces
+from transcript_helpers import parse_all, parse_in_pieces
 
 HISTORY = """
 # aider chat started at 2025-07-15 11:38:37

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from conftest import jsonl, parse_all, parse_in_pieces
+from transcript_helpers import jsonl, parse_all, parse_in_pieces
 from sidecar.ingest.candidates import select
 from sidecar.ingest.parsers.claude_code import ClaudeCodeParser
 from sidecar.ingest.records import ParserState

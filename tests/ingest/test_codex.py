@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from conftest import jsonl, parse_all, parse_in_pieces
+from transcript_helpers import jsonl, parse_all, parse_in_pieces
 
 
 def item(role: str, text: str, kind: str = "input_text") -> dict:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, parse_all
+from transcript_helpers import FIXTURES, parse_all
 from sidecar.ingest.candidates import select
 from sidecar.ingest.parsers import detect_agent
 

@@ -1,7 +1,7 @@
 import json
 from pathlib import Path
 
-from conftest import jsonl, parse_all
+from transcript_helpers import jsonl, parse_all
 from sidecar.ingest.records import ParserState
 
 

@@ -1,0 +1,31 @@
+"""Small helpers shared by the benchmark scripts."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import time
+from datetime import datetime, timezone
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile (0 for no values)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def timed_ms(func, *args, **kwargs) -> float:
+    started = time.perf_counter()
+    func(*args, **kwargs)
+    return (time.perf_counter() - started) * 1000
