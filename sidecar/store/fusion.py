@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
 Hit = tuple[str, float]
-METHODS = ("rrf", "minmax", "zscore", "dbsf")
+METHODS = ("rrf", "minmax", "zscore", "dbsf", "maxnorm")
 
 
 @dataclass(frozen=True)
@@ -73,12 +73,17 @@ def fuse(
     dense_top = _dedupe(dense)[: p.dense_depth]
     keyword_top = _dedupe(keyword)[: p.keyword_depth]
     normalise = _NORMALISERS[p.method]
+    # A dense list shorter than its depth is the scope's whole content (a small store):
+    # min-max would then give its last memory 0 however similar it is, so it is scaled
+    # by its best score instead. Stores larger than the depth are unaffected.
+    dense_normalise = _maxnorm if p.method == "minmax" and len(dense_top) < p.dense_depth else normalise
     totals: dict[str, float] = {}
     first_seen: dict[str, int] = {}
-    for weight, hits in ((p.dense_weight, dense_top), (p.keyword_weight, keyword_top)):
+    for weight, hits, norm in ((p.dense_weight, dense_top, dense_normalise),
+                               (p.keyword_weight, keyword_top, normalise)):
         if not hits:
             continue
-        for (memory_id, _), value in zip(hits, normalise(hits, p)):
+        for (memory_id, _), value in zip(hits, norm(hits, p)):
             totals[memory_id] = totals.get(memory_id, 0.0) + weight * value
             first_seen.setdefault(memory_id, len(first_seen))
     ranked = sorted(totals.items(), key=lambda item: (-item[1], first_seen[item[0]]))
@@ -107,6 +112,14 @@ def _minmax(hits: list[Hit], p: FusionParams) -> list[float]:
     return [(s - low) / (high - low) for s in scores]
 
 
+def _maxnorm(hits: list[Hit], p: FusionParams) -> list[float]:
+    scores = [max(0.0, s) for _, s in hits]
+    high = max(scores)
+    if high <= 1e-12:
+        return [1.0] * len(scores)
+    return [s / high for s in scores]
+
+
 def _zscore(hits: list[Hit], p: FusionParams) -> list[float]:
     scores = [s for _, s in hits]
     mean = sum(scores) / len(scores)
@@ -129,4 +142,4 @@ def _dbsf(hits: list[Hit], p: FusionParams) -> list[float]:
     return [min(1.0, max(0.0, (s - low) / (high - low))) for s in scores]
 
 
-_NORMALISERS = {"rrf": _rrf, "minmax": _minmax, "zscore": _zscore, "dbsf": _dbsf}
+_NORMALISERS = {"rrf": _rrf, "minmax": _minmax, "zscore": _zscore, "dbsf": _dbsf, "maxnorm": _maxnorm}

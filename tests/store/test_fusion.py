@@ -89,3 +89,15 @@ def test_params_object_and_overrides() -> None:
         FusionParams(keyword_weight=-1.0)
     with pytest.raises(AttributeError):
         DEFAULT_PARAMS.keyword_weight = 2.0  # type: ignore[misc]
+
+
+def test_small_scope_keeps_a_similar_last_memory_above_zero():
+    dense = [("a", 0.56), ("b", 0.47), ("c", 0.41), ("d", 0.37)]  # the scope's whole content
+    fused = dict(fuse(dense, [], limit=4))
+    assert fused["d"] > 0.5 * fused["a"]  # scaled by the best score, not stretched to 0
+
+
+def test_full_depth_dense_list_is_min_max_normalised():
+    dense = [(f"m{i}", 0.9 - i * 0.01) for i in range(60)]
+    fused = fuse(dense, [], limit=60)
+    assert fused[-1][1] == 0.0 and fused[0][1] > 0
