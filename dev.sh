@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's two entry points; each sets up everything it needs first.
 #
-#   ./dev.sh demo   create .venv, install the project, run the quickstart on the embedded default
+#   ./dev.sh demo   create .venv, install the project, run the three-session showcase on the embedded default
 #   ./dev.sh test   the same setup plus the test tools, then the whole test suite
 #
 # Extra arguments go to the command (e.g. ./dev.sh test -k daemon).
@@ -47,7 +47,7 @@ case "${1:-}" in
     demo)
         shift
         setup_python
-        exec "$VENV/bin/python" -m sidecar_examples.quickstart "$@"
+        exec "$VENV/bin/memctl" showcase "$@"
         ;;
     test)
         shift

@@ -20,7 +20,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 0 0 8px; 
 .pid { font: 600 13px ui-monospace, monospace; background:#eef1f8; color: var(--accent); padding: 2px 8px; border-radius: 10px; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 13px; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
-td.id, td.score { font-family: ui-monospace, monospace; white-space: nowrap; }
+td.id, td.score, td.similarity { font-family: ui-monospace, monospace; white-space: nowrap; }
 pre { background:#0f1420; color:#e6e9ef; padding: 12px; border-radius: 6px; overflow-x: auto; white-space: pre-wrap; font-size: 12.5px; }
 .reply { border-left: 3px solid var(--accent); padding: 4px 12px; white-space: pre-wrap; }
 .checks li.ok::marker { content: "✔ "; color: var(--ok); } .checks li.bad::marker { content: "✘ "; color: var(--bad); }
@@ -64,8 +64,10 @@ _JS = """
     } else {
       if (s.planted) card.appendChild(el('div', {class: 'note'}, 'planted ' + s.planted.id + ': ' + s.planted.memory));
       card.appendChild(el('div', {}, 'asks: “' + s.query + '” · retrieval trace (' + s.search_ms + ' ms)'));
-      card.appendChild(table([['#', 'rank'], ['score', 'score'], ['id', 'id'], ['memory', 'memory'], ['user', 'user_id']],
-        s.trace.map(h => Object.assign({}, h, {score: Number(h.score).toFixed(4)}))));
+      card.appendChild(table([['#', 'rank'], ['similarity', 'similarity'], ['hybrid score', 'score'], ['id', 'id'],
+                              ['memory', 'memory'], ['user', 'user_id']],
+        s.trace.map(h => Object.assign({}, h, {score: Number(h.score).toFixed(4),
+                                               similarity: Number(h.similarity || 0).toFixed(4)}))));
       if (s.reply !== null && s.reply !== undefined) {
         card.appendChild(el('div', {class: 'note'}, s.model + ' · ' + (s.reply_tokens || []).length + ' tokens · first after ' +
           s.first_token_ms + ' ms · done after ' + s.reply_ms + ' ms'));

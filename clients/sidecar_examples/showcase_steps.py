@@ -75,10 +75,12 @@ def ask_step(user: str, plant: str | None, model: str | None, url: str | None) -
     hits = client.search(QUESTION, filters={"user_id": user}, top_k=TOP_K).get("results", [])
     record["search_ms"] = _ms(started)
     record["trace"] = [{"rank": i + 1, "id": h["id"], "memory": h["memory"], "score": round(float(h["score"]), 6),
+                        "similarity": round(float((h.get("score_details") or {}).get("dense") or 0.0), 6),
                         "user_id": h.get("user_id")} for i, h in enumerate(hits)]
     print(f"{tag} asks {QUESTION!r}; retrieval trace ({record['search_ms']} ms):")
     for hit in record["trace"]:
-        print(f"   #{hit['rank']} score {hit['score']:.4f}  {hit['id']}  {hit['memory']}")
+        print(f"   #{hit['rank']} similarity {hit['similarity']:.4f}  hybrid score {hit['score']:.4f}"
+              f"  {hit['id']}  {hit['memory']}")
     record["messages"] = messages_for([h["memory"] for h in hits], QUESTION)
     record["model"] = model
     if model and url:
