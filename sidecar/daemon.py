@@ -11,7 +11,6 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from sidecar import __version__, notify, offline
 from sidecar.config import ConfigError, Settings, load_settings

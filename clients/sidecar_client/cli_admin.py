@@ -35,7 +35,7 @@ def _handled(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .cli import handle_errors
+        from .cli_common import handle_errors
 
         return handle_errors(func)(*args, **kwargs)
 

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from . import render
-from .cli import client, default_user, emit, handle_errors, json_option
+from .cli_common import client, default_user, emit, handle_errors, json_option
 from .errors import NotFound
 
 

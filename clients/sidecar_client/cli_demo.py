@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 
-from .cli import client, handle_errors
+from .cli_common import client, handle_errors
 from .client import Client, daemon_listening
 from .errors import SidecarError
 from .paths import HOME_ENV, app_paths

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .cli import client, emit, handle_errors, json_option
+from .cli_common import client, emit, handle_errors, json_option
 
 AGENTS = ("claude-code", "codex", "gemini", "aider", "generic")
 POLL_S = 1.0

@@ -97,7 +97,7 @@ def agents_md() -> None:
 @click.option("--dry-run", is_flag=True, help="Report whether the file would change; do not write.")
 def agents_md_sync(project: Path, user_id: str | None, limit: int, dry_run: bool) -> None:
     """Write the user's memories between the managed markers of PROJECT/AGENTS.md."""
-    from .cli import client, default_user
+    from .cli_common import client, default_user
     from .errors import SidecarError
     from .hooks.agents_md import AGENTS_FILE, sync_file
 
