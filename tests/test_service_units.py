@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sidecar_client import paths, service as svc
+from sidecar_client import paths, service as service_cli, service_render as svc
 from sidecar_client.exitcodes import ALREADY_RUNNING, CONFIG
 from sidecar_client.paths import PathTooLong
 from sidecar_client.service import service
@@ -305,7 +305,7 @@ def test_logs_dry_run_names_journalctl(fake_bin):
 
 
 def test_macos_install_bootstraps_the_plist(fake_bin, memctl, monkeypatch):
-    monkeypatch.setattr(svc, "_platform", lambda: "darwin")
+    monkeypatch.setattr(service_cli, "_platform", lambda: "darwin")
     monkeypatch.setenv("TMPDIR", "/var/folders/x/T/")
     home, uid = Path(os.environ["HOME"]), os.getuid()
     result = CliRunner().invoke(service, ["install", "--memctl", str(memctl)])
@@ -320,7 +320,7 @@ def test_macos_install_bootstraps_the_plist(fake_bin, memctl, monkeypatch):
 
 
 def test_macos_restart_and_socket_too_long(fake_bin, memctl, monkeypatch):
-    monkeypatch.setattr(svc, "_platform", lambda: "darwin")
+    monkeypatch.setattr(service_cli, "_platform", lambda: "darwin")
     assert CliRunner().invoke(service, ["restart"]).exit_code == 0
     assert _calls(fake_bin) == [f"kickstart -k gui/{os.getuid()}/io.agent-memory.daemon"]
     monkeypatch.setenv("TMPDIR", "/" + "t" * 100)

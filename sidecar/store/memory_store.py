@@ -1,24 +1,21 @@
-"""The memory store: the only module that imports mem0.
+"""The memory store: mem0's ``Memory`` (built with ``Memory.from_config``) behind mem0-shaped ops.
 
-It builds mem0's ``Memory`` with ``Memory.from_config`` and offers mem0-shaped
-operations. Two additions sit on top of mem0:
+mem0 is imported only here and in :mod:`sidecar.store.mem0_setup`. On top of mem0:
 
 * the embedded MiniLM embedder is plugged in as ``memory.embedding_model``, the
-  attribute every mem0 code path embeds through (pinned by
-  ``tests/store/test_memory_store.py``); mem0's own extension route for custom
-  embedders (the ``langchain`` provider) needs the full ``langchain`` package;
-* ``add(infer=False)`` skips exact duplicates within a scope (mem0 only dedups
-  on the ``infer=True`` path), so a retried or concurrent identical add stores one row.
+  attribute every mem0 code path embeds through (mem0's own route for custom
+  embedders, the ``langchain`` provider, needs the full ``langchain`` package);
+* ``add(infer=False)`` skips exact duplicates within a scope (mem0 only dedups on
+  the ``infer=True`` path) and writes a batch with one Chroma call;
+* search is hybrid: a keyword channel kept in step with every write, fused with
+  the dense results (see :mod:`sidecar.store.hybrid`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
-import json
 import logging
-import urllib.error
-import urllib.request
+from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +23,7 @@ from typing import Any
 
 from sidecar.config import ConfigError, Settings
 from sidecar.store.batching import BatchingVectorStore
+from sidecar.store.mem0_setup import StoreError, mem0_embedding_adapter, require_ollama_model
 from sidecar.store.dense import DenseChannel
 from sidecar.store.embedder import MiniLMEmbedder
 from sidecar.store.hybrid import HybridIndex
@@ -37,42 +35,8 @@ log = logging.getLogger("sidecar.store")
 SCOPE_KEYS = ("user_id", "agent_id", "run_id")
 
 
-class StoreError(RuntimeError):
-    """mem0 or the vector store failed."""
-
-
 class MemoryNotFound(LookupError):
     """No memory with that id."""
-
-
-def _mem0_embedding_adapter(embedder: MiniLMEmbedder) -> Any:
-    from mem0.embeddings.base import EmbeddingBase
-
-    class EmbeddedMiniLM(EmbeddingBase):
-        """mem0 embedder interface over the embedded ONNX model."""
-
-        def embed(self, text: str, memory_action: str | None = None) -> list[float]:
-            return embedder.embed_one(text)
-
-        def embed_batch(self, texts: list[str], memory_action: str = "add") -> list[list[float]]:
-            return [vector.tolist() for vector in embedder.embed(list(texts))]
-
-    adapter = EmbeddedMiniLM()
-    adapter.config.embedding_dims = embedder.dims
-    return adapter
-
-
-def _require_ollama_model(url: str, model: str) -> None:
-    """Fail clearly instead of letting mem0 pull a model at start."""
-    try:
-        with urllib.request.urlopen(f"{url.rstrip('/')}/api/tags", timeout=3) as response:
-            tags = json.loads(response.read())
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise StoreError(f"Ollama is configured as the embedder but not reachable at {url} ({exc}); "
-                         "start it (ollama serve) or remove [mem0.embedder] to use the embedded model") from None
-    names = {m.get("name", "") for m in tags.get("models", [])} | {m.get("model", "") for m in tags.get("models", [])}
-    if model not in names and f"{model}:latest" not in names:
-        raise StoreError(f"the Ollama embedding model {model!r} is not pulled; run: ollama pull {model}")
 
 
 @dataclass(frozen=True)
@@ -112,7 +76,7 @@ class MemoryStore:
         else:
             emb = config["embedder"]
             if emb.get("provider") == "ollama":
-                _require_ollama_model(emb["config"]["ollama_base_url"], emb["config"]["model"])
+                require_ollama_model(emb["config"]["ollama_base_url"], emb["config"]["model"])
         try:
             self._memory = Memory.from_config(config)
         except Exception as exc:
@@ -120,7 +84,7 @@ class MemoryStore:
         if self.embedder is not None:
             if not hasattr(self._memory, "embedding_model"):
                 raise StoreError("this mem0 version has no Memory.embedding_model; pin mem0ai==2.2.1")
-            self._memory.embedding_model = _mem0_embedding_adapter(self.embedder)
+            self._memory.embedding_model = mem0_embedding_adapter(self.embedder)
         self._vectors = BatchingVectorStore(self._memory.vector_store)
         self._memory.vector_store = self._vectors
         self._locks = KeyedLocks()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sidecar.store.keyword import KeywordIndex, build_match_query
+from sidecar.store.keyword import KeywordIndex
+from sidecar.store.keyword_query import build_match_query
 
 
 @pytest.fixture
