@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sidecar.testing import daemon_env
@@ -14,17 +16,28 @@ from sidecar_client.client import Client, daemon_listening
 from sidecar_client.paths import app_paths
 
 
-def test_daemon_notifies_ready_then_stopping(isolated_home: Path, tmp_path: Path):
-    notify_path = tmp_path / "notify.sock"
+@contextmanager
+def daemon_under_notify(home: Path, folder: Path) -> Iterator[tuple[subprocess.Popen, socket.socket, dict]]:
+    """A daemon whose NOTIFY_SOCKET is a datagram socket this test reads."""
+    notify_path = folder / "notify.sock"
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     listener.bind(str(notify_path))
     listener.settimeout(60)
-    env = daemon_env(isolated_home, {"NOTIFY_SOCKET": str(notify_path)})
+    env = daemon_env(home, {"NOTIFY_SOCKET": str(notify_path)})
     daemon = subprocess.Popen([sys.executable, "-m", "sidecar"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        first = listener.recv(4096).decode()
-        assert "READY=1" in first
+        yield daemon, listener, env
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(10)
+        listener.close()
+
+
+def test_daemon_notifies_ready_then_stopping(isolated_home: Path, tmp_path: Path):
+    with daemon_under_notify(isolated_home, tmp_path) as (daemon, listener, env):
+        assert "READY=1" in listener.recv(4096).decode()
         paths = app_paths(env)
         # READY came after the socket was bound and the store loaded: a request succeeds at once.
         assert daemon_listening(paths.socket_path)
@@ -32,21 +45,10 @@ def test_daemon_notifies_ready_then_stopping(isolated_home: Path, tmp_path: Path
         daemon.send_signal(signal.SIGTERM)
         assert "STOPPING=1" in listener.recv(4096).decode()
         assert daemon.wait(30) == 0
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
-        listener.close()
 
 
 def test_sighup_reloads_and_keeps_serving(isolated_home: Path, tmp_path: Path):
-    notify_path = tmp_path / "notify.sock"
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    listener.bind(str(notify_path))
-    listener.settimeout(60)
-    env = daemon_env(isolated_home, {"NOTIFY_SOCKET": str(notify_path)})
-    daemon = subprocess.Popen([sys.executable, "-m", "sidecar"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with daemon_under_notify(isolated_home, tmp_path) as (daemon, listener, env):
         assert "READY=1" in listener.recv(4096).decode()
         daemon.send_signal(signal.SIGHUP)
         reloading = listener.recv(4096).decode()
@@ -55,7 +57,5 @@ def test_sighup_reloads_and_keeps_serving(isolated_home: Path, tmp_path: Path):
         time.sleep(0.2)
         assert daemon.poll() is None
         assert Client(app_paths(env), timeout=5).ping()["pong"] is True
-    finally:
         daemon.send_signal(signal.SIGTERM)
-        daemon.wait(30)
-        listener.close()
+        assert daemon.wait(30) == 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sidecar.gate.redact import redact
@@ -24,15 +24,8 @@ CONTEXT_CHARS = 600
 
 
 @dataclass
-class ScanResult:
-    """What scanning one file added to the queue."""
-
-    records: int = 0
-    candidates: int = 0
-    corrupt: int = 0
-    queued: int = 0
-    duplicates: int = 0
-    job_ids: list[int] = field(default_factory=list)
+class ScanResult(ChunkCounts):
+    """What scanning one file added to the queue (the sum of its chunks)."""
 
     def add(self, counts: ChunkCounts) -> None:
         self.records += counts.records

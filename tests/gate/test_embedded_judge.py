@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-import sidecar.offline
-
-if not all(sidecar.offline.status().values()):
-    sidecar.offline.apply()
-
-from sidecar.gate.embedded_judge import EmbeddedJudge  # noqa: E402
-from sidecar.gate.facts import drop_subsumed, normalise_fact, split_sentences  # noqa: E402
-from sidecar.gate.rules import looks_like_secret  # noqa: E402
-from sidecar.gate.verdict import Judge, Verdict  # noqa: E402
-from sidecar.store.embedder import MiniLMEmbedder  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def embedder() -> MiniLMEmbedder:
-    return MiniLMEmbedder()
+from sidecar.gate.embedded_judge import EmbeddedJudge
+from sidecar.gate.facts import drop_subsumed, normalise_fact, split_sentences
+from sidecar.gate.rules import looks_like_secret
+from sidecar.gate.verdict import Judge, Verdict
+from sidecar.store.embedder import MiniLMEmbedder
 
 
 @pytest.fixture(scope="module")

@@ -5,19 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import sidecar.offline
-
-if not all(sidecar.offline.status().values()):
-    sidecar.offline.apply()
-
-from sidecar.gate.reconcile import EmbeddedReconciler, Neighbour, Reconciler  # noqa: E402
-from sidecar.gate.reconcile_rules import subject_of  # noqa: E402
-from sidecar.store.embedder import MiniLMEmbedder  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def embedder() -> MiniLMEmbedder:
-    return MiniLMEmbedder()
+from sidecar.gate.reconcile import EmbeddedReconciler, Neighbour, Reconciler
+from sidecar.gate.reconcile_rules import subject_of
+from sidecar.store.embedder import MiniLMEmbedder
 
 
 @pytest.fixture(scope="module")
