@@ -70,7 +70,16 @@ def fill(client, texts: list[str], batch: int = 200) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
+def settle(client, seconds: float = 5.0) -> None:
+    """Let the daemon finish the background work a fill triggers (MEMORY.md render, counts)."""
+    deadline = time.monotonic() + 60
+    while client.status()["in_flight"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(seconds)
+
+
 def search_latencies(client, rounds: int) -> list[float]:
+    settle(client)
     client.search(QUERIES[0], filters={"user_id": "bench"}, top_k=5)
     out = []
     for i in range(rounds):

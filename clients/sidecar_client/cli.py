@@ -17,7 +17,43 @@ from .cli_common import client, emit, handle_errors, json_option, scope_of, scop
 from .errors import NotFound
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands that live in other modules, imported only when run (or listed by --help),
+# so `memctl search` does not pay for the service, doctor, MCP or hook code.
+LAZY_COMMANDS = {
+    "service": "sidecar_client.service:service",
+    "status": "sidecar_client.cli_admin:status",
+    "doctor": "sidecar_client.cli_admin:doctor",
+    "export": "sidecar_client.cli_admin:export",
+    "import": "sidecar_client.cli_admin:import_",
+    "context": "sidecar_client.cli_context:context_command",
+    "session": "sidecar_client.cli_context:session_group",
+    "demo": "sidecar_client.cli_demo:demo_group",
+    "hooks": "sidecar_client.cli_integrations:hooks",
+    "hook": "sidecar_client.cli_integrations:hook",
+    "mcp": "sidecar_client.cli_integrations:mcp",
+    "agents-md": "sidecar_client.cli_integrations:agents_md",
+    "showcase": "sidecar_client.cli_integrations:showcase",
+    "ingest": "sidecar_client.cli_ingest:ingest",
+    "watch": "sidecar_client.cli_ingest:watch",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose listed subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS and name not in self.commands:
+            import importlib
+
+            module_name, attribute = LAZY_COMMANDS[name].split(":")
+            self.add_command(getattr(importlib.import_module(module_name), attribute), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="agent-memory-sidecar")
 def cli() -> None:
     """Local long-term memory for AI agents: talk to the memory daemon."""
@@ -136,30 +172,6 @@ def history(memory_id: str, as_json: bool) -> None:
         [[r.get("event"), (r.get("updated_at") or r.get("created_at") or "")[:19], r.get("old_memory"),
           r.get("new_memory")] for r in rows], ["event", "when", "old", "new"], [0, 0, 50, 50])
          if rows else "(no history)")
-
-
-def _register_groups() -> None:
-    from .cli_admin import register_admin_commands
-    from .service import service
-
-    cli.add_command(service)
-    register_admin_commands(cli)  # status, doctor, export, import
-    from .cli_context import context_command, session_group
-    from .cli_demo import demo_group
-
-    cli.add_command(context_command)
-    cli.add_command(session_group)
-    cli.add_command(demo_group)
-    from .cli_integrations import register as register_integrations
-
-    register_integrations(cli)  # hooks, hook, mcp, agents-md, showcase
-    from .cli_ingest import ingest, watch
-
-    cli.add_command(ingest)
-    cli.add_command(watch)
-
-
-_register_groups()
 
 
 def main() -> None:

@@ -1,9 +1,6 @@
 """``memctl status | doctor | export | import``: operating the daemon from the shell.
 
-Registered on the main group by :func:`register_admin_commands`. The shared
-helpers of :mod:`sidecar_client.cli` are looked up when a command runs, not at
-import, so this module can be imported on its own (cli.py imports it while it
-is still loading). Imports nothing of the daemon side.
+Loaded on first use through ``cli.LAZY_COMMANDS``. Imports nothing of the daemon side.
 """
 
 from __future__ import annotations
@@ -151,9 +148,3 @@ def import_(file: Path, as_json: bool) -> None:
         for error in report.errors:
             click.echo(f"line {error['line']}: {error['message']}", err=True)
     sys.exit(exitcodes.ERROR if report.errors else exitcodes.OK)
-
-
-def register_admin_commands(group: click.Group) -> None:
-    """Add status, doctor, export and import to ``group`` (memctl's top level)."""
-    for command in (status, doctor, export, import_):
-        group.add_command(command)

@@ -1,6 +1,6 @@
 """``memctl`` commands for agent integrations: hooks, the hook itself, MCP, AGENTS.md and the showcase.
 
-Registered by ``cli._register_groups()``. Heavy or optional imports (mcp,
+Loaded on first use through ``cli.LAZY_COMMANDS``. Heavy or optional imports (mcp,
 the examples) happen inside the commands, so ``memctl`` stays quick to start.
 """
 
@@ -126,9 +126,3 @@ def showcase(out: Path, use_running: bool, ollama_choice: bool | None, ollama_ur
 
     sys.exit(run(out, use_running=use_running, ollama_choice=ollama_choice, ollama_url=ollama_url,
                  chat_model=chat_model))
-
-
-def register(cli: click.Group) -> None:
-    """Add the integration commands to ``memctl``."""
-    for command in (hooks, hook, mcp, agents_md, showcase):
-        cli.add_command(command)

@@ -125,6 +125,7 @@ def render_managed(
     max_lines: int = DEFAULT_MAX_LINES,
     max_bytes: int = DEFAULT_MAX_BYTES,
     now: datetime | None = None,
+    total: int | None = None,
 ) -> str:
     """The managed section (markers included, no trailing newline).
 
@@ -132,16 +133,18 @@ def render_managed(
     newest first. ``max_lines``/``max_bytes`` bound the whole section; when
     not everything fits, the newest memories are kept and a note says how
     many were left out. ``now`` adds a sync-time stamp line; leave it None
-    when the file should only change when the memories do.
+    when the file should only change when the memories do. ``total`` is the
+    number of memories in the scope when ``memories`` holds only the newest of them.
     """
     records = [m for m in memories if one_line(str(m.get("memory") or ""))]
     records.sort(key=_recency, reverse=True)
+    unseen = max(0, (total or 0) - len(records))
     head = [MANAGED_BEGIN]
     if now is not None:
         head.append(f"_Synced from the memory store at {now:%Y-%m-%d %H:%M}._")
     lines_used = len(head) + 1
     bytes_used = sum(_cost(line) for line in head) + _cost(MANAGED_END)
-    note_reserve = _cost(f"_… {len(records)} more memories not shown (budget)_") + 1
+    note_reserve = _cost(f"_… {len(records) + unseen} more memories not shown (budget)_") + 1
 
     groups: dict[str, list[str]] = {}
     shown = 0
@@ -150,7 +153,7 @@ def render_managed(
         group = group_of(record)
         extra_lines = 1 if group in groups else 3  # new group: blank + heading + line
         extra_bytes = _cost(line) + (0 if group in groups else 1 + _cost(f"### {group}"))
-        remaining = len(records) - shown - 1
+        remaining = len(records) + unseen - shown - 1
         reserve_lines, reserve_bytes = (2, note_reserve) if remaining else (0, 0)
         if (
             lines_used + extra_lines + reserve_lines > max_lines
@@ -165,7 +168,7 @@ def render_managed(
     out = list(head)
     for group in sorted(groups, key=lambda g: (g == GENERAL_GROUP, g.lower())):
         out += ["", f"### {group}", *groups[group]]
-    hidden = len(records) - shown
+    hidden = len(records) + unseen - shown
     if hidden:
         noun = "memory" if hidden == 1 else "memories"
         out += ["", f"_… {hidden} more {noun} not shown (budget)_"]

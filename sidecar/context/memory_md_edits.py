@@ -108,7 +108,7 @@ class MemoryMdSync:
         self._baseline: ManagedSection | None = None
         self.deferred = False
 
-    def regenerate(self, memories: Iterable[Mapping[str, Any]]) -> bool:
+    def regenerate(self, memories: Iterable[Mapping[str, Any]], total: int | None = None) -> bool:
         """Re-render the managed section from ``memories``; write only if the file changes.
 
         The section's budget is what the whole-file budget leaves after the
@@ -130,6 +130,7 @@ class MemoryMdSync:
             memories,
             max_lines=max(self.max_lines - outside_lines, _MIN_SECTION_LINES),
             max_bytes=max(self.max_bytes - outside_bytes, 0),
+            total=total,
         )
         text = splice(existing, managed)
         self._baseline = parse_managed(text)

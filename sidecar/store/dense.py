@@ -13,6 +13,7 @@ the rest of the payload under ``metadata``.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timezone
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 CORE_KEYS = {"data", "hash", "created_at", "updated_at", "id", "text_lemmatized", "attributed_to"}
 PROMOTED_KEYS = ("user_id", "agent_id", "run_id", "actor_id", "role", "attributed_to", "expiration_date")
 UNFILTERED_SHARE = 0.5  # at or above this share of the collection, query without the filter
+COUNT_TTL_S = 5.0  # counting costs ~8 ms at 100k rows; the counts only steer the strategy
 
 
 def expired(payload: Mapping[str, Any]) -> bool:
@@ -46,20 +48,40 @@ def memory_row(memory_id: str, payload: Mapping[str, Any], score: float) -> dict
     return row
 
 
+def record_from_payload(memory_id: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored row in the shape of mem0's ``get``/``get_all`` results (no score)."""
+    row = memory_row(memory_id, payload, 0.0)
+    del row["score"]
+    return row
+
+
 class DenseChannel:
     """Nearest memories of a scope for a query vector."""
 
     def __init__(self, collection: Any, scope_size: Callable[[Mapping[str, str]], int]) -> None:
         self._collection = collection
         self._scope_size = scope_size
+        self._counts: dict[tuple, tuple[int, float]] = {}
         self.unfiltered_queries = 0
         self.filtered_queries = 0
 
+    def _cached(self, key: tuple, count: Callable[[], int]) -> int:
+        """A recent count (a stale one only picks the slower strategy; results stay right)."""
+        now = time.monotonic()
+        hit = self._counts.get(key)
+        if hit is None or hit[1] < now:
+            hit = (count(), now + COUNT_TTL_S)
+            self._counts[key] = hit
+        return hit[0]
+
     def search(self, vector: list[float], filters: Mapping[str, str], depth: int) -> list[dict[str, Any]]:
-        total = self._collection.count()
+        total = self._cached(("*",), self._collection.count)
         if total == 0:
-            return []
-        in_scope = self._scope_size(filters)
+            total = self._collection.count()  # a store that was empty a moment ago
+            if total == 0:
+                return []
+            self._counts[("*",)] = (total, time.monotonic() + COUNT_TTL_S)
+        in_scope = self._cached(tuple(sorted(filters.items())), lambda: self._scope_size(filters))
         if in_scope and in_scope / total >= UNFILTERED_SHARE:
             fetch = min(total, math.ceil(depth * total / in_scope * 1.5) + 10)
             rows = self._query(vector, fetch, None)
