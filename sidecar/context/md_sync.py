@@ -15,7 +15,6 @@ writes produce no edits, so nothing loops.
 
 from __future__ import annotations
 
-import heapq
 import logging
 import os
 import re
@@ -29,7 +28,6 @@ from typing import Any
 from sidecar.config import Settings
 from sidecar.context.memory_md import ManagedSectionError, short_id
 from sidecar.context.memory_md_edits import Debouncer, Edit, MemoryMdSync, read_text_exact
-from sidecar.store.dense import record_from_payload
 from sidecar.store.memory_store import MemoryStore, StoreChange
 
 log = logging.getLogger("sidecar.context.md_sync")
@@ -37,7 +35,6 @@ log = logging.getLogger("sidecar.context.md_sync")
 DEFAULT_DELAY_S = 0.5
 DEFAULT_MAX_DELAY_S = 3.0
 POLL_S = 0.2
-SCAN_PAGE = 2000
 MAX_REPORTED_MALFORMED = 20
 EDIT_SOURCE = {"source": "MEMORY.md"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
@@ -61,34 +58,6 @@ def project_targets(settings: Settings) -> list[tuple[Path, dict[str, str]]]:
         scope = {k: str(spec[k]) for k in ("user_id", "agent_id", "run_id") if spec.get(k)}
         found.append((folder / "MEMORY.md", scope or {"user_id": settings.user_id}))
     return found
-
-
-def newest_records(store: MemoryStore, scope: Mapping[str, str], keep: int) -> tuple[list[dict[str, Any]], int]:
-    """The ``keep`` most recently updated memories of ``scope`` and how many it holds.
-
-    MEMORY.md shows at most a few hundred lines, so only those are kept while the
-    scope is scanned page by page: memory stays flat however large the store grows.
-    """
-    clauses = [{key: value} for key, value in scope.items()]
-    where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
-    newest: list[tuple[str, str, dict[str, Any]]] = []
-    total, offset = 0, 0
-    while True:
-        page = store.scan(where=where, offset=offset, limit=SCAN_PAGE)
-        for memory_id, payload in zip(page["ids"], page["metadatas"]):
-            payload = payload or {}
-            stamp = str(payload.get("updated_at") or payload.get("created_at") or "")
-            item = (stamp, memory_id, payload)
-            if len(newest) < keep:
-                heapq.heappush(newest, item)
-            elif item > newest[0]:
-                heapq.heapreplace(newest, item)
-        total += len(page["ids"])
-        if len(page["ids"]) < SCAN_PAGE:
-            break
-        offset += SCAN_PAGE
-    records = [record_from_payload(memory_id, payload) for _, memory_id, payload in newest]
-    return records, total
 
 
 def _stat_key(path: Path) -> tuple[int, int, int] | None:
@@ -256,7 +225,7 @@ class MemoryMdService:
             if target.path.exists():
                 target.sync.on_file_changed()
         try:
-            records, total = newest_records(self.store, target.scope, keep=target.sync.max_lines)
+            records, total = self.store.newest(dict(target.scope), keep=target.sync.max_lines)
         except Exception as exc:
             target.problem = f"reading the store failed: {exc}"
             log.warning("MEMORY.md %s not regenerated: %s", target.path, exc)

@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS keyword_rows (
     memory_id TEXT NOT NULL UNIQUE,
     user_id TEXT,
     agent_id TEXT,
-    run_id TEXT
+    run_id TEXT,
+    touched INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS keyword_rows_user ON keyword_rows(user_id);
 CREATE INDEX IF NOT EXISTS keyword_rows_agent ON keyword_rows(agent_id);
@@ -100,6 +101,11 @@ class KeywordIndex:
         with self._transaction() as conn:
             for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
                 conn.execute(statement)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(keyword_rows)")}
+            if "touched" not in columns:  # an index made before rows kept their write order
+                conn.execute("ALTER TABLE keyword_rows ADD COLUMN touched INTEGER NOT NULL DEFAULT 0")
+                conn.execute("UPDATE keyword_rows SET touched = rowid")
+            conn.execute("CREATE INDEX IF NOT EXISTS keyword_rows_touched ON keyword_rows(touched)")
             row = conn.execute("SELECT value FROM keyword_meta WHERE key='tokenizer'").fetchone()
             exists = conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE name='keyword_fts'"
@@ -145,18 +151,19 @@ class KeywordIndex:
             row = conn.execute(
                 "SELECT rowid FROM keyword_rows WHERE memory_id=?", (memory_id,)
             ).fetchone()
+            touched = conn.execute("SELECT COALESCE(MAX(touched), 0) + 1 FROM keyword_rows").fetchone()[0]
             if row is None:
                 cur = conn.execute(
-                    "INSERT INTO keyword_rows(memory_id, user_id, agent_id, run_id) "
-                    "VALUES(?, ?, ?, ?)",
-                    (memory_id, user_id, agent_id, run_id),
+                    "INSERT INTO keyword_rows(memory_id, user_id, agent_id, run_id, touched) "
+                    "VALUES(?, ?, ?, ?, ?)",
+                    (memory_id, user_id, agent_id, run_id, touched),
                 )
                 rowid = cur.lastrowid
             else:
                 rowid = row[0]
                 conn.execute(
-                    "UPDATE keyword_rows SET user_id=?, agent_id=?, run_id=? WHERE rowid=?",
-                    (user_id, agent_id, run_id, rowid),
+                    "UPDATE keyword_rows SET user_id=?, agent_id=?, run_id=?, touched=? WHERE rowid=?",
+                    (user_id, agent_id, run_id, touched, rowid),
                 )
                 conn.execute("DELETE FROM keyword_fts WHERE rowid=?", (rowid,))
             conn.execute(
@@ -240,6 +247,14 @@ class KeywordIndex:
             "WHERE r.user_id IS ? AND r.agent_id IS ? AND r.run_id IS ? ORDER BY r.rowid DESC LIMIT 1",
             (user_id, agent_id, run_id)).fetchone()
         return row[0] if row else None
+
+    def newest(self, filters: Mapping[str, str], limit: int) -> list[str]:
+        """Ids of the ``limit`` memories of a scope written (added or changed) most recently."""
+        where, params = _scope_clause(filters)
+        rows = self._conn().execute(
+            f"SELECT memory_id FROM keyword_rows r WHERE {where} ORDER BY r.touched DESC LIMIT ?",
+            (*params, int(limit))).fetchall()
+        return [row[0] for row in rows]
 
     def context_of(self, memory_id: str) -> str | None:
         """The context column stored with ``memory_id`` (kept when its text is updated)."""

@@ -24,7 +24,8 @@ from typing import Any
 from sidecar.config import ConfigError, Settings
 from sidecar.store.batching import BatchingVectorStore
 from sidecar.store.mem0_setup import StoreError, mem0_embedding_adapter, require_ollama_model
-from sidecar.store.dense import DenseChannel
+from sidecar.store.dense import DenseChannel, record_from_payload
+from sidecar.store.scan import newest_by_scan
 from sidecar.store.embedder import MiniLMEmbedder
 from sidecar.store.hybrid import HybridIndex
 from sidecar.store.mem0_config import EmbedderChoice, build_mem0_config
@@ -221,8 +222,9 @@ class MemoryStore:
         if existing is None:
             raise MemoryNotFound(f"no memory with id {memory_id}")
         result = self._memory.update(memory_id, text=text, metadata=metadata)
-        if self.hybrid and text is not None:
-            self.hybrid.updated(memory_id, text, _scope_of(existing))
+        if self.hybrid:
+            self.hybrid.updated(memory_id, text if text is not None else str(existing.get("memory", "")),
+                                _scope_of(existing))
         self._notify(StoreChange("UPDATE", memory_id, _scope_of(existing), text or existing.get("memory")))
         return result
 
@@ -254,6 +256,20 @@ class MemoryStore:
         store = self._memory.vector_store
         collection = getattr(store, "collection", None)
         return int(collection.count()) if collection is not None else -1
+
+    def newest(self, scope: dict[str, str], keep: int) -> tuple[list[dict[str, Any]], int]:
+        """The ``keep`` most recently written memories of ``scope`` (mem0's get shape), and the scope's size.
+
+        Served by the keyword index's write order, so its cost does not grow with the
+        store; without the index, the scope is scanned page by page.
+        """
+        if self.hybrid is None:
+            return newest_by_scan(self, scope, keep)
+        ids = self.hybrid.keyword.newest(scope, keep)
+        rows = self._vectors.collection.get(ids=ids, include=["metadatas"]) if ids else {"ids": [], "metadatas": []}
+        payloads = dict(zip(rows["ids"], rows["metadatas"]))
+        records = [record_from_payload(i, payloads[i] or {}) for i in ids if i in payloads]
+        return records, self.hybrid.keyword.count(scope)
 
     def scan(self, *, where: dict[str, Any] | None = None, offset: int = 0, limit: int | None = 1000,
              include: tuple[str, ...] = ("metadatas",)) -> dict[str, Any]:

@@ -175,3 +175,30 @@ def test_failed_upsert_rolls_back_and_leaves_index_usable(index: KeywordIndex) -
     assert index.ids() == {"m1"}
     index.upsert("m2", "second memory", user_id="u")
     assert set(ids(index.search("memory", filters={"user_id": "u"}, limit=5))) == {"m1", "m2"}
+
+
+def test_newest_follows_write_order_within_a_scope(index):
+    for n in range(5):
+        index.upsert(f"m{n}", f"fact number {n}", user_id="alice")
+    index.upsert("b0", "bob's fact", user_id="bob")
+    index.upsert("m1", "fact number 1, reworded", user_id="alice")  # a change counts as a write
+    assert index.newest({"user_id": "alice"}, 3) == ["m1", "m4", "m3"]
+    assert index.newest({"user_id": "bob"}, 3) == ["b0"]
+
+
+def test_index_made_before_write_order_is_migrated(tmp_path: Path):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    index = KeywordIndex(path)
+    index.upsert("a", "first", user_id="u")
+    index.upsert("b", "second", user_id="u")
+    index.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP INDEX keyword_rows_touched")
+    conn.execute("ALTER TABLE keyword_rows DROP COLUMN touched")
+    conn.commit()
+    conn.close()
+    reopened = KeywordIndex(path)
+    assert reopened.newest({"user_id": "u"}, 5) == ["b", "a"]
+    reopened.close()

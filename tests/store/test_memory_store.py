@@ -53,3 +53,19 @@ def test_update_and_delete_record_history(store):
     events = [(h["event"], h["old_memory"], h["new_memory"]) for h in store.history(memory_id)]
     assert events == [("ADD", None, "I live in Oslo"), ("UPDATE", "I live in Oslo", "I live in Bergen"),
                       ("DELETE", "I live in Bergen", None)]
+
+
+def test_newest_from_the_index_matches_a_full_scan(store):
+    from sidecar.store.scan import newest_by_scan
+
+    for n in range(12):
+        store.add(f"I own plant number {n}", user_id="alice")
+    store.add("Bob keeps a cactus", user_id="bob")
+    memory_id = store.get_all(filters={"user_id": "alice"}, top_k=100)["results"][0]["id"]
+    store.update(memory_id, text="I own a repotted plant")
+    records, total = store.newest({"user_id": "alice"}, 5)
+    scanned, scanned_total = newest_by_scan(store, {"user_id": "alice"}, 5)
+    assert total == scanned_total == 12
+    assert records[0]["memory"] == "I own a repotted plant"
+    assert {r["id"] for r in records} == {r["id"] for r in scanned}
+    assert all(r["user_id"] == "alice" for r in records)
