@@ -291,7 +291,7 @@ def print_table(reports: list[dict]) -> None:
     print(head)
     for r in reports:
         o, cats = r["overall"], r["per_category"]
-        by_cat = "/".join(f"{cats[n]['recall@10']:.3f}" for n in CATEGORIES.values())
+        by_cat = "/".join(f"{cats[n].get('recall@10', float('nan')):.3f}" for n in CATEGORIES.values())
         kw = f"{r['keyword_ms']['mean']:.2f}" if r["keyword_ms"] else "-"
         fu = f"{r['fusion_ms']['mean']:.3f}" if r["fusion_ms"] else "-"
         print(f"{r['name']:<46} {o['recall@5']:6.3f} {o['recall@10']:6.3f} {o['session_hit@10']:6.3f} "

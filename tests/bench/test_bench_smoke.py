@@ -92,7 +92,7 @@ def test_judge_and_conflict_evals(tmp_path: Path):
 
 
 def test_context_bench(tmp_path: Path):
-    run_bench("context_bench.py", "--memories", "60", "--direct-memories", "5", "--rounds", "3",
+    run_bench("context_bench.py", "--memories", "200", "--direct-memories", "5", "--rounds", "3",
               "--json", str(tmp_path / "context.json"))
 
 
