@@ -20,12 +20,11 @@ import zmq
 import zmq.asyncio
 
 from . import protocol
-from .client import DEFAULT_TIMEOUT, _drop_none, _result, daemon_listening
-from .errors import DaemonNotRunning, DaemonTimeout, RequestFailed
-from .paths import AppPaths, app_paths
+from .client import DEFAULT_TIMEOUT, DaemonConnection, _result
+from .paths import AppPaths
 
 
-class AsyncClient:
+class AsyncClient(DaemonConnection):
     """An asyncio connection to the memory daemon.
 
     ``timeout`` is per attempt (seconds); ``retries`` is how many times a call is
@@ -41,31 +40,8 @@ class AsyncClient:
         retries: int = 2,
         context: zmq.asyncio.Context | None = None,
     ) -> None:
-        self.paths = paths or app_paths()
-        self.timeout = timeout
-        self.retries = retries
-        self._context = context or zmq.asyncio.Context.instance()
-        self._socket: zmq.asyncio.Socket | None = None
+        super().__init__(paths, timeout, retries, context or zmq.asyncio.Context.instance())
         self._lock: asyncio.Lock | None = None
-
-    # -- plumbing -----------------------------------------------------------
-
-    def _open(self) -> zmq.asyncio.Socket:
-        if not daemon_listening(self.paths.socket_path):
-            raise DaemonNotRunning(str(self.paths.socket_path))
-        sock = self._context.socket(zmq.DEALER)
-        sock.linger = 0
-        sock.connect(self.paths.endpoint)
-        return sock
-
-    def _reset(self) -> None:
-        if self._socket is not None:
-            self._socket.close(linger=0)
-            self._socket = None
-
-    def close(self) -> None:
-        """Close the socket (the client reopens it on the next call)."""
-        self._reset()
 
     async def __aenter__(self) -> "AsyncClient":
         return self
@@ -76,13 +52,7 @@ class AsyncClient:
     async def call(self, op: str, args: dict[str, Any] | None = None, *, timeout: float | None = None,
                    retry: bool = True, request_id: str | None = None) -> Any:
         """Send one request and return its ``result``; raise a :class:`SidecarError` otherwise."""
-        message = protocol.request(op, _drop_none(args or {}), request_id)
-        frame = protocol.pack(message)
-        if len(frame) > protocol.MAX_REQUEST_BYTES:
-            raise RequestFailed(
-                protocol.Code.TOO_LARGE,
-                f"request is {len(frame)} bytes; the daemon accepts at most {protocol.MAX_REQUEST_BYTES}",
-            )
+        request_id, frame = self._frame(op, args, request_id)
         if self._lock is None:
             self._lock = asyncio.Lock()  # created lazily: it binds to the running loop
         attempts = 1 + (self.retries if retry else 0)
@@ -92,13 +62,11 @@ class AsyncClient:
                 if self._socket is None:
                     self._socket = self._open()
                 await self._socket.send(frame)
-                reply = await self._await_reply(message["id"], per_try)
+                reply = await self._await_reply(request_id, per_try)
                 if reply is not None:
                     return _result(reply)
-                self._reset()  # Lazy Pirate: drop the socket and any stale reply with it
-                if not daemon_listening(self.paths.socket_path):
-                    raise DaemonNotRunning(str(self.paths.socket_path))
-        raise DaemonTimeout(f"the memory daemon did not answer {op!r} within {per_try:g}s ({attempts} attempts)")
+                timed_out = self._gone_or_silent(op, per_try, attempts)
+        raise timed_out
 
     async def _await_reply(self, request_id: str, timeout: float) -> dict[str, Any] | None:
         assert self._socket is not None

@@ -39,30 +39,21 @@ def daemon_listening(socket_path: Path) -> bool:
         probe.close()
 
 
-class Client:
-    """A connection to the memory daemon.
+class DaemonConnection:
+    """What the sync and asyncio clients share: the socket's life cycle and request framing.
 
-    ``timeout`` is per attempt (seconds); ``retries`` is how many times a call is
-    resent after a timeout. Not thread-safe: use one client per thread.
+    ``context`` decides the flavour: a ``zmq.Context`` gives blocking sockets, a
+    ``zmq.asyncio.Context`` awaitable ones.
     """
 
-    def __init__(
-        self,
-        paths: AppPaths | None = None,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        retries: int = 2,
-        context: zmq.Context | None = None,
-    ) -> None:
+    def __init__(self, paths: AppPaths | None, timeout: float, retries: int, context: zmq.Context) -> None:
         self.paths = paths or app_paths()
         self.timeout = timeout
         self.retries = retries
-        self._context = context or zmq.Context.instance()
-        self._socket: zmq.Socket | None = None
+        self._context = context
+        self._socket: Any = None
 
-    # -- plumbing -----------------------------------------------------------
-
-    def _open(self) -> zmq.Socket:
+    def _open(self) -> Any:
         if not daemon_listening(self.paths.socket_path):
             raise DaemonNotRunning(str(self.paths.socket_path))
         sock = self._context.socket(zmq.DEALER)
@@ -79,6 +70,37 @@ class Client:
         """Close the socket (the client reopens it on the next call)."""
         self._reset()
 
+    @staticmethod
+    def _frame(op: str, args: dict[str, Any] | None, request_id: str | None) -> tuple[str, bytes]:
+        """The request id and the encoded request; refuses what the daemon would refuse for size."""
+        message = protocol.request(op, _drop_none(args or {}), request_id)
+        frame = protocol.pack(message)
+        if len(frame) > protocol.MAX_REQUEST_BYTES:
+            raise RequestFailed(
+                protocol.Code.TOO_LARGE,
+                f"request is {len(frame)} bytes; the daemon accepts at most {protocol.MAX_REQUEST_BYTES}",
+            )
+        return message["id"], frame
+
+    def _gone_or_silent(self, op: str, per_try: float, attempts: int) -> DaemonTimeout:
+        """After a silent attempt: raise if the daemon is gone, else the error to raise when out of tries."""
+        self._reset()  # Lazy Pirate: drop the socket and any stale reply with it
+        if not daemon_listening(self.paths.socket_path):
+            raise DaemonNotRunning(str(self.paths.socket_path))
+        return DaemonTimeout(f"the memory daemon did not answer {op!r} within {per_try:g}s ({attempts} attempts)")
+
+
+class Client(DaemonConnection):
+    """A connection to the memory daemon.
+
+    ``timeout`` is per attempt (seconds); ``retries`` is how many times a call is
+    resent after a timeout. Not thread-safe: use one client per thread.
+    """
+
+    def __init__(self, paths: AppPaths | None = None, *, timeout: float = DEFAULT_TIMEOUT, retries: int = 2,
+                 context: zmq.Context | None = None) -> None:
+        super().__init__(paths, timeout, retries, context or zmq.Context.instance())
+
     def __enter__(self) -> "Client":
         return self
 
@@ -88,26 +110,18 @@ class Client:
     def call(self, op: str, args: dict[str, Any] | None = None, *, timeout: float | None = None,
              retry: bool = True, request_id: str | None = None) -> Any:
         """Send one request and return its ``result``; raise a :class:`SidecarError` otherwise."""
-        message = protocol.request(op, _drop_none(args or {}), request_id)
-        frame = protocol.pack(message)
-        if len(frame) > protocol.MAX_REQUEST_BYTES:
-            raise RequestFailed(
-                protocol.Code.TOO_LARGE,
-                f"request is {len(frame)} bytes; the daemon accepts at most {protocol.MAX_REQUEST_BYTES}",
-            )
+        request_id, frame = self._frame(op, args, request_id)
         attempts = 1 + (self.retries if retry else 0)
         per_try = self.timeout if timeout is None else timeout
         for _ in range(attempts):
             if self._socket is None:
                 self._socket = self._open()
             self._socket.send(frame)
-            reply = self._await_reply(message["id"], per_try)
+            reply = self._await_reply(request_id, per_try)
             if reply is not None:
                 return _result(reply)
-            self._reset()  # Lazy Pirate: drop the socket and any stale reply with it
-            if not daemon_listening(self.paths.socket_path):
-                raise DaemonNotRunning(str(self.paths.socket_path))
-        raise DaemonTimeout(f"the memory daemon did not answer {op!r} within {per_try:g}s ({attempts} attempts)")
+            timed_out = self._gone_or_silent(op, per_try, attempts)
+        raise timed_out
 
     def _await_reply(self, request_id: str, timeout: float) -> dict[str, Any] | None:
         assert self._socket is not None
