@@ -50,8 +50,17 @@ class StoreStats:
 
 
 def scan_store(store: MemoryStore, page: int = SCAN_PAGE) -> StoreStats:
-    """Count every row by ``user_id`` and ``agent_id`` (``-`` for none), page by page."""
+    """Count every row by ``user_id`` and ``agent_id`` (``-`` for none).
+
+    The keyword index (kept in step with every write) answers with two GROUP BYs;
+    without it the vector store is read page by page.
+    """
     started = time.monotonic()
+    if store.hybrid is not None:
+        keyword = store.hybrid.keyword
+        by_user = keyword.counts_by("user_id")
+        return StoreStats(by_user, keyword.counts_by("agent_id"), sum(by_user.values()), dir_size(store.path),
+                          time.time(), round((time.monotonic() - started) * 1000, 1))
     users: Counter[str] = Counter()
     agents: Counter[str] = Counter()
     offset = 0

@@ -248,6 +248,14 @@ class KeywordIndex:
             (user_id, agent_id, run_id)).fetchone()
         return row[0] if row else None
 
+    def counts_by(self, column: str) -> dict[str, int]:
+        """Rows per value of ``user_id`` or ``agent_id`` (``-`` for none), most first."""
+        if column not in ("user_id", "agent_id"):
+            raise ValueError(f"cannot count by {column!r}")
+        rows = self._conn().execute(
+            f"SELECT COALESCE({column}, '-'), COUNT(*) AS n FROM keyword_rows GROUP BY 1 ORDER BY n DESC").fetchall()
+        return {str(value): int(count) for value, count in rows}
+
     def newest(self, filters: Mapping[str, str], limit: int) -> list[str]:
         """Ids of the ``limit`` memories of a scope written (added or changed) most recently."""
         where, params = _scope_clause(filters)

@@ -202,3 +202,13 @@ def test_index_made_before_write_order_is_migrated(tmp_path: Path):
     reopened = KeywordIndex(path)
     assert reopened.newest({"user_id": "u"}, 5) == ["b", "a"]
     reopened.close()
+
+
+def test_counts_by_scope_column(index):
+    index.upsert("a1", "one", user_id="alice", agent_id="codex")
+    index.upsert("a2", "two", user_id="alice")
+    index.upsert("b1", "three", user_id="bob", agent_id="codex")
+    assert index.counts_by("user_id") == {"alice": 2, "bob": 1}
+    assert index.counts_by("agent_id") == {"codex": 2, "-": 1}
+    with pytest.raises(ValueError):
+        index.counts_by("text; DROP TABLE keyword_rows")
