@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fakes.ollama_server import FakeOllamaServer  # noqa: E402
+from fakes.ollama_server import FakeOllamaServer
 
-from sidecar.store.embedder import MODEL_SHA256, model_path  # noqa: E402
-from sidecar_client import doctor_local, exitcodes  # noqa: E402
-from sidecar_client.paths import app_paths  # noqa: E402
+from sidecar.store.embedder import MODEL_SHA256, model_path
+from sidecar_client import doctor_local, exitcodes
+from sidecar_client.paths import app_paths
 
 MEMCTL = os.path.join(os.path.dirname(sys.executable), "memctl")
 

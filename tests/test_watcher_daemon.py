@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 import signal
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,8 +14,7 @@ import pytest
 
 from sidecar.testing import DaemonProcess, running_daemon, start_daemon
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fakes.ollama_server import FakeOllamaServer  # noqa: E402
+from fakes.ollama_server import FakeOllamaServer
 
 SECRET = "ghp_" + "Qx7" * 12
 

@@ -1,7 +1,8 @@
 """A stand-in for Ollama's REST API, for tests (there is no Ollama binary on these machines).
 
-It serves ``/api/version``, ``/api/tags``, ``/api/chat`` (non-streaming, replying
-with whatever JSON the test queued) and ``/api/embed`` (deterministic unit
+It serves ``/api/version``, ``/api/tags``, ``/api/chat`` (replying with whatever
+JSON the test queued; with ``"stream": true`` it streams ``stream_pieces`` as NDJSON
+lines, one content piece per line, then a ``done`` line, as Ollama does) and ``/api/embed`` (deterministic unit
 vectors derived from a hash of each input) on 127.0.0.1 at a free port, in a
 background thread, with TCP_NODELAY on every connection. It can be told to be
 "down" (drop connections without answering), "slow" (sleep before answering) or
@@ -42,6 +43,7 @@ class FakeOllamaState:
     delay_s: float = 0.0
     chat_replies: deque[Any] = field(default_factory=deque)
     default_reply: Any = field(default_factory=dict)
+    stream_pieces: list[str] = field(default_factory=lambda: ["Try ", "a quiet ", "Thai ", "place."])
     requests: list[RecordedRequest] = field(default_factory=list)
 
 
@@ -100,6 +102,9 @@ class _Handler(BaseHTTPRequestHandler):
         if model not in state.models:
             self._send(404, {"error": f"model '{model}' not found"})
             return
+        if body.get("stream") is True:
+            self._stream(model, state.stream_pieces)
+            return
         reply = state.chat_replies.popleft() if state.chat_replies else state.default_reply
         content = "{not json at all" if state.mode == "malformed" else (reply if isinstance(reply, str) else json.dumps(reply))
         self._send(200, {
@@ -107,6 +112,20 @@ class _Handler(BaseHTTPRequestHandler):
             "message": {"role": "assistant", "content": content},
             "done": True, "done_reason": "stop", "eval_count": len(content) // 4,
         })
+
+    def _stream(self, model: str, pieces: list[str]) -> None:
+        lines = [{"model": model, "message": {"role": "assistant", "content": p}, "done": False} for p in pieces]
+        lines.append({"model": model, "message": {"role": "assistant", "content": ""}, "done": True,
+                      "done_reason": "stop", "eval_count": len(pieces)})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for line in lines:
+            data = (json.dumps(line) + "\n").encode("utf-8")
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
 
     def _send(self, status: int, payload: dict[str, Any]) -> None:
         data = json.dumps(payload).encode("utf-8")
@@ -125,8 +144,12 @@ class _Server(ThreadingHTTPServer):
 class FakeOllamaServer:
     """Context manager running the fake; ``base_url`` points at it, ``state`` controls it."""
 
-    def __init__(self) -> None:
+    def __init__(self, models: list[str] | None = None, stream_pieces: list[str] | None = None) -> None:
         self.state = FakeOllamaState()
+        if models is not None:
+            self.state.models = list(models)
+        if stream_pieces is not None:
+            self.state.stream_pieces = list(stream_pieces)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.state = self.state
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-ollama", daemon=True)

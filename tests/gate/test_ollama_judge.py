@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
-# tests/ is not a package; make tests/fakes importable from here
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import sidecar.offline  # noqa: E402
+import sidecar.offline
 
 if not all(sidecar.offline.status().values()):
     sidecar.offline.apply()
 
-from fakes.ollama_server import FakeOllamaServer, deterministic_vector  # noqa: E402
+from fakes.ollama_server import FakeOllamaServer, deterministic_vector
 
-from sidecar.gate.ollama_http import (  # noqa: E402
+from sidecar.gate.ollama_http import (
     GIB,
     OllamaClient,
     OllamaModelMissing,
     choose_model,
     fit_num_ctx,
 )
-from sidecar.gate.ollama_judge import VERDICT_SCHEMA, OllamaJudge, parse_verdict  # noqa: E402
-from sidecar.gate.verdict import JudgeUnavailable  # noqa: E402
+from sidecar.gate.ollama_judge import VERDICT_SCHEMA, OllamaJudge, parse_verdict
+from sidecar.gate.verdict import JudgeUnavailable
 
 GOOD_REPLY = {
     "memorize": True,

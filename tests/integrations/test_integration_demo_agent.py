@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from ollama_stand_in import StreamingOllama
+from fakes.ollama_server import FakeOllamaServer
 
 from sidecar_examples import ollama_stream
 
@@ -15,11 +15,11 @@ AGENT = [sys.executable, "-m", "sidecar_examples.demo_chat_agent"]
 
 def test_turn_recalls_streams_and_remembers(shared_daemon) -> None:
     shared_daemon.client.add("I am vegetarian", user_id="demo-carol")
-    with StreamingOllama(models=["qwen2.5:1.5b"], reply=["How ", "about ", "a veggie ", "curry?"]) as fake:
-        done = subprocess.run([*AGENT, "--user-id", "demo-carol", "--ollama-url", fake.url],
+    with FakeOllamaServer(models=["qwen2.5:1.5b"], stream_pieces=["How ", "about ", "a veggie ", "curry?"]) as fake:
+        done = subprocess.run([*AGENT, "--user-id", "demo-carol", "--ollama-url", fake.base_url],
                               input="what should I cook tonight?\n", capture_output=True, text=True,
                               env=shared_daemon.env, timeout=60)
-        requests = list(fake.chat_requests)
+        requests = fake.chat_requests()
     assert done.returncode == 0, done.stderr
     assert "How about a veggie curry?" in done.stdout
     assert len(requests) == 1 and requests[0]["stream"] is True and requests[0]["model"] == "qwen2.5:1.5b"
@@ -32,16 +32,16 @@ def test_turn_recalls_streams_and_remembers(shared_daemon) -> None:
 
 
 def test_infer_sets_num_ctx(shared_daemon) -> None:
-    with StreamingOllama(models=["llama3.2:1b"]) as fake:
-        subprocess.run([*AGENT, "--user-id", "demo-dave", "--ollama-url", fake.url, "--infer"],
+    with FakeOllamaServer(models=["llama3.2:1b"]) as fake:
+        subprocess.run([*AGENT, "--user-id", "demo-dave", "--ollama-url", fake.base_url, "--infer"],
                        input="hi there\n", capture_output=True, text=True, env=shared_daemon.env, timeout=120)
-        requests = list(fake.chat_requests)
+        requests = fake.chat_requests()
     assert requests and requests[0]["options"]["num_ctx"] == 4096
 
 
 def test_ollama_down_says_how_to_fix_it(shared_daemon) -> None:
-    with StreamingOllama() as fake:
-        url = fake.url  # the port is free again once the stand-in has stopped
+    with FakeOllamaServer() as fake:
+        url = fake.base_url  # the port is free again once the stand-in has stopped
     done = subprocess.run([*AGENT, "--ollama-url", url], input="hello\n", capture_output=True, text=True,
                           env=shared_daemon.env, timeout=30)
     assert done.returncode != 0

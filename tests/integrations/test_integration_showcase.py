@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from ollama_stand_in import StreamingOllama
+from fakes.ollama_server import FakeOllamaServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 SHOWCASE = [sys.executable, "-m", "sidecar_examples.showcase"]
@@ -43,10 +43,10 @@ def assert_no_external_references(html: str) -> None:
 def test_showcase_with_a_private_daemon_and_a_streaming_model(tmp_path: Path) -> None:
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if k != "SIDECAR_HOME"}
-    with StreamingOllama(models=["llama3.2:1b"], reply=["Try ", "the quiet ", "Thai ", "place ", "(no peanuts)."]) as fake:
-        done = subprocess.run([*SHOWCASE, "--out", str(out), "--ollama", "--ollama-url", fake.url],
+    with FakeOllamaServer(models=["llama3.2:1b"], stream_pieces=["Try ", "the quiet ", "Thai ", "place ", "(no peanuts)."]) as fake:
+        done = subprocess.run([*SHOWCASE, "--out", str(out), "--ollama", "--ollama-url", fake.base_url],
                               capture_output=True, text=True, env=env, timeout=240)
-        chats = list(fake.chat_requests)
+        chats = fake.chat_requests()
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     log = json.loads((out / "run-log.json").read_text())
     store, alice, bob = log["sessions"]
