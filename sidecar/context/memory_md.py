@@ -8,14 +8,10 @@ records (see :mod:`sidecar.context.memory_md_edits`).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from sidecar_client.markers import MANAGED_BEGIN, MANAGED_END
@@ -280,33 +276,3 @@ def parse_managed(text: str) -> ManagedSection | None:
 def content_md5(text: str) -> str:
     """Hex MD5 of ``text`` as UTF-8 (a change detector, not a security measure)."""
     return hashlib.md5(text.encode("utf-8")).hexdigest()
-
-
-def write_atomic(path: Path | str, text: str, *, new_file_mode: int = 0o644) -> None:
-    """Replace ``path`` with ``text`` atomically: temp file in the same
-    directory, fsync, ``os.replace``; an existing file's mode is kept."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = new_file_mode
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8", errors="surrogateescape"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
-    # Makes the rename itself durable; some platforms cannot open a directory.
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)

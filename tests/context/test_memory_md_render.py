@@ -15,8 +15,8 @@ from sidecar.context.memory_md import (
     parse_managed,
     render_managed,
     splice,
-    write_atomic,
 )
+from sidecar_client.files import write_atomic
 from sidecar_client.markers import MANAGED_BEGIN, MANAGED_END
 
 

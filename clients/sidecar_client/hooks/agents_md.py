@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import markers
+from ..files import write_atomic
 
 AGENTS_FILE = "AGENTS.md"
 MAX_LINES = 200
@@ -48,5 +49,5 @@ def sync_file(path: Path, memories: Iterable[Mapping[str, Any]], user_id: str, *
         return False
     if not dry_run:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(updated.encode("utf-8"))  # bytes: no newline translation of the untouched parts
+        write_atomic(path, updated)  # bytes on disk: no newline translation of the untouched parts
     return True

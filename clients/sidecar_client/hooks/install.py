@@ -17,12 +17,12 @@ import json
 import os
 import shlex
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..files import write_atomic
 from . import claude_code, codex
 
 HOOK_MODULE = "sidecar_client.hooks"
@@ -134,25 +134,11 @@ def _load(path: Path) -> dict[str, Any]:
     return data
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)  # readers see the old or the new file, never half of one
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _apply(path: Path, before: dict[str, Any], after: dict[str, Any], dry_run: bool) -> InstallResult:
     text = json.dumps(after, indent=2, ensure_ascii=False) + "\n"
     changed = after != before
     if changed and not dry_run:
-        _write_atomic(path, text)
+        write_atomic(path, text, new_file_mode=0o600)
     return InstallResult(path, changed, text, changed and not dry_run)
 
 
