@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import math
 import os
 import platform
 import time
 from datetime import datetime, timezone
 
+from sidecar import latency
+
 
 def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile (0 for no values)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
+    """Nearest-rank percentile (0 for no values), the same definition the daemon's status uses."""
+    return latency.percentile(sorted(values), fraction)
 
 
 def machine() -> str:

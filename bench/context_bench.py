@@ -18,14 +18,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import percentile  # noqa: E402
 from corpus import QUERIES, sentences  # noqa: E402
 
 from sidecar.testing import running_daemon  # noqa: E402
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(q * len(ordered) + 0.999999) - 1))]
 
 
 def context_latencies(client, user: str, rounds: int, expected_mode: str, session: str) -> list[float]:
@@ -50,7 +46,7 @@ def wait_for_mode(client, user: str, mode: str, timeout: float = 120.0) -> None:
 
 
 def summary(values: list[float]) -> dict[str, float]:
-    return {"p50_ms": round(pct(values, 0.5), 2), "p95_ms": round(pct(values, 0.95), 2),
+    return {"p50_ms": round(percentile(values, 0.5), 2), "p95_ms": round(percentile(values, 0.95), 2),
             "rounds": len(values)}
 
 

@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import percentile  # noqa: E402
 from corpus import QUERIES, sentences  # noqa: E402
 
 from sidecar.testing import start_daemon  # noqa: E402
@@ -40,11 +41,6 @@ from sidecar.store.memory_store import MemoryStore
 store = MemoryStore(load_settings())
 print(len(store.search({query!r}, filters={{"user_id": "bench"}}, top_k=5)["results"]))
 """
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(q * len(ordered) + 0.999999) - 1))]
 
 
 def timed_runs(argv: list[str], env: dict[str, str], runs: int) -> list[float]:
@@ -139,9 +135,9 @@ def main() -> int:
         daemon.stop()
         inproc_ms = in_process_latencies(env, options.rounds)
         report["sizes"][size] = {
-            "client_p50_ms": round(pct(client_ms, .5), 2), "client_p95_ms": round(pct(client_ms, .95), 2),
-            "inproc_p50_ms": round(pct(inproc_ms, .5), 2), "inproc_p95_ms": round(pct(inproc_ms, .95), 2),
-            "overhead_p50_pct": round(100 * (pct(client_ms, .5) / pct(inproc_ms, .5) - 1), 1)}
+            "client_p50_ms": round(percentile(client_ms, .5), 2), "client_p95_ms": round(percentile(client_ms, .95), 2),
+            "inproc_p50_ms": round(percentile(inproc_ms, .5), 2), "inproc_p95_ms": round(percentile(inproc_ms, .95), 2),
+            "overhead_p50_pct": round(100 * (percentile(client_ms, .5) / percentile(inproc_ms, .5) - 1), 1)}
         daemon = start_daemon(home)
     report["add_batched_per_s"] = round(statistics.median(batched_rates), 1)
     search_all = search_latencies(daemon.client, 50)
@@ -153,7 +149,7 @@ def main() -> int:
     report["memctl_search_s"] = round(statistics.median(memctl_runs), 3)
     report["one_shot_mem0_search_s"] = round(statistics.median(one_shot), 3)
     report["speedup"] = round(statistics.median(one_shot) / statistics.median(memctl_runs), 1)
-    report["warm_search_last_p50_ms"] = round(pct(search_all, .5), 2)
+    report["warm_search_last_p50_ms"] = round(percentile(search_all, .5), 2)
     print_table(report)
     if options.json:
         options.json.write_text(json.dumps(report, indent=2))

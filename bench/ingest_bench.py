@@ -22,16 +22,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sidecar.ingest.parsers import detect_agent
-from sidecar.testing import DaemonProcess, running_daemon
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import percentile  # noqa: E402
+
+from sidecar.ingest.parsers import detect_agent  # noqa: E402
+from sidecar.testing import DaemonProcess, running_daemon  # noqa: E402
 
 DEFAULT_TRANSCRIPTS = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "transcripts"
 SUFFIXES = (".jsonl", ".json", ".md")
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
 
 
 def facts(count: int, seed: int) -> list[str]:
@@ -102,7 +100,7 @@ def append_latency(daemon: DaemonProcess, folder: Path, samples: int) -> dict[st
                 break
             time.sleep(0.01)
     return {"samples": samples, "found": len(latencies), "p50_ms": round(statistics.median(latencies) * 1000, 1),
-            "p95_ms": round(p95(latencies) * 1000, 1)}
+            "p95_ms": round(percentile(latencies, 0.95) * 1000, 1)}
 
 
 def search_times(daemon: DaemonProcess, queries: list[str]) -> list[float]:
@@ -125,8 +123,8 @@ def search_under_load(daemon: DaemonProcess, folder: Path, jobs: int) -> dict[st
     loaded = search_times(daemon, queries)
     depth_after = daemon.client.call("watch.status")["queue"]["pending"]
     wait_idle(daemon)
-    return {"idle_p95_ms": round(p95(idle) * 1000, 2), "loaded_p95_ms": round(p95(loaded) * 1000, 2),
-            "ratio": round(p95(loaded) / p95(idle), 2), "queue_depth_before": depth_before,
+    return {"idle_p95_ms": round(percentile(idle, 0.95) * 1000, 2), "loaded_p95_ms": round(percentile(loaded, 0.95) * 1000, 2),
+            "ratio": round(percentile(loaded, 0.95) / percentile(idle, 0.95), 2), "queue_depth_before": depth_before,
             "queue_depth_after": depth_after, "searches": len(queries)}
 
 

@@ -19,6 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import percentile  # noqa: E402
 from retrieval_eval import CATEGORIES, Question, Turn, load_locomo, score_ranking  # noqa: E402
 
 from sidecar.testing import running_daemon  # noqa: E402
@@ -58,9 +59,8 @@ def summarise(rows: list, latencies: list[float]) -> dict:
     report = {"overall": mean([r for _, r in rows]), "questions": len(rows)}
     for category, name in CATEGORIES.items():
         report[name] = mean([r for c, r in rows if c == category])
-    ordered = sorted(latencies)
-    report["search_p50_ms"] = round(ordered[len(ordered) // 2], 2)
-    report["search_p95_ms"] = round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2)
+    report["search_p50_ms"] = round(percentile(latencies, 0.5), 2)
+    report["search_p95_ms"] = round(percentile(latencies, 0.95), 2)
     return report
 
 

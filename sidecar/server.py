@@ -98,7 +98,6 @@ class Server:
     def serve(self, on_ready: Callable[[], None] | None = None) -> None:
         router = self._context.socket(zmq.ROUTER)
         router.setsockopt(zmq.MAXMSGSIZE, protocol.HARD_FRAME_LIMIT)
-        router.setsockopt(zmq.ROUTER_MANDATORY, 0)
         router.bind(self.paths.endpoint)
         results = self._context.socket(zmq.PULL)
         results.bind(RESULTS_ENDPOINT)

@@ -7,10 +7,8 @@ already redacted; facts are redacted again because a judge may rephrase.
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +19,7 @@ from sidecar.gate.provenance import ProvenanceLog, ProvenanceRow
 from sidecar.gate.reconcile import Decision, Neighbour, Reconciler
 from sidecar.gate.redact import redact
 from sidecar.gate.verdict import Judge, JudgeUnavailable, Verdict
+from sidecar.latency import OpLatencies
 from sidecar.store.memory_store import MemoryStore
 
 NEIGHBOURS = 5
@@ -54,29 +53,25 @@ def verdict_summary(verdict: Verdict) -> dict[str, Any]:
 
 
 class JudgeTimings:
-    """Rolling judge latencies and the count of calls that found the backend unavailable."""
+    """Rolling judge latencies (the daemon's shared latency window) and the count of unavailable calls."""
 
     def __init__(self, keep: int = 1000) -> None:
-        self._values: deque[float] = deque(maxlen=keep)
+        self._window = OpLatencies(window=keep)
         self.failures = 0
         self._lock = threading.Lock()
 
     def record(self, seconds: float) -> None:
-        with self._lock:
-            self._values.append(seconds * 1000.0)
+        self._window.record("judge", seconds * 1000.0)
 
     def failed(self) -> None:
         with self._lock:
             self.failures += 1
 
     def summary(self) -> dict[str, Any]:
-        with self._lock:
-            values = sorted(self._values)
-        if not values:
+        row = self._window.summary().get("judge")
+        if row is None:
             return {"p50_ms": None, "p95_ms": None, "failures": self.failures, "calls": 0}
-        cuts = statistics.quantiles(values, n=20, method="inclusive") if len(values) > 1 else [values[0]] * 19
-        return {"p50_ms": round(statistics.median(values), 2), "p95_ms": round(cuts[18], 2),
-                "failures": self.failures, "calls": len(values)}
+        return {"p50_ms": row["p50_ms"], "p95_ms": row["p95_ms"], "failures": self.failures, "calls": row["n"]}
 
 
 class GatePipeline:
