@@ -7,7 +7,7 @@ import platform
 import time
 from datetime import datetime, timezone
 
-from sidecar import latency
+from sidecar.rpc import latency
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -21,14 +21,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sidecar.offline
+import sidecar.process.offline
 
-sidecar.offline.apply()
+sidecar.process.offline.apply()
 
 import numpy as np  # noqa: E402
 
-from sidecar.gate.reconcile import Decision, EmbeddedReconciler, Neighbour  # noqa: E402
-from sidecar.gate.reconcile_rules import is_retraction  # noqa: E402
+from sidecar.learn.reconcile.reconcilers import Decision, EmbeddedReconciler, Neighbour  # noqa: E402
+from sidecar.learn.reconcile.rules import is_retraction  # noqa: E402
 from sidecar.store.embedder import MiniLMEmbedder  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -135,15 +135,15 @@ def main(argv: list[str] | None = None) -> int:
 
     embedder = MiniLMEmbedder()
     if args.judge == "ollama":
-        from sidecar.gate.ollama_judge import OllamaJudge
+        from sidecar.learn.judge.ollama_judge import OllamaJudge
 
         judge = OllamaJudge()
     else:
-        from sidecar.gate.embedded_judge import EmbeddedJudge
+        from sidecar.learn.judge.embedded_judge import EmbeddedJudge
 
         judge = EmbeddedJudge(embedder)
     if args.reconciler == "ollama":
-        from sidecar.gate.reconcile import OllamaReconciler
+        from sidecar.learn.reconcile.reconcilers import OllamaReconciler
 
         reconciler = OllamaReconciler()
     else:

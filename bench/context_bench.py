@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import percentile  # noqa: E402
 from corpus import QUERIES, sentences  # noqa: E402
 
-from sidecar.testing import running_daemon  # noqa: E402
+from sidecar.testing.daemons import running_daemon  # noqa: E402
 
 
 def context_latencies(client, user: str, rounds: int, expected_mode: str, session: str) -> list[float]:

@@ -31,12 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import percentile  # noqa: E402
 from corpus import QUERIES, sentences  # noqa: E402
 
-from sidecar.testing import start_daemon  # noqa: E402
+from sidecar.testing.daemons import start_daemon  # noqa: E402
 
 MEMCTL = str(Path(sys.executable).with_name("memctl"))
 ONE_SHOT = """
-import sidecar.offline; sidecar.offline.apply()
-from sidecar.config import load_settings
+import sidecar.process.offline; sidecar.process.offline.apply()
+from sidecar.config.settings import load_settings
 from sidecar.store.memory_store import MemoryStore
 store = MemoryStore(load_settings())
 print(len(store.search({query!r}, filters={{"user_id": "bench"}}, top_k=5)["results"]))
@@ -90,8 +90,8 @@ def in_process_latencies(env: dict[str, str], rounds: int) -> list[float]:
 import json, time, sys
 sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
 from corpus import QUERIES
-import sidecar.offline; sidecar.offline.apply()
-from sidecar.config import load_settings
+import sidecar.process.offline; sidecar.process.offline.apply()
+from sidecar.config.settings import load_settings
 from sidecar.store.memory_store import MemoryStore
 store = MemoryStore(load_settings())
 store.search(QUERIES[0], filters={{"user_id": "bench"}}, top_k=5)

@@ -25,8 +25,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import percentile  # noqa: E402
 
-from sidecar.ingest.parsers import detect_agent  # noqa: E402
-from sidecar.testing import DaemonProcess, running_daemon  # noqa: E402
+from sidecar.learn.parse import detect_agent  # noqa: E402
+from sidecar.testing.daemons import DaemonProcess, running_daemon  # noqa: E402
 
 DEFAULT_TRANSCRIPTS = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "transcripts"
 SUFFIXES = (".jsonl", ".json", ".md")

@@ -20,9 +20,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import sidecar.offline
+import sidecar.process.offline
 
-sidecar.offline.apply()
+sidecar.process.offline.apply()
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data" / "judge" / "gate_dev.jsonl"
@@ -49,18 +49,18 @@ def simulate_redaction(text: str) -> str:
 def redactor():
     """The project's redaction step when present, else the simulation above."""
     try:
-        from sidecar.gate.redact import redact
+        from sidecar.learn.redact import redact
     except ImportError:
         return simulate_redaction, "simulated"
-    return (lambda text: redact(text).text), "sidecar.gate.redact"
+    return (lambda text: redact(text).text), "sidecar.learn.redact"
 
 
 def build_judge(name: str):
     if name == "ollama":
-        from sidecar.gate.ollama_judge import OllamaJudge
+        from sidecar.learn.judge.ollama_judge import OllamaJudge
 
         return OllamaJudge()
-    from sidecar.gate.embedded_judge import EmbeddedJudge
+    from sidecar.learn.judge.embedded_judge import EmbeddedJudge
     from sidecar.store.embedder import MiniLMEmbedder
 
     return EmbeddedJudge(MiniLMEmbedder())

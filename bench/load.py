@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, now, percentile  # noqa: E402
 from corpus import QUERIES, sentences  # noqa: E402
 
-from sidecar.testing import running_daemon  # noqa: E402
+from sidecar.testing.daemons import running_daemon  # noqa: E402
 from sidecar_client.client import Client  # noqa: E402
 
 

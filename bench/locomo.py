@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import percentile  # noqa: E402
 from retrieval_eval import CATEGORIES, Question, Turn, load_locomo, score_ranking  # noqa: E402
 
-from sidecar.testing import running_daemon  # noqa: E402
+from sidecar.testing.daemons import running_daemon  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "locomo" / "locomo10_dev.json"
 

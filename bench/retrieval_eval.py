@@ -119,9 +119,9 @@ class Channels:
     """Per-question dense hits and keyword indexes built on demand for each IndexSpec."""
 
     def __init__(self, turns: list[Turn], questions: list[Question], workdir: Path) -> None:
-        import sidecar.offline
+        import sidecar.process.offline
 
-        sidecar.offline.apply()
+        sidecar.process.offline.apply()
         from sidecar.store.embedder import MiniLMEmbedder
 
         self.turns, self.questions, self.workdir = turns, questions, workdir

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, now, percentile, timed_ms  # noqa: E402
 from corpus import QUERIES, sentences  # noqa: E402
 
-from sidecar.testing import running_daemon  # noqa: E402
+from sidecar.testing.daemons import running_daemon  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

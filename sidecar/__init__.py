@@ -1,7 +1,7 @@
 """The memory daemon: the only process that opens the memory store.
 
 Heavy libraries (mem0, chromadb, onnxruntime, watchdog) are imported only
-inside this package, and only after :mod:`sidecar.offline` has switched
+inside this package, and only after :mod:`sidecar.process.offline` has switched
 their telemetry off.
 """
 

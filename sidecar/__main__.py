@@ -2,7 +2,7 @@
 
 import sys
 
-from sidecar.daemon import main
+from sidecar.process.daemon import main
 
 if __name__ == "__main__":
     sys.exit(main())

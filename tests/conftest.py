@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-import sidecar.offline
+import sidecar.process.offline
 
 # Test helpers shared across folders (tests/fakes/) import as `fakes.…`.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Tests that use mem0 or the embedder in-process get the same opt-outs as the daemon, before any import.
-sidecar.offline.apply(mem0_dir=Path(tempfile.mkdtemp(prefix="sct-mem0-")))
+sidecar.process.offline.apply(mem0_dir=Path(tempfile.mkdtemp(prefix="sct-mem0-")))
 
 # ipc paths must stay under 107 bytes, so daemons live in short temp folders, not pytest's deep ones.
-from sidecar.testing import DaemonProcess, running_daemon, short_home  # noqa: E402
+from sidecar.testing.daemons import DaemonProcess, running_daemon, short_home  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

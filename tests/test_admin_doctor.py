@@ -15,8 +15,9 @@ import pytest
 from fakes.ollama_server import FakeOllamaServer
 
 from sidecar.store.embedder import MODEL_SHA256, model_path
-from sidecar_client import doctor_local, exitcodes
-from sidecar_client.paths import app_paths
+from sidecar_cli import doctor_local
+from sidecar_shared import exitcodes
+from sidecar_shared.paths import app_paths
 
 MEMCTL = os.path.join(os.path.dirname(sys.executable), "memctl")
 

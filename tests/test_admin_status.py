@@ -9,13 +9,13 @@ import subprocess
 import sys
 import time
 
-from sidecar_client.status_view import overview, render_overview
+from sidecar_cli.status_view import overview, render_overview
 
 MEMCTL = os.path.join(os.path.dirname(sys.executable), "memctl")
 LIGHT_CHECK = """
 import sys
 from click.testing import CliRunner
-from sidecar_client import cli_admin, doctor
+from sidecar_cli import admin as cli_admin, doctor
 runner = CliRunner()
 runner.invoke(cli_admin.doctor, ["--json"])
 runner.invoke(cli_admin.status, ["--json"])

@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sidecar.testing import short_home
+from sidecar.testing.daemons import short_home
 
-from sidecar.testing import running_daemon
-from sidecar_client import exitcodes
+from sidecar.testing.daemons import running_daemon
+from sidecar_shared import exitcodes
 
 MEMCTL = os.path.join(os.path.dirname(sys.executable), "memctl")
 IMPORTED_KEYS = {"imported_from", "imported_created_at", "imported_updated_at"}

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from sidecar_client import exitcodes
+from sidecar_shared import exitcodes
 
 MEMCTL = os.path.join(os.path.dirname(sys.executable), "memctl")
 

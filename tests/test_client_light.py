@@ -9,10 +9,12 @@ HEAVY = ("mem0", "chromadb", "onnxruntime", "watchdog", "numpy", "sidecar.store"
 def test_client_modules_and_memctl_stay_light():
     script = (
         "import sys\n"
-        "from sidecar_client import cli, client, protocol, paths, render, errors, markers\n"
+        "import sidecar_client, sidecar_client.client, sidecar_client.asyncio_client\n"
+        "from sidecar_shared import protocol, paths, errors, markers, files, exitcodes\n"
+        "from sidecar_cli import main, render\n"
         "from click.testing import CliRunner\n"
-        "CliRunner().invoke(cli.cli, ['search', 'x'])\n"
-        "CliRunner().invoke(cli.cli, ['--help'])\n"
+        "CliRunner().invoke(main.cli, ['search', 'x'])\n"
+        "CliRunner().invoke(main.cli, ['--help'])\n"
         f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )

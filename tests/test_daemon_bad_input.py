@@ -6,7 +6,7 @@ import msgpack
 import pytest
 import zmq
 
-from sidecar_client import protocol
+from sidecar_shared import protocol
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_store_exceptions_become_error_replies(raw, shared_daemon, filters, code
 
 
 def test_client_refuses_oversized_requests_before_sending(shared_daemon):
-    from sidecar_client.errors import RequestFailed
+    from sidecar_shared.errors import RequestFailed
 
     with pytest.raises(RequestFailed, match="too_large"):
         shared_daemon.client.add("y" * (protocol.MAX_REQUEST_BYTES + 1), user_id="alice")

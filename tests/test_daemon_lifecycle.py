@@ -13,11 +13,11 @@ import msgpack
 import pytest
 import zmq
 
-from sidecar.testing import daemon_env, running_daemon, start_daemon
-from sidecar_client import exitcodes
+from sidecar.testing.daemons import daemon_env, running_daemon, start_daemon
+from sidecar_shared import exitcodes
 from sidecar_client.client import Client
-from sidecar_client.errors import DaemonNotRunning
-from sidecar_client.paths import app_paths
+from sidecar_shared.errors import DaemonNotRunning
+from sidecar_shared.paths import app_paths
 
 
 def test_memories_persist_across_restarts(isolated_home):

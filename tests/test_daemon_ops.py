@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sidecar.testing import running_daemon
-from sidecar_client.errors import NotFound, RequestFailed
+from sidecar.testing.daemons import running_daemon
+from sidecar_shared.errors import NotFound, RequestFailed
 
 ALICE = ["I am allergic to peanuts", "I love spicy Thai food", "I work as a nurse in Lyon"]
 
@@ -52,7 +52,7 @@ def test_every_op_round_trips_and_matches_mem0(isolated_home):
         assert client.get_all(filters={"user_id": "bob"})["results"] == []
 
     # The daemon is gone, so mem0 may open the store here: it must agree with what the daemon said.
-    from sidecar.config import load_settings
+    from sidecar.config.settings import load_settings
     from sidecar.store.memory_store import MemoryStore
 
     store = MemoryStore(load_settings())

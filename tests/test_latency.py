@@ -1,4 +1,4 @@
-from sidecar.latency import OpLatencies, percentile, rss_bytes
+from sidecar.rpc.latency import OpLatencies, percentile, rss_bytes
 
 
 def test_percentiles_use_nearest_rank():

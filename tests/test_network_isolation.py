@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from sidecar.testing import daemon_env
+from sidecar.testing.daemons import daemon_env
 from sidecar_client.client import Client, daemon_listening
-from sidecar_client.paths import app_paths
+from sidecar_shared.paths import app_paths
 
 pytestmark = pytest.mark.skipif(not shutil.which("strace"), reason="strace not installed (./dev.sh test installs it)")
 

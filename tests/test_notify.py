@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from sidecar import notify
+from sidecar.process import notify
 
 pytestmark = pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="needs unix sockets")
 

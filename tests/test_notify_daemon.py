@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sidecar.testing import daemon_env
+from sidecar.testing.daemons import daemon_env
 from sidecar_client.client import Client, daemon_listening
-from sidecar_client.paths import app_paths
+from sidecar_shared.paths import app_paths
 
 
 @contextmanager

@@ -2,11 +2,11 @@ from pathlib import Path
 
 import pytest
 
-from sidecar.config import ConfigError, load_settings
+from sidecar.config.settings import ConfigError, load_settings
 from sidecar.store.mem0_config import build_mem0_config
 from sidecar.store.meta import EmbedderMismatch, check_or_record
 from sidecar.store.mem0_config import EmbedderChoice
-from sidecar_client.paths import PathTooLong, app_paths, ensure_private_dir
+from sidecar_shared.paths import PathTooLong, app_paths, ensure_private_dir
 
 
 def test_sidecar_home_moves_everything(tmp_path: Path):

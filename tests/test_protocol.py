@@ -1,8 +1,8 @@
 import msgpack
 import pytest
 
-from sidecar_client import protocol
-from sidecar_client.protocol import Code, ProtocolError
+from sidecar_shared import protocol
+from sidecar_shared.protocol import Code, ProtocolError
 
 
 def test_request_roundtrip():

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sidecar_client import paths, service as service_cli, service_render as svc
-from sidecar_client.exitcodes import ALREADY_RUNNING, CONFIG
-from sidecar_client.paths import PathTooLong
-from sidecar_client.service import service
+from sidecar_cli import service as service_cli, service_render as svc
+from sidecar_shared import paths
+from sidecar_shared.exitcodes import ALREADY_RUNNING, CONFIG
+from sidecar_shared.paths import PathTooLong
+from sidecar_cli.service import service
 
 OPT_OUTS = {
     "MEM0_TELEMETRY": "False",
@@ -330,7 +331,7 @@ def test_macos_restart_and_socket_too_long(fake_bin, memctl, monkeypatch):
 
 def test_service_module_stays_a_thin_client():
     heavy = ("mem0", "chromadb", "onnxruntime", "watchdog", "sidecar", "zmq")
-    code = ("import sys, sidecar_client.service; "
+    code = ("import sys, sidecar_cli.service; "
             f"print([m for m in {heavy!r} if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sidecar.testing import DaemonProcess, running_daemon, start_daemon
+from sidecar.testing.daemons import DaemonProcess, running_daemon, start_daemon
 
 from fakes.ollama_server import FakeOllamaServer
 
@@ -129,7 +129,7 @@ def colleague_facts(count: int) -> list[str]:
 
 def expected_memories(utterances: list[str]) -> list[str]:
     """What the embedded judge makes of each utterance, computed in this process."""
-    from sidecar.gate.embedded_judge import EmbeddedJudge
+    from sidecar.learn.judge.embedded_judge import EmbeddedJudge
     from sidecar.store.embedder import MiniLMEmbedder
 
     judge = EmbeddedJudge(MiniLMEmbedder())

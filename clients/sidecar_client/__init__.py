@@ -1,6 +1,14 @@
-"""Thin clients of the memory daemon: protocol, client library, ``memctl``.
+"""The Python client library of the memory daemon (mem0-shaped: add, search, get, ...).
 
-Nothing in this package imports mem0, chromadb, onnxruntime or watchdog.
+Nothing in this package imports mem0, chromadb, onnxruntime or watchdog; the
+wire protocol, paths and errors it shares with the daemon live in
+:mod:`sidecar_shared`.
 """
 
+from sidecar_client.asyncio_client import AsyncClient
+from sidecar_client.client import Client
+from sidecar_shared.errors import Busy, DaemonNotRunning, DaemonTimeout, NotFound, RequestFailed, SidecarError
+
 __version__ = "0.1.0"
+__all__ = ["AsyncClient", "Busy", "Client", "DaemonNotRunning", "DaemonTimeout", "NotFound", "RequestFailed",
+           "SidecarError"]

@@ -19,9 +19,9 @@ from typing import Any
 import zmq
 import zmq.asyncio
 
-from . import protocol
-from .client import DEFAULT_TIMEOUT, DaemonConnection, _result
-from .paths import AppPaths
+from sidecar_shared import protocol
+from sidecar_client.client import DEFAULT_TIMEOUT, DaemonConnection, _result
+from sidecar_shared.paths import AppPaths
 
 
 class AsyncClient(DaemonConnection):

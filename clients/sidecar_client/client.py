@@ -16,9 +16,9 @@ from typing import Any
 
 import zmq
 
-from . import protocol
-from .errors import Busy, DaemonNotRunning, DaemonTimeout, NotFound, RequestFailed, SidecarError
-from .paths import AppPaths, app_paths
+from sidecar_shared import protocol
+from sidecar_shared.errors import Busy, DaemonNotRunning, DaemonTimeout, NotFound, RequestFailed, SidecarError
+from sidecar_shared.paths import AppPaths, app_paths
 
 DEFAULT_TIMEOUT = 10.0
 

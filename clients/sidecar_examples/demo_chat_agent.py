@@ -16,8 +16,8 @@ import sys
 from collections.abc import Iterator
 
 from sidecar_client.client import Client
-from sidecar_client.errors import SidecarError
-from sidecar_client.hooks.common import default_user
+from sidecar_shared.errors import SidecarError
+from sidecar_integrations.hooks.common import default_user
 
 from . import ollama_stream as ollama
 

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from sidecar_client.client import Client, daemon_listening
-from sidecar_client.errors import SidecarError
-from sidecar_client.paths import HOME_ENV, app_paths
+from sidecar_shared.errors import SidecarError
+from sidecar_shared.paths import HOME_ENV, app_paths
 
 from . import ollama_stream as ollama
 from .showcase_page import render_page

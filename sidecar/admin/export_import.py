@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sidecar import args as A
-from sidecar.args import SCOPE_KEYS
-from sidecar.handlers import OpTable
+from sidecar.rpc import args as A
+from sidecar.rpc.args import SCOPE_KEYS
+from sidecar.rpc.dispatch import OpTable
 from sidecar.store.memory_store import MemoryStore
 
 # Payload keys mem0 keeps for itself; everything else is the user's metadata (as in mem0's get()).

@@ -16,7 +16,7 @@ from sidecar.context.memory_md import (
     render_managed,
     splice,
 )
-from sidecar_client.files import write_atomic
+from sidecar_shared.files import write_atomic
 from sidecar.context.memory_md_edits import Debouncer, Edit, FileChange, MemoryMdSync, diff_edits
 from sidecar.context.prompt import MAX_COMPONENT_LENGTH, PromptLayer, PromptParts, build_system_prompt
 from sidecar.context.sessions import MAX_HISTORY, Session, SessionManager

@@ -22,7 +22,7 @@ from sidecar.context.md_sync import MemoryMdService
 from sidecar.context.prompt import build_system_prompt
 from sidecar.context.sessions import SessionManager
 from sidecar.context.tokens import estimate_tokens
-from sidecar_client.markers import CONTEXT_BEGIN, CONTEXT_END, wrap_context
+from sidecar_shared.markers import CONTEXT_BEGIN, CONTEXT_END, wrap_context
 
 log = logging.getLogger("sidecar.context.hub")
 

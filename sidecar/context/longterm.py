@@ -16,7 +16,7 @@ from sidecar.context.memory_md import (
     strip_id_marker,
 )
 from sidecar.context.tokens import CHARS_PER_TOKEN, estimate_tokens
-from sidecar_client.markers import wrap_context
+from sidecar_shared.markers import wrap_context
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sidecar.config import Settings
+from sidecar.config.settings import Settings
 from sidecar.context.memory_md import ManagedSectionError, short_id
 from sidecar.context.memory_md_edits import Debouncer, Edit, MemoryMdSync, read_text_exact
 from sidecar.store.memory_store import MemoryStore, StoreChange

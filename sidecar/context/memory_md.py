@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
-from sidecar_client.markers import MANAGED_BEGIN, MANAGED_END
+from sidecar_shared.markers import MANAGED_BEGIN, MANAGED_END
 
 DEFAULT_MAX_LINES = 200
 DEFAULT_MAX_BYTES = 25_000

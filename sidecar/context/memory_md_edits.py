@@ -22,8 +22,8 @@ from sidecar.context.memory_md import (
     render_managed,
     splice,
 )
-from sidecar_client.files import write_atomic
-from sidecar_client.markers import MANAGED_BEGIN, MANAGED_END
+from sidecar_shared.files import write_atomic
+from sidecar_shared.markers import MANAGED_BEGIN, MANAGED_END
 
 EditOp = Literal["add", "delete", "update"]
 _MIN_SECTION_LINES = 4  # markers + a truncation note: the section can't be smaller

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from sidecar_client.markers import CONTEXT_END
+from sidecar_shared.markers import CONTEXT_END
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sidecar_client.files import write_atomic
+from sidecar_shared.files import write_atomic
 from sidecar.context.summarize import Summariser
 
 log = logging.getLogger(__name__)

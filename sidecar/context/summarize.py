@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Protocol
 
-from sidecar_client.markers import strip_injected
+from sidecar_shared.markers import strip_injected
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _PREFIXED = re.compile(r"^(\w[\w-]*):\s+(.*)$")

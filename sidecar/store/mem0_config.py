@@ -16,7 +16,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from sidecar.config import ConfigError, Settings
+from sidecar.config.settings import ConfigError, Settings
 from sidecar.store.embedder import DIMS as EMBEDDED_DIMS
 from sidecar.store.embedder import MODEL_NAME as EMBEDDED_NAME
 

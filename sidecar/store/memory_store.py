@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sidecar.config import ConfigError, Settings
+from sidecar.config.settings import ConfigError, Settings
 from sidecar.store.batching import BatchingVectorStore
 from sidecar.store.mem0_setup import StoreError, mem0_embedding_adapter, require_ollama_model
 from sidecar.store.dense import DenseChannel, record_from_payload
@@ -30,7 +30,7 @@ from sidecar.store.embedder import MiniLMEmbedder
 from sidecar.store.hybrid import HybridIndex
 from sidecar.store.mem0_config import EmbedderChoice, build_mem0_config
 from sidecar.store.meta import check_or_record
-from sidecar.workers import KeyedLocks
+from sidecar.rpc.workers import KeyedLocks
 
 log = logging.getLogger("sidecar.store")
 SCOPE_KEYS = ("user_id", "agent_id", "run_id")

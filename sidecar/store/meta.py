@@ -10,7 +10,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sidecar.config import ConfigError
+from sidecar.config.settings import ConfigError
 from sidecar.store.mem0_config import EmbedderChoice
 
 META_NAME = "store.json"

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from sidecar.testing import DaemonProcess, running_daemon
-from sidecar_client.errors import NotFound, RequestFailed
-from sidecar_client.markers import CONTEXT_BEGIN, CONTEXT_END, MANAGED_BEGIN, MANAGED_END, strip_injected
+from sidecar.testing.daemons import DaemonProcess, running_daemon
+from sidecar_shared.errors import NotFound, RequestFailed
+from sidecar_shared.markers import CONTEXT_BEGIN, CONTEXT_END, MANAGED_BEGIN, MANAGED_END, strip_injected
 
 THRESHOLD = 150  # tokens; small so a handful of memories crosses it
 USER_PREAMBLE = "# My notes\n\nHand-written: call the plumber on Monday.\n\n"
@@ -198,7 +198,7 @@ def test_dead_long_term_store_still_yields_session_context(isolated_home: Path) 
 def test_memctl_context_and_session_commands(ctx_daemon: DaemonProcess) -> None:
     from click.testing import CliRunner
 
-    from sidecar_client.cli import cli
+    from sidecar_cli.main import cli
 
     runner = CliRunner(env={"SIDECAR_HOME": ctx_daemon.env["SIDECAR_HOME"]})
     ctx_daemon.client.call("session.update", {"session_id": "cli", "messages": [

@@ -10,7 +10,7 @@ from sidecar.context.hub import _fit_budget, _hook_text
 from sidecar.context.longterm import LongTermBlock
 from sidecar.context.memory_md_edits import MemoryMdSync
 from sidecar.context.tokens import estimate_tokens
-from sidecar_client.markers import CONTEXT_BEGIN, CONTEXT_END, MANAGED_BEGIN, MANAGED_END, strip_injected, wrap_context
+from sidecar_shared.markers import CONTEXT_BEGIN, CONTEXT_END, MANAGED_BEGIN, MANAGED_END, strip_injected, wrap_context
 
 BEFORE = "# Mine\n\nCall the plumber <b>Monday</b>.\r\nTrailing spaces   \n\n"
 AFTER = "\n\n## Later notes\n- not a memory, just mine\n\tindented\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sidecar.context.longterm import MEMORY_TOKEN_THRESHOLD, LongTermInjector, direct_content
 from sidecar.context.memory_md import render_managed, splice
 from sidecar.context.tokens import estimate_tokens
-from sidecar_client.markers import CONTEXT_BEGIN, CONTEXT_END
+from sidecar_shared.markers import CONTEXT_BEGIN, CONTEXT_END
 
 
 def memory(n: int, text: str) -> dict:

@@ -16,8 +16,8 @@ from sidecar.context.memory_md import (
     render_managed,
     splice,
 )
-from sidecar_client.files import write_atomic
-from sidecar_client.markers import MANAGED_BEGIN, MANAGED_END
+from sidecar_shared.files import write_atomic
+from sidecar_shared.markers import MANAGED_BEGIN, MANAGED_END
 
 
 def memory(n: int, text: str, *, kind: str | None = None, agent: str | None = None, day: int = 1) -> dict:

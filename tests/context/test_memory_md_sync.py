@@ -8,7 +8,7 @@ import pytest
 
 from sidecar.context.memory_md import ManagedSectionError, parse_managed, render_managed, splice
 from sidecar.context.memory_md_edits import Debouncer, Edit, MemoryMdSync, diff_edits
-from sidecar_client.markers import MANAGED_BEGIN, MANAGED_END
+from sidecar_shared.markers import MANAGED_BEGIN, MANAGED_END
 
 
 def memory(n: int, text: str) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sidecar.context.summarize import ExtractiveSummariser, OllamaSummariser, split_sentences
-from sidecar_client.markers import wrap_context
+from sidecar_shared.markers import wrap_context
 
 
 def keyword_score(sentence: str) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sidecar.context.prompt import MAX_COMPONENT_LENGTH, PromptLayer, build_system_prompt
-from sidecar_client.markers import CONTEXT_END, wrap_context
+from sidecar_shared.markers import CONTEXT_END, wrap_context
 
 
 def write(path: Path, text: str) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sidecar.gate.embedded_judge import EmbeddedJudge
-from sidecar.gate.facts import drop_subsumed, normalise_fact, split_sentences
-from sidecar.gate.rules import looks_like_secret
-from sidecar.gate.verdict import Judge, Verdict
+from sidecar.learn.judge.embedded_judge import EmbeddedJudge
+from sidecar.learn.judge.facts import drop_subsumed, normalise_fact, split_sentences
+from sidecar.learn.judge.rules import looks_like_secret
+from sidecar.learn.judge.verdict import Judge, Verdict
 from sidecar.store.embedder import MiniLMEmbedder
 
 

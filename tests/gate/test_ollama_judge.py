@@ -6,22 +6,22 @@ from __future__ import annotations
 import pytest
 
 
-import sidecar.offline
+import sidecar.process.offline
 
-if not all(sidecar.offline.status().values()):
-    sidecar.offline.apply()
+if not all(sidecar.process.offline.status().values()):
+    sidecar.process.offline.apply()
 
 from fakes.ollama_server import FakeOllamaServer, deterministic_vector
 
-from sidecar.gate.ollama_http import (
+from sidecar.llm.ollama_client import (
     GIB,
     OllamaClient,
     OllamaModelMissing,
     choose_model,
     fit_num_ctx,
 )
-from sidecar.gate.ollama_judge import VERDICT_SCHEMA, OllamaJudge, parse_verdict
-from sidecar.gate.verdict import JudgeUnavailable
+from sidecar.learn.judge.ollama_judge import VERDICT_SCHEMA, OllamaJudge, parse_verdict
+from sidecar.learn.judge.verdict import JudgeUnavailable
 
 GOOD_REPLY = {
     "memorize": True,
@@ -161,7 +161,7 @@ def test_fake_embed_endpoint_is_deterministic(fake):
 
 
 def test_ollama_reconciler_uses_mem0_prompt_and_maps_ids(fake):
-    from sidecar.gate.reconcile import Neighbour, OllamaReconciler
+    from sidecar.learn.reconcile.reconcilers import Neighbour, OllamaReconciler
 
     fake.state.chat_replies.append({"memory": [
         {"id": "0", "text": "Lives in Tromsø", "event": "UPDATE", "old_memory": "Lives in Trondheim"},
@@ -176,7 +176,7 @@ def test_ollama_reconciler_uses_mem0_prompt_and_maps_ids(fake):
 
 
 def test_ollama_reconciler_unknown_id_degrades_to_add(fake):
-    from sidecar.gate.reconcile import Neighbour, OllamaReconciler
+    from sidecar.learn.reconcile.reconcilers import Neighbour, OllamaReconciler
 
     fake.state.chat_replies.append({"memory": [{"id": "7", "text": "x", "event": "DELETE"}]})
     reconciler = OllamaReconciler(OllamaClient(fake.base_url), model="llama3.2:1b")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sidecar.gate.reconcile import EmbeddedReconciler, Neighbour, Reconciler
-from sidecar.gate.reconcile_rules import subject_of
+from sidecar.learn.reconcile.reconcilers import EmbeddedReconciler, Neighbour, Reconciler
+from sidecar.learn.reconcile.rules import subject_of
 from sidecar.store.embedder import MiniLMEmbedder
 
 

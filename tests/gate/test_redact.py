@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from sidecar.gate.redact import redact
+from sidecar.learn.redact import redact
 
 _rng = random.Random(1234)
 

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from sidecar.gate.pipeline import GatePipeline
-from sidecar.gate.provenance import ProvenanceLog
-from sidecar.gate.reconcile import Decision
-from sidecar.gate.verdict import JudgeUnavailable, Verdict
-from sidecar.gate.worker import GateWorker
-from sidecar.ingest.queue import ChunkCounts, FileCursor, JobQueue
-from sidecar.ingest.records import Candidate
+from sidecar.learn.apply.pipeline import GatePipeline
+from sidecar.learn.apply.provenance import ProvenanceLog
+from sidecar.learn.reconcile.reconcilers import Decision
+from sidecar.learn.judge.verdict import JudgeUnavailable, Verdict
+from sidecar.learn.apply.gate_worker import GateWorker
+from sidecar.learn.queue.job_queue import ChunkCounts, FileCursor, JobQueue
+from sidecar.learn.parse.records import Candidate
 
 REASONS = {"factuality": "f", "stability": "s", "reuse": "r"}
 

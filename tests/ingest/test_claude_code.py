@@ -1,10 +1,10 @@
 from pathlib import Path
 
 from transcript_helpers import jsonl, parse_all, parse_in_pieces
-from sidecar.ingest.candidates import select
-from sidecar.ingest.parsers.claude_code import ClaudeCodeParser
-from sidecar.ingest.records import ParserState
-from sidecar_client.markers import wrap_context
+from sidecar.learn.candidates import select
+from sidecar.learn.parse.claude_code import ClaudeCodeParser
+from sidecar.learn.parse.records import ParserState
+from sidecar_shared.markers import wrap_context
 
 SID = "5f0c9a7e-1111-4222-8333-944455556666"
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from transcript_helpers import FIXTURES, parse_all
-from sidecar.ingest.candidates import select
-from sidecar.ingest.parsers import detect_agent
+from sidecar.learn.candidates import select
+from sidecar.learn.parse import detect_agent
 
 _SHARED = [Path(__file__).resolve().parents[3] / "shared/data/transcripts", Path("/work/shared/data/transcripts")]
 CORPUS = next((p for p in _SHARED if p.is_dir()), FIXTURES)

@@ -2,7 +2,7 @@ import json
 from pathlib import Path
 
 from transcript_helpers import jsonl, parse_all
-from sidecar.ingest.records import ParserState
+from sidecar.learn.parse.records import ParserState
 
 
 def msg(mid: str, kind: str, content: object, **extra: object) -> dict:

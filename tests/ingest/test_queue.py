@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sidecar.ingest.queue import ChunkCounts, FileCursor, JobQueue
-from sidecar.ingest.records import Candidate
+from sidecar.learn.queue.job_queue import ChunkCounts, FileCursor, JobQueue
+from sidecar.learn.parse.records import Candidate
 
 
 def cand(text: str, offset: int, *, source: str = "/t/a.jsonl", message_id: str | None = None) -> Candidate:

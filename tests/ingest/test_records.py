@@ -1,7 +1,7 @@
 import hashlib
 import json
 
-from sidecar.ingest.records import Candidate, ParserState
+from sidecar.learn.parse.records import Candidate, ParserState
 
 
 def _candidate(**changes: object) -> Candidate:

@@ -2,11 +2,11 @@ import json
 from pathlib import Path
 
 from transcript_helpers import jsonl, parse_all
-from sidecar.ingest.candidates import select
-from sidecar.ingest.parsers import detect_agent, parser_for
-from sidecar.ingest.records import Candidate
-from sidecar.ingest.sources import Source, default_sources, matches
-from sidecar_client.markers import MANAGED_BEGIN, MANAGED_END
+from sidecar.learn.candidates import select
+from sidecar.learn.parse import detect_agent, parser_for
+from sidecar.learn.parse.records import Candidate
+from sidecar.learn.watch.sources import Source, default_sources, matches
+from sidecar_shared.markers import MANAGED_BEGIN, MANAGED_END
 
 
 def _tree(tmp_path: Path) -> Path:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sidecar.ingest.queue import FileCursor, JobQueue
-from sidecar.ingest.scanner import FileScanner
-from sidecar.ingest.tail import read_new
+from sidecar.learn.queue.job_queue import FileCursor, JobQueue
+from sidecar.learn.watch.scanner import FileScanner
+from sidecar.learn.watch.tail import read_new
 
 
 def line(role: str, text: str) -> str:

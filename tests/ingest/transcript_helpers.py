@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 
-from sidecar.ingest.parsers import parser_for
-from sidecar.ingest.records import Candidate, ParseResult, ParserState
+from sidecar.learn.parse import parser_for
+from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "transcripts"
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import zmq
 
-from sidecar_client import protocol
-from sidecar_client.paths import AppPaths, app_paths
+from sidecar_shared import protocol
+from sidecar_shared.paths import AppPaths, app_paths
 
 Answer = Callable[[dict[str, Any]], "dict[str, Any] | None"]
 

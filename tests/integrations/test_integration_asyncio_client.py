@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from scripted_daemon import ScriptedDaemon
 
-from sidecar_client import protocol
+from sidecar_shared import protocol
 from sidecar_client.asyncio_client import AsyncClient
 from sidecar_client.client import Client
-from sidecar_client.errors import DaemonNotRunning, DaemonTimeout, RequestFailed
-from sidecar_client.hooks.common import Deadline, fetch_context
-from sidecar_client.paths import app_paths
+from sidecar_shared.errors import DaemonNotRunning, DaemonTimeout, RequestFailed
+from sidecar_integrations.hooks.common import Deadline, fetch_context
+from sidecar_shared.paths import app_paths
 
 
 def test_every_op_against_the_real_daemon(shared_daemon) -> None:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from sidecar_client import markers
-from sidecar_client.hooks.common import MAX_CONTEXT_CHARS, fit_to_budget
+from sidecar_shared import markers
+from sidecar_integrations.hooks.common import MAX_CONTEXT_CHARS, fit_to_budget
 
-HOOK = [sys.executable, "-I", "-m", "sidecar_client.hooks"]
+HOOK = [sys.executable, "-I", "-m", "sidecar_integrations.hooks"]
 FACT = "I always deploy on Tuesdays with blue-green rollouts"
 # Codex's published output schemas (additionalProperties: false at both levels)
 CODEX_TOP_KEYS = {"continue", "decision", "hookSpecificOutput", "reason", "stopReason", "suppressOutput", "systemMessage"}
@@ -152,8 +152,8 @@ def test_context_is_cut_to_the_budget_with_the_end_marker_kept() -> None:
 
 
 def test_integrations_stay_on_the_light_side() -> None:
-    probe = ("import sys, sidecar_client.hooks.claude_code, sidecar_client.hooks.codex, sidecar_client.hooks.install, "
-             "sidecar_client.asyncio_client, sidecar_client.mcp_server, sidecar_client.cli_integrations, "
+    probe = ("import sys, sidecar_integrations.hooks.claude_code, sidecar_integrations.hooks.codex, sidecar_integrations.hooks.install, "
+             "sidecar_client.asyncio_client, sidecar_integrations.mcp_server, sidecar_cli.integrations, "
              "sidecar_examples.showcase, sidecar_examples.demo_chat_agent\n"
              "heavy = {'sidecar', 'mem0', 'chromadb', 'onnxruntime', 'watchdog'}\n"
              "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))")

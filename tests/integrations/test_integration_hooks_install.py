@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sidecar_client import markers
-from sidecar_client.cli import cli
-from sidecar_client.hooks import agents_md
-from sidecar_client.hooks.install import InstallError, install, is_ours, settings_path, uninstall
+from sidecar_shared import markers
+from sidecar_cli.main import cli
+from sidecar_integrations.hooks import agents_md
+from sidecar_integrations.hooks.install import InstallError, install, is_ours, settings_path, uninstall
 
 FOREIGN = {
     "model": "opus",
@@ -80,7 +80,7 @@ def test_refuses_to_touch_a_file_that_is_not_json(tmp_path: Path) -> None:
 def test_cli_dry_run_writes_nothing(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["hooks", "install", "codex", "--project", str(tmp_path), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "-m sidecar_client.hooks codex UserPromptSubmit" in result.output
+    assert "-m sidecar_integrations.hooks codex UserPromptSubmit" in result.output
     assert not (tmp_path / ".codex").exists()
     result = CliRunner().invoke(cli, ["hooks", "install", "codex", "--project", str(tmp_path)])
     assert result.exit_code == 0 and (tmp_path / ".codex" / "hooks.json").exists()

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from sidecar_client.paths import app_paths
+from sidecar_shared.paths import app_paths
 
 MEMCTL = os.path.join(os.path.dirname(sys.executable), "memctl")
 
@@ -21,7 +21,7 @@ def configure(home: Path, text: str) -> None:
 
 
 def test_memctl_ingest_backfills_and_watch_status_lists_the_file(isolated_home: Path, tmp_path: Path):
-    from sidecar.testing import running_daemon
+    from sidecar.testing.daemons import running_daemon
 
     configure(isolated_home, 'user_id = "cli-user"\n')
     transcript = tmp_path / "agent-log.jsonl"
@@ -45,7 +45,7 @@ def test_memctl_ingest_backfills_and_watch_status_lists_the_file(isolated_home: 
 
 
 def test_claude_stop_hook_nudges_ingestion_of_the_transcript(isolated_home: Path, tmp_path: Path):
-    from sidecar.testing import running_daemon
+    from sidecar.testing.daemons import running_daemon
 
     configure(isolated_home, 'user_id = "hook-user"\n[watch]\non = false\n')
     transcript = tmp_path / "session-7.jsonl"
@@ -55,7 +55,7 @@ def test_claude_stop_hook_nudges_ingestion_of_the_transcript(isolated_home: Path
     with running_daemon(isolated_home) as daemon:
         event = {"session_id": "session-7", "transcript_path": str(transcript), "cwd": "/p",
                  "hook_event_name": "Stop"}
-        hook = subprocess.run([sys.executable, "-I", "-m", "sidecar_client.hooks", "claude-code", "Stop"],
+        hook = subprocess.run([sys.executable, "-I", "-m", "sidecar_integrations.hooks", "claude-code", "Stop"],
                               input=json.dumps(event), env=daemon.env, capture_output=True, text=True, timeout=30)
         assert hook.returncode == 0
         deadline = time.monotonic() + 60

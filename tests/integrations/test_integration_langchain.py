@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("langchain_core")
 
-from sidecar_client.langchain_tools import memory_tools, save_memory, search_memories  # noqa: E402
+from sidecar_integrations.langchain_tools import memory_tools, save_memory, search_memories  # noqa: E402
 
 
 def test_tools_save_and_search_for_the_configured_user(shared_daemon, monkeypatch: pytest.MonkeyPatch) -> None:

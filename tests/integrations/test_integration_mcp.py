@@ -12,7 +12,7 @@ mcp = pytest.importorskip("mcp")
 from mcp import Client  # noqa: E402
 from mcp.client.stdio import StdioServerParameters  # noqa: E402
 
-MEMCTL = ["-c", "from sidecar_client.cli import main; main()"]  # what the memctl console script runs
+MEMCTL = ["-c", "from sidecar_cli.main import main; main()"]  # what the memctl console script runs
 
 
 def _payload(result) -> object:

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sidecar.config import load_settings
+from sidecar.config.settings import load_settings
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""``memctl``: the command-line client (click). Every command has ``--json``."""

@@ -1,0 +1,1 @@
+"""Agent integrations: Claude Code / Codex hooks, the MCP server, LangChain tools."""

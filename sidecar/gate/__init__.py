@@ -1,1 +1,0 @@
-"""The write gate: redaction, judges, reconciliation."""

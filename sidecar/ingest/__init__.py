@@ -1,1 +1,0 @@
-"""Transcript ingestion: discover agent transcripts, parse them into candidates."""

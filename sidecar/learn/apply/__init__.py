@@ -1,0 +1,1 @@
+"""Step 8: apply decisions through the store, record provenance; the background gate worker."""

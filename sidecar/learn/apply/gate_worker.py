@@ -1,0 +1,109 @@
+"""The background thread that drains the job queue through the write gate.
+
+A job whose judge is unavailable goes back to the queue with exponential
+backoff (nothing is dropped); any other error marks it failed, with the error
+kept in the queue and counted. Log lines carry job ids and counts, never text.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+
+from sidecar.llm.ollama_client import OllamaModelMissing
+from sidecar.learn.apply.pipeline import GatePipeline, Origin, verdict_summary
+from sidecar.learn.judge.verdict import JudgeUnavailable
+from sidecar.learn.queue.job_queue import Job, JobQueue
+
+log = logging.getLogger("sidecar.gate")
+
+
+class GateWorker:
+    """Pulls jobs from ``queue`` and learns them into the store as ``user_id``."""
+
+    def __init__(self, queue: JobQueue, pipeline: GatePipeline, user_id: str, *,
+                 retry_base_s: float = 1.0, retry_max_s: float = 300.0, idle_poll_s: float = 1.0) -> None:
+        self._queue = queue
+        self._pipeline = pipeline
+        self._user_id = user_id
+        self._retry_base_s = retry_base_s
+        self._retry_max_s = retry_max_s
+        self._idle_poll_s = idle_poll_s
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="gate-worker", daemon=True)
+        self.processed = 0
+        self.failed = 0
+        self.retried = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        """New jobs were queued: look now instead of at the next poll."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the job in hand, then end the thread."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def backoff_s(self, attempts: int) -> float:
+        """Delay before retry number ``attempts`` (1, 2, 4, ... capped)."""
+        return min(self._retry_max_s, self._retry_base_s * 2 ** max(0, attempts - 1))
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                job = self._queue.claim()
+            except Exception:
+                log.exception("claiming a job failed")
+                self._stop.wait(self._idle_poll_s)
+                continue
+            if job is None:
+                self._wake.wait(self._idle_wait())
+                self._wake.clear()
+                continue
+            self._yield_to_clients()
+            self.process(job)
+
+    def _yield_to_clients(self, quiet_s: float = 0.02, max_wait_s: float = 0.5) -> None:
+        """Let a burst of client searches pass first (bounded, so the queue still drains)."""
+        store = self._pipeline.store
+        deadline = time.monotonic() + max_wait_s
+        while time.monotonic() - store.last_client_read < quiet_s and time.monotonic() < deadline \
+                and not self._stop.is_set():
+            time.sleep(0.005)
+
+    def _idle_wait(self) -> float:
+        ready_at = self._queue.next_ready_at()
+        if ready_at is None:
+            return self._idle_poll_s
+        return max(0.01, min(self._idle_poll_s, ready_at - time.time()))
+
+    def process(self, job: Job) -> None:
+        """Learn one claimed job and settle it in the queue (done, retry or failed)."""
+        scope: Mapping[str, str] = {"user_id": self._user_id, "agent_id": job.agent}
+        origin = Origin(source=job.source, agent=job.agent, line=job.line, session_id=job.session_id,
+                        cwd=job.cwd, job_key=job.key, metadata={"learned_from": "transcript", "role": job.role})
+        try:
+            learned = self._pipeline.learn(job.text, role=job.role, context=job.context, scope=scope, origin=origin)
+        except (JudgeUnavailable, OllamaModelMissing) as exc:
+            delay = self.backoff_s(job.attempts)
+            self._queue.retry(job.id, delay, f"{exc.__class__.__name__}: {exc}")
+            self.retried += 1
+            log.warning("job %d: judge unavailable (attempt %d), retrying in %.1fs", job.id, job.attempts, delay)
+            return
+        except Exception as exc:  # one bad job must not stop the queue
+            self._queue.fail(job.id, f"{exc.__class__.__name__}: {exc}")
+            self.failed += 1
+            log.warning("job %d failed with %s", job.id, exc.__class__.__name__)
+            return
+        applied = [{"id": r.get("id"), "event": r.get("event")} for r in learned.results]
+        self._queue.complete(job.id, applied, verdict_summary(learned.verdict) | {"facts": len(learned.verdict.facts)})
+        self.processed += 1
+        log.debug("job %d done: %s", job.id, ",".join(str(r["event"]) for r in applied) or "not memorable")

@@ -1,0 +1,164 @@
+"""One utterance through the write gate: judge, then reconcile and apply each fact.
+
+Shared by the background worker (transcript jobs) and the synchronous
+``add(infer=True)`` op, so both learn the same way. Text reaching this module is
+already redacted; facts are redacted again because a judge may rephrase.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sidecar.learn.apply.provenance import ProvenanceLog, ProvenanceRow
+from sidecar.learn.reconcile.reconcilers import Decision, Neighbour, Reconciler
+from sidecar.learn.redact import redact
+from sidecar.learn.judge.verdict import Judge, JudgeUnavailable, Verdict
+from sidecar.rpc.latency import OpLatencies
+from sidecar.store.memory_store import MemoryStore
+
+NEIGHBOURS = 5
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an utterance came from; becomes memory metadata and provenance."""
+
+    source: str
+    agent: str | None = None
+    line: int | None = None
+    session_id: str | None = None
+    cwd: str | None = None
+    job_key: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Learned:
+    """The verdict on an utterance and the mem0-shaped result of each fact it applied."""
+
+    verdict: Verdict
+    results: list[dict[str, Any]]
+
+
+def verdict_summary(verdict: Verdict) -> dict[str, Any]:
+    """A verdict as plain JSON values."""
+    return {"memorize": verdict.memorize, "kind": verdict.kind, "facts": list(verdict.facts),
+            "reasons": dict(verdict.reasons), "score": round(verdict.score, 4), "backend": verdict.backend}
+
+
+class JudgeTimings:
+    """Rolling judge latencies (the daemon's shared latency window) and the count of unavailable calls."""
+
+    def __init__(self, keep: int = 1000) -> None:
+        self._window = OpLatencies(window=keep)
+        self.failures = 0
+        self._lock = threading.Lock()
+
+    def record(self, seconds: float) -> None:
+        self._window.record("judge", seconds * 1000.0)
+
+    def failed(self) -> None:
+        with self._lock:
+            self.failures += 1
+
+    def summary(self) -> dict[str, Any]:
+        row = self._window.summary().get("judge")
+        if row is None:
+            return {"p50_ms": None, "p95_ms": None, "failures": self.failures, "calls": 0}
+        return {"p50_ms": row["p50_ms"], "p95_ms": row["p95_ms"], "failures": self.failures, "calls": row["n"]}
+
+
+class GatePipeline:
+    """Judge + reconcile + apply; decide-and-apply holds the store's lock on the scope."""
+
+    def __init__(self, store: MemoryStore, judge: Judge, reconciler: Reconciler, provenance: ProvenanceLog,
+                 *, embedder: Any = None) -> None:
+        self.store = store
+        self.judge = judge
+        self.reconciler = reconciler
+        self.provenance = provenance
+        self.timings = JudgeTimings()
+        self._embedder = embedder
+
+    def judge_text(self, text: str, *, role: str, context: str = "") -> Verdict:
+        """The judge's verdict, timed; :class:`JudgeUnavailable` propagates."""
+        started = time.perf_counter()
+        try:
+            verdict = self.judge.judge(text, role=role, context=context)
+        except JudgeUnavailable:
+            self.timings.failed()
+            raise
+        self.timings.record(time.perf_counter() - started)
+        return verdict
+
+    def learn(self, text: str, *, role: str, context: str, scope: Mapping[str, str], origin: Origin) -> Learned:
+        """Judge ``text`` and apply each of its facts to ``scope``."""
+        verdict = self.judge_text(text, role=role, context=context)
+        results = []
+        for fact in verdict.facts if verdict.memorize else ():
+            clean = redact(fact).text
+            if clean != fact:
+                continue  # a fact that still carries a secret is never stored
+            results.append(self.apply_fact(clean, utterance=text, scope=scope, verdict=verdict, origin=origin))
+        return Learned(verdict, results)
+
+    def apply_fact(self, fact: str, *, utterance: str, scope: Mapping[str, str], verdict: Verdict,
+                   origin: Origin) -> dict[str, Any]:
+        """Reconcile ``fact`` with its nearest memories in ``scope`` and apply the decision."""
+        with self.store.scope_lock(dict(scope)):
+            decision = self.reconciler.decide(fact, self.neighbours(fact, scope), utterance=utterance)
+            result = self._apply(decision, scope, self._metadata(verdict, origin))
+        if result["event"] in ("ADD", "UPDATE", "DELETE"):
+            self.provenance.record(ProvenanceRow(
+                memory_id=str(result["id"]), op=result["event"], source=origin.source, line=origin.line,
+                agent=origin.agent, session=origin.session_id, kind=verdict.kind, reasons=dict(verdict.reasons),
+                score=round(verdict.score, 4), backend=verdict.backend, decision=decision.reason,
+                job_key=origin.job_key))
+        return result
+
+    def neighbours(self, fact: str, scope: Mapping[str, str]) -> list[Neighbour]:
+        """The nearest memories of ``scope``, scored by cosine similarity when we embed locally."""
+        hits = self.store.search(fact, filters=dict(scope), top_k=NEIGHBOURS).get("results", [])
+        hits = [h for h in hits if isinstance(h.get("memory"), str)]
+        if not hits:
+            return []
+        if self._embedder is not None:
+            # mem0's score is 1/(1+distance), not the cosine the reconciler's thresholds assume
+            vectors = self._embedder.embed([fact, *(h["memory"] for h in hits)])
+            scores = [float(s) for s in np.asarray(vectors[1:]) @ np.asarray(vectors[0])]
+        else:
+            scores = [float(h.get("score") or 0.0) for h in hits]
+        return [Neighbour(str(h["id"]), h["memory"], min(1.0, max(0.0, s))) for h, s in zip(hits, scores)]
+
+    def _apply(self, decision: Decision, scope: Mapping[str, str], metadata: dict[str, Any]) -> dict[str, Any]:
+        target = decision.target_id
+        if decision.op in ("UPDATE", "DELETE") and target is not None:
+            previous = self.store.get(target)
+            if previous is None:  # deleted meanwhile: an update becomes an add, a delete has nothing to do
+                return self._apply(Decision("ADD" if decision.op == "UPDATE" else "NONE", decision.fact, None,
+                                            decision.new_text, decision.reason), scope, metadata)
+            if decision.op == "DELETE":
+                self.store.delete(target)
+                return {"id": target, "memory": previous.get("memory"), "event": "DELETE"}
+            text = decision.new_text or decision.fact
+            self.store.update(target, text=text)
+            return {"id": target, "memory": text, "event": "UPDATE", "previous_memory": previous.get("memory")}
+        if decision.op == "ADD":
+            rows = self.store.add(decision.new_text or decision.fact, metadata=metadata, infer=False,
+                                  **dict(scope)).get("results", [])
+            row = rows[0] if rows else {"id": None, "event": "NONE"}
+            return {"id": row.get("id"), "memory": row.get("memory", decision.fact), "event": row.get("event", "ADD")}
+        return {"id": target, "memory": decision.fact, "event": "NONE"}
+
+    @staticmethod
+    def _metadata(verdict: Verdict, origin: Origin) -> dict[str, Any]:
+        values = {**dict(origin.metadata), "source": origin.source, "line": origin.line,
+                  "session_id": origin.session_id, "cwd": origin.cwd, "kind": verdict.kind,
+                  "judge": verdict.backend}
+        return {k: v for k, v in values.items() if v is not None}

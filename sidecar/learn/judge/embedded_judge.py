@@ -1,0 +1,287 @@
+"""The default write-gate judge: MiniLM embeddings + a small classifier + lexical rules.
+
+No LLM is involved. Each sentence of an utterance gets a "memorable" probability
+from the kind classifier, which the rules in :mod:`sidecar.learn.judge.rules` then
+shift (in logit space) for time horizon, framing, instruction scope and speaker.
+The utterance is memorized if any sentence passes the threshold; its facts are
+the passing sentences in the project's fact style.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sidecar.learn.judge import rules
+from sidecar.learn.judge.facts import counterfactual_fact, drop_subsumed, normalise_fact, split_sentences
+from sidecar.learn.judge.kind_classifier import (
+    EXEMPLARS_PATH,
+    Embedder,
+    KindClassifier,
+    embed_exemplars,
+    load_exemplars,
+)
+from sidecar.learn.judge.verdict import MEMORABLE_KINDS, Verdict
+
+DEFAULT_THRESHOLD = 0.5
+_ASSISTANT_DISCARD = ("assistant_hypothesis", "question", "small_talk")
+
+
+@dataclass(frozen=True)
+class SentenceAssessment:
+    """How one sentence fared: probability, kind, extracted fact and the cues behind it."""
+
+    text: str
+    probability: float
+    kind: str
+    fact: str
+    cues: tuple[str, ...]
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+class EmbeddedJudge:
+    """Write-gate judge that runs fully in-process; see the module docstring."""
+
+    name = "embedded"
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        exemplars_path: Path = EXEMPLARS_PATH,
+        cache_dir: Path | None = None,
+    ) -> None:
+        started = time.perf_counter()
+        self._embedder = embedder
+        self.threshold = threshold
+        exemplars = load_exemplars(exemplars_path)
+        vectors = embed_exemplars(embedder, exemplars, cache_dir)
+        self._classifier = KindClassifier().fit(vectors, [e.kind for e in exemplars])
+        kinds = self._classifier.kinds
+        self._memorable_columns = np.array([k in MEMORABLE_KINDS for k in kinds])
+        self.training_seconds = time.perf_counter() - started
+
+    # -- public API ---------------------------------------------------------------
+
+    def judge(self, text: str, *, role: str = "user", context: str = "") -> Verdict:
+        """Judge one utterance; secrets (redacted or not) fail closed on the whole text."""
+        if rules.has_redaction(text) or rules.looks_like_secret(text):
+            return Verdict(
+                memorize=False,
+                kind="secret",
+                facts=(),
+                reasons={
+                    "factuality": "contains a secret value (or its redaction placeholder)",
+                    "stability": "not assessed: secrets are never stored",
+                    "reuse": "not assessed: the gate fails closed on secrets",
+                },
+                score=0.0,
+                backend=self.name,
+            )
+        assessments = self.assess(text, role=role, context=context)
+        if not assessments:
+            return Verdict(False, "small_talk", (), _reasons(None, ()), 0.0, self.name)
+        passing = [a for a in assessments if a.probability >= self.threshold]
+        best = max(assessments, key=lambda a: a.probability)
+        if passing:
+            facts = tuple(drop_subsumed([a.fact for a in passing if a.fact]))
+            return Verdict(True, best.kind, facts, _reasons(best, best.cues), best.probability, self.name)
+        decisive = _most_telling_rejection(assessments)
+        return Verdict(False, decisive.kind, (), _reasons(decisive, decisive.cues), best.probability, self.name)
+
+    def score_sentence(self, text: str) -> float:
+        """Probability (0..1) that ``text``, read as one user sentence, is worth remembering."""
+        if rules.has_redaction(text) or rules.looks_like_secret(text):
+            return 0.0
+        vector = self._embedder.embed([text])
+        return self._assess_sentence(text, "user", "", vector[0]).probability
+
+    def assess(self, text: str, *, role: str = "user", context: str = "") -> list[SentenceAssessment]:
+        """Per-sentence assessments (exposed for evaluation and debugging)."""
+        sentences = split_sentences(text)
+        if not sentences:
+            return []
+        vectors = self._embedder.embed(sentences)
+        return [self._assess_sentence(s, role, context, v) for s, v in zip(sentences, vectors)]
+
+    # -- internals ----------------------------------------------------------------
+
+    def _assess_sentence(self, sentence: str, role: str, context: str, vector: np.ndarray) -> SentenceAssessment:
+        probs = self._classifier.predict_proba(vector[None, :])[0]
+        kinds = self._classifier.kinds
+        p_memorable = float(probs[self._memorable_columns].sum())
+        memorable_kind = _argmax_kind(kinds, probs, lambda k: k in MEMORABLE_KINDS)
+        discard_kind = _argmax_kind(kinds, probs, lambda k: k not in MEMORABLE_KINDS)
+        if role == "assistant":
+            return self._assess_assistant(sentence, p_memorable, memorable_kind, kinds, probs)
+
+        cues: list[str] = []
+        shift = 0.0
+        durable = bool(rules.DURABLE.search(sentence))
+        counterfactual = rules.COUNTERFACTUAL_FACT.search(sentence)
+        if counterfactual:
+            fact = counterfactual_fact(counterfactual.group("verb"), counterfactual.group("fact"))
+            kind = memorable_kind if memorable_kind != "correction" else "personal_fact"
+            return SentenceAssessment(sentence, max(p_memorable, 0.8), kind, fact, ("counterfactual",))
+        answer = self._standing_answer(sentence, context, durable)
+        if answer is not None:
+            return answer
+        if durable:
+            shift += 1.5
+            cues.append("durable")
+        if rules.HABITUAL.search(sentence):
+            shift += 1.0
+            cues.append("habitual")
+        if rules.SARCASM.search(sentence) and not _directive(sentence):
+            shift -= 3.0
+            cues.append("sarcasm")
+            discard_kind = "small_talk"
+        if rules.TRANSIENT.search(sentence):
+            shift -= 2.5
+            cues.append("transient")
+            discard_kind = "transient_state"
+        elif rules.TRANSIENT_STATE_WORDS.search(sentence) and not durable:
+            shift -= 1.0
+            cues.append("state")
+        if rules.HYPOTHETICAL.search(sentence):
+            shift -= 3.0
+            cues.append("hypothetical")
+            discard_kind = "hypothetical"
+        elif rules.TEMPORARY_SCOPE.search(sentence):
+            shift -= 3.0
+            cues.append("one_off")
+            discard_kind = "one_off_instruction"
+        elif not durable and rules.ONE_OFF_SCOPE.search(sentence):
+            shift -= 1.5
+            cues.append("one_off")
+            discard_kind = "one_off_instruction"
+        elif not durable and rules.IMPERATIVE_START.search(sentence):
+            shift -= 1.0
+            cues.append("imperative")
+            if discard_kind not in ("question", "hypothetical"):
+                discard_kind = "one_off_instruction"
+        if rules.is_question(sentence):
+            shift -= 1.5
+            cues.append("question")
+            if discard_kind not in ("hypothetical",):
+                discard_kind = "question"
+        if rules.GREETING_OR_THANKS.match(sentence) and len(sentence.split()) <= 8:
+            shift -= 2.0
+            cues.append("pleasantry")
+            discard_kind = "small_talk"
+        if not rules.FIRST_PERSON.search(sentence) and not durable:
+            shift -= 0.5
+            cues.append("impersonal")
+        probability = _sigmoid(_logit(p_memorable) + shift)
+        kind = memorable_kind
+        if durable and kind in ("preference", "durable_instruction") and _directive(sentence):
+            kind = "durable_instruction"
+        if rules.CORRECTION.search(sentence) and probability >= self.threshold:
+            kind = "correction"
+        if probability < self.threshold:
+            kind = discard_kind
+        return SentenceAssessment(sentence, probability, kind, normalise_fact(sentence), tuple(cues))
+
+    def _assess_assistant(
+        self, sentence: str, p_memorable: float, memorable_kind: str, kinds: tuple[str, ...], probs: np.ndarray
+    ) -> SentenceAssessment:
+        # only verified observations from files or tool output are ever stored from the assistant
+        verified = bool(rules.ASSISTANT_VERIFIED.search(sentence))
+        speculative = bool(rules.ASSISTANT_SPECULATION.search(sentence))
+        if verified and not speculative and not rules.is_question(sentence):
+            probability = _sigmoid(_logit(p_memorable) + 1.0)
+            kind = memorable_kind if memorable_kind in ("project_convention", "environment") else "project_convention"
+            return SentenceAssessment(sentence, probability, kind, _observation_fact(sentence), ("verified",))
+        if speculative:
+            kind = "assistant_hypothesis"
+        elif rules.is_question(sentence):
+            kind = "question"
+        elif rules.GREETING_OR_THANKS.match(sentence):
+            kind = "small_talk"
+        else:
+            kind = _argmax_kind(kinds, probs, lambda k: k in _ASSISTANT_DISCARD)
+        return SentenceAssessment(sentence, min(p_memorable, 0.05), kind, "", ("assistant",))
+
+    def _standing_answer(self, sentence: str, context: str, durable: bool) -> SentenceAssessment | None:
+        """"yes, every time" answering an assistant's proposal becomes a standing instruction."""
+        if not context.lower().startswith("assistant:") or not rules.AFFIRMATIVE_ANSWER.match(sentence):
+            return None
+        proposal = context.split(":", 1)[1].strip()
+        if not rules.is_question(proposal.splitlines()[-1] if proposal else ""):
+            return None
+        if not durable:
+            return SentenceAssessment(sentence, 0.1, "one_off_instruction", "", ("answer",))
+        request = proposal.rstrip("?？ ").split("?")[-1].strip()
+        for opener in ("Want me to ", "Do you want me to ", "Should I ", "Shall I ", "Would you like me to "):
+            if request.lower().startswith(opener.lower()):
+                request = request[len(opener):]
+                break
+        return SentenceAssessment(sentence, 0.9, "durable_instruction", f"Wants assistant to always {request}", ("answer", "durable"))
+
+
+def _directive(sentence: str) -> bool:
+    lowered = sentence.lower()
+    return (
+        " you" in f" {lowered}"
+        or bool(rules.IMPERATIVE_START.search(sentence))
+        or lowered.lstrip().startswith(("no ", "don't", "never", "please", "always", "from now on", "de ahora", "a partir", "ab jetzt", "以后"))
+    )
+
+
+def _observation_fact(sentence: str) -> str:
+    """'I checked the repo: X uses Y' -> 'X uses Y'."""
+    _, sep, rest = sentence.partition(":")
+    return normalise_fact(rest if sep and rest.strip() else sentence)
+
+
+def _argmax_kind(kinds: tuple[str, ...], probs: np.ndarray, allowed) -> str:
+    candidates = [(p, k) for k, p in zip(kinds, probs) if allowed(k)]
+    return max(candidates)[1] if candidates else "small_talk"
+
+
+def _most_telling_rejection(assessments: list[SentenceAssessment]) -> SentenceAssessment:
+    """The rejected sentence that best explains the decision: rule-backed beats classifier-only."""
+    with_cues = [a for a in assessments if a.cues and a.cues != ("impersonal",)]
+    pool = with_cues or assessments
+    return max(pool, key=lambda a: a.probability)
+
+
+def _reasons(assessment: SentenceAssessment | None, cues: tuple[str, ...]) -> dict[str, str]:
+    if assessment is None:
+        return {"factuality": "no prose to judge", "stability": "n/a", "reuse": "n/a"}
+    storable = assessment.kind in MEMORABLE_KINDS
+    factuality = {
+        "hypothetical": "framed as a hypothetical, no real fact presupposed",
+        "question": "a request for information",
+        "assistant": "assistant guess or remark, not a verified observation",
+        "pleasantry": "a pleasantry",
+        "one_off": "an instruction scoped to the current task",
+        "imperative": "a task request",
+    }
+    fact_reason = next((factuality[c] for c in cues if c in factuality), None)
+    if storable:
+        fact_reason = f"states a {assessment.kind.replace('_', ' ')}"
+    stability = "expected to hold for months" if storable else "not a lasting fact"
+    if "transient" in cues or "state" in cues:
+        stability = "a passing state (today / right now)"
+    if "durable" in cues or "habitual" in cues:
+        stability = "standing rule (always / from now on)"
+    reuse = "useful in future, unrelated sessions" if storable else "no value beyond this conversation"
+    return {
+        "factuality": fact_reason or f"classified as {assessment.kind.replace('_', ' ')}",
+        "stability": stability,
+        "reuse": reuse,
+    }

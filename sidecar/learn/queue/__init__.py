@@ -1,0 +1,1 @@
+"""Step 5: the durable job queue (transcript candidates) and the session-turn hand-off."""

@@ -1,0 +1,1 @@
+"""Step 7: compare a fact with the nearest memories and choose ADD / UPDATE / DELETE / NONE."""

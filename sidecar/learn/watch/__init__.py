@@ -1,0 +1,1 @@
+"""Step 1: discover agent transcripts and read what is new in them."""

@@ -1,0 +1,179 @@
+"""A small, dependency-free client for the parts of Ollama's REST API the gate uses.
+
+``POST /api/chat`` (non-streaming, JSON-schema constrained, thinking off),
+``GET /api/tags`` (is the model pulled?) and ``GET /api/version``. Connection
+failures and timeouts become :class:`JudgeUnavailable` so callers can back off
+and retry; a model that is not pulled is a configuration error and says which
+``ollama pull`` fixes it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from sidecar.learn.judge.verdict import JudgeUnavailable
+
+DEFAULT_BASE_URL = "http://127.0.0.1:11434"
+DEFAULT_NUM_CTX = 4096
+DEFAULT_TEMPERATURE = 0.1
+OUTPUT_TOKEN_BUDGET = 512
+GIB = 1024**3
+# (minimum free RAM, model): the larger model only when it fits with room to spare
+MODEL_BY_FREE_RAM: tuple[tuple[int, str], ...] = ((6 * GIB, "qwen3:4b"), (3 * GIB + 1, "qwen2.5:1.5b"), (0, "llama3.2:1b"))
+
+
+class OllamaModelMissing(RuntimeError):
+    """The configured model is not pulled into the local Ollama."""
+
+    def __init__(self, model: str, available: list[str]) -> None:
+        self.model = model
+        self.command = f"ollama pull {model}"
+        have = ", ".join(available) if available else "none"
+        super().__init__(f"Ollama model {model!r} is not pulled; run: {self.command} (pulled: {have})")
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    """The assistant message of a chat call, with timing."""
+
+    content: str
+    latency_s: float
+    model: str
+    eval_count: int | None = None
+
+
+def mem_available_bytes() -> int | None:
+    """Free memory usable without swapping: MemAvailable on Linux, vm_stat on macOS."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    if platform.system() == "Darwin":
+        try:
+            out = subprocess.run(["vm_stat"], capture_output=True, text=True, timeout=2).stdout
+        except (OSError, subprocess.SubprocessError):
+            return None
+        page = int(re.search(r"page size of (\d+)", out).group(1)) if "page size of" in out else 4096
+        pages = sum(
+            int(m.group(1)) for m in re.finditer(r"Pages (?:free|inactive|speculative):\s+(\d+)", out)
+        )
+        return pages * page
+    return None
+
+
+def choose_model(configured: str | None = None, free_bytes: int | None = None) -> str:
+    """The configured model, else the largest of our three that fits the free RAM."""
+    if configured:
+        return configured
+    free = mem_available_bytes() if free_bytes is None else free_bytes
+    if free is None:
+        return MODEL_BY_FREE_RAM[-1][1]
+    return next(model for floor, model in MODEL_BY_FREE_RAM if free >= floor)
+
+
+def fit_num_ctx(prompt_chars: int, configured: int | None = None, output_tokens: int = OUTPUT_TOKEN_BUDGET) -> int:
+    """Context size: the configured value, else 4096 grown in 1024 steps to fit prompt + output."""
+    if configured:
+        return configured
+    # about 3 characters per token for mixed prose and JSON: errs on the large side
+    needed = prompt_chars // 3 + output_tokens
+    size = DEFAULT_NUM_CTX
+    while size < needed:
+        size += 1024
+    return size
+
+
+class OllamaClient:
+    """Blocking JSON calls to one Ollama server; keeps the last ``history`` chat latencies."""
+
+    def __init__(self, base_url: str | None = None, timeout_s: float = 60.0, history: int = 256) -> None:
+        self.base_url = (base_url or os.environ.get("OLLAMA_HOST") or DEFAULT_BASE_URL).rstrip("/")
+        if not self.base_url.startswith("http"):
+            self.base_url = f"http://{self.base_url}"
+        self.timeout_s = timeout_s
+        self.latencies: deque[float] = deque(maxlen=history)
+        self._checked_models: set[str] = set()
+
+    def version(self) -> str:
+        """The server's version string."""
+        return str(self._request("GET", "/api/version").get("version", ""))
+
+    def pulled_models(self) -> list[str]:
+        """Names of the models the server has locally."""
+        return [m.get("name", m.get("model", "")) for m in self._request("GET", "/api/tags").get("models", [])]
+
+    def ensure_model(self, model: str) -> None:
+        """Raise :class:`OllamaModelMissing` unless ``model`` is pulled (checked once per client)."""
+        if model in self._checked_models:
+            return
+        pulled = self.pulled_models()
+        wanted = model if ":" in model else f"{model}:latest"
+        if model not in pulled and wanted not in pulled:
+            raise OllamaModelMissing(model, pulled)
+        self._checked_models.add(model)
+
+    def chat(
+        self,
+        model: str,
+        messages: list[dict[str, str]],
+        *,
+        schema: dict[str, Any],
+        num_ctx: int | None = None,
+        temperature: float = DEFAULT_TEMPERATURE,
+    ) -> ChatReply:
+        """One non-streaming chat call whose reply is constrained to ``schema``."""
+        self.ensure_model(model)
+        prompt_chars = sum(len(m["content"]) for m in messages) + len(json.dumps(schema))
+        body = {
+            "model": model,
+            "messages": messages,
+            "stream": False,
+            "think": False,
+            "format": schema,
+            "options": {"temperature": temperature, "num_ctx": fit_num_ctx(prompt_chars, num_ctx)},
+        }
+        started = time.perf_counter()
+        reply = self._request("POST", "/api/chat", body)
+        latency = time.perf_counter() - started
+        self.latencies.append(latency)
+        message = reply.get("message")
+        if not isinstance(message, dict) or not isinstance(message.get("content"), str):
+            raise JudgeUnavailable("Ollama reply has no message content")
+        return ChatReply(message["content"], latency, model, reply.get("eval_count"))
+
+    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(
+            self.base_url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace")[:200]
+            if exc.code == 404 and "not found" in detail and body and "model" in body:
+                raise OllamaModelMissing(body["model"], []) from exc
+            raise JudgeUnavailable(f"Ollama {path} returned HTTP {exc.code}: {detail}") from exc
+        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as exc:
+            raise JudgeUnavailable(f"Ollama at {self.base_url} unreachable: {exc}") from exc
+        try:
+            parsed = json.loads(raw)
+        except ValueError as exc:
+            raise JudgeUnavailable(f"Ollama {path} sent non-JSON: {raw[:80]!r}") from exc
+        if not isinstance(parsed, dict):
+            raise JudgeUnavailable(f"Ollama {path} sent {type(parsed).__name__}, expected an object")
+        return parsed
