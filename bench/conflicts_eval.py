@@ -27,7 +27,8 @@ sidecar.process.offline.apply()
 
 import numpy as np  # noqa: E402
 
-from sidecar.learn.reconcile.reconcilers import Decision, EmbeddedReconciler, Neighbour  # noqa: E402
+from sidecar.learn.reconcile.decision import Decision, Neighbour  # noqa: E402
+from sidecar.learn.reconcile.reconcilers import EmbeddedReconciler  # noqa: E402
 from sidecar.learn.reconcile.rules import is_retraction  # noqa: E402
 from sidecar.store.embedder import MiniLMEmbedder  # noqa: E402
 

@@ -74,8 +74,7 @@ def throughput(daemon: DaemonProcess, transcripts: Path) -> dict[str, Any]:
     files = [p for p in sorted(transcripts.rglob("*")) if p.is_file() and p.name.endswith(SUFFIXES)
              and detect_agent(p) is not None]
     started = time.perf_counter()
-    result = daemon.client.call("ingest", {"paths": [str(p) for p in files], "wait": True, "timeout_s": 1800},
-                                timeout=1900)
+    result = daemon.client.ingest([str(p) for p in files], wait=True, timeout=1800)
     elapsed = time.perf_counter() - started
     lines = sum(p.read_bytes().count(b"\n") for p in files)
     return {"files": len(files), "lines": lines, "records": result["records"], "jobs": result["queued"],

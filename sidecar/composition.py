@@ -1,66 +1,67 @@
-"""Assembles the daemon's parts: the store, the op table, components, status.
+"""The composition root: every part of the daemon is built here, in dependency order.
 
-A component is a class built as ``Component(app)``; it may register ops, run
-background threads between :meth:`start` and :meth:`close`, and add a section to
-``status``. Components are built in the order listed, so a later one can use an
-earlier one through :meth:`App.component`.
+Each part receives what it uses through its constructor; nothing is looked up
+by name at run time, so a part can never miss one built after it::
+
+    settings ─► store ─► learn (queue, judge, reconciler, gate worker, watcher)
+                  │        │ session turns, sentence scorer
+                  ├────────┴─► context (MemoryManager hub, MEMORY.md sync, sessions)
+                  ├─► admin (store statistics)
+                  └─► op table (sidecar.ops.registry) ─► server (socket + worker pool)
+
+Background work starts only once the socket is bound (:meth:`Daemon.start_background`)
+and stops in the reverse order (:meth:`Daemon.close`).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
-from typing import Any, Protocol
+from typing import Any
 
 from sidecar import __version__
-from sidecar.process import offline
+from sidecar.admin.service import AdminService
 from sidecar.config.settings import Settings, load_settings
-from sidecar.rpc.dispatch import OpTable, register_store_ops
+from sidecar.context.service import ContextService
+from sidecar.learn.service import LearnService
+from sidecar.ops.registry import build_op_table
+from sidecar.process import offline
+from sidecar.rpc.server import Server
 from sidecar.store.memory_store import MemoryStore
 
 log = logging.getLogger("sidecar.composition")
 
-# "module:Class" of each component, in build order.
-COMPONENTS: tuple[str, ...] = (
-    "sidecar.admin.service:AdminComponent",
-    "sidecar.context.service:ContextComponent",
-    "sidecar.learn.service:IngestComponent",
-)
 
+class Daemon:
+    """The built daemon: its parts, their status, their start and their close."""
 
-class Component(Protocol):
-    name: str
-
-    def start(self) -> None: ...
-
-    def status(self) -> dict[str, Any]: ...
-
-    def close(self) -> None: ...
-
-
-class App:
-    """Everything the server serves; built once per daemon."""
-
-    def __init__(self, settings: Settings, components: tuple[str, ...] = COMPONENTS) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._parts: list[tuple[str, Any]] = []  # started in this order, closed in the reverse order
         self.store = MemoryStore(settings)
-        self.ops = OpTable()
-        register_store_ops(self.ops, self.store)
-        self._components: dict[str, Component] = {}
-        for spec in components:
-            module_name, class_name = spec.split(":")
-            component = getattr(importlib.import_module(module_name), class_name)(self)
-            self._components[component.name] = component
+        try:
+            self.learn = self._part("ingest", LearnService(  # "ingest": its key in status since v0.1
+                store=self.store, data_dir=settings.paths.data_dir, user_id=settings.user_id,
+                watch=settings.watch, gate=settings.gate, ollama_url=settings.ollama_url,
+                embedder_threads=settings.embedder_threads))
+            self.context = self._part("context", ContextService(
+                settings=settings, store=self.store, gate=self.learn.session_turns,
+                gate_score=self.learn.sentence_score))
+            self.admin = self._part("admin", AdminService(store=self.store, data_dir=settings.paths.data_dir))
+            self.ops = build_op_table(store=self.store, learn=self.learn, context=self.context,
+                                      status=self.status, default_user=settings.user_id)
+            self.server = Server(settings.paths, self.ops, workers=settings.workers,
+                                 queue_size=settings.queue_size, on_reload=self.reload)
+        except BaseException:
+            self.close()  # a part that failed to build leaves no open files or threads behind
+            raise
 
-    def component(self, name: str) -> Any:
-        """An earlier component by name (``KeyError`` if it is not built)."""
-        return self._components[name]
-
-    def has_component(self, name: str) -> bool:
-        return name in self._components
+    def _part(self, name: str, part: Any) -> Any:
+        self._parts.append((name, part))
+        return part
 
     def status(self) -> dict[str, Any]:
+        """The ``status`` op: identity, store, each part's figures and the server's metrics."""
         paths = self.settings.paths
         data: dict[str, Any] = {
             "version": __version__,
@@ -73,34 +74,32 @@ class App:
             "workers": self.settings.workers,
             "telemetry_off": all(offline.status().values()),
         }
-        for name, component in self._components.items():
+        for name, part in self._parts:
             try:
-                data[name] = component.status()
+                data[name] = part.status()
             except Exception as exc:  # status must answer even when a part is broken
                 data[name] = {"error": str(exc)}
-        return data
+        return {**data, **self.server.metrics()}
 
     def start_background(self) -> None:
-        """Start the components' background work (called once the socket is bound)."""
-        for component in self._components.values():
-            component.start()
+        """Start each part's threads (called once the socket is bound)."""
+        for _, part in self._parts:
+            part.start()
 
     def reload(self) -> None:
         """SIGHUP: re-read the config; what needs a restart is logged, not applied."""
         fresh = load_settings()
         logging.getLogger().setLevel(fresh.log_level)
-        if dict(fresh.mem0) != dict(self.settings.mem0):
-            log.warning("the [mem0] table changed: restart the daemon to apply it")
+        if dict(fresh.mem0) != dict(self.settings.mem0) or fresh.gate != self.settings.gate \
+                or fresh.watch != self.settings.watch or fresh.context != self.settings.context \
+                or fresh.search != self.settings.search:
+            log.warning("the configuration changed in a table that needs a restart of the daemon to apply")
         log.info("configuration reloaded from %s", fresh.paths.config_file)
 
     def close(self) -> None:
-        for component in reversed(list(self._components.values())):
+        for name, part in reversed(self._parts):
             try:
-                component.close()
+                part.close()
             except Exception:
-                log.exception("closing %s failed", component.name)
+                log.exception("closing %s failed", name)
         self.store.close()
-
-
-def build_app(settings: Settings) -> App:
-    return App(settings)

@@ -1,4 +1,10 @@
-"""Shared fixtures: every test runs on its own SIDECAR_HOME; daemons are real subprocesses."""
+"""Shared fixtures: every test runs on its own SIDECAR_HOME; daemons are real subprocesses.
+
+Waits on daemons and on background effects are limited by ``$SIDECAR_TEST_READY_S``
+(default 600 s, see ``sidecar.testing.waiting``); they poll and return as soon as the
+condition holds. Long end-to-end tests are marked ``slow``: ``pytest -m "not slow"``
+gives a quick run, plain ``pytest`` (CI) runs everything.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sidecar.process.offline.apply(mem0_dir=Path(tempfile.mkdtemp(prefix="sct-mem0-")))
 
 # ipc paths must stay under 107 bytes, so daemons live in short temp folders, not pytest's deep ones.
-from sidecar.testing.daemons import DaemonProcess, running_daemon, short_home  # noqa: E402
+from sidecar.testing.daemons import DaemonProcess, private_daemon, running_daemon, short_home  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -34,8 +40,11 @@ def isolated_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def shared_daemon() -> Iterator[DaemonProcess]:
-    """One daemon for a whole test module (read-mostly tests)."""
-    with running_daemon(short_home("scm-")) as daemon:
+    """One daemon for a whole test module; its tests keep apart by using their own user ids.
+
+    It has its own $HOME (the per-test one does not exist yet when a module fixture starts).
+    """
+    with private_daemon() as daemon:
         yield daemon
 
 

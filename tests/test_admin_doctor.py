@@ -15,6 +15,7 @@ import pytest
 from fakes.ollama_server import FakeOllamaServer
 
 from sidecar.store.embedder import MODEL_SHA256, model_path
+from sidecar.testing.waiting import ready_limit
 from sidecar_cli import doctor_local
 from sidecar_shared import exitcodes
 from sidecar_shared.paths import app_paths
@@ -24,7 +25,7 @@ MEMCTL = os.path.join(os.path.dirname(sys.executable), "memctl")
 
 def doctor(env: dict[str, str] | None = None, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([MEMCTL, "doctor", *args], env=env or dict(os.environ), capture_output=True, text=True,
-                          timeout=60)
+                          timeout=ready_limit())
 
 
 def checks_by_name(result: subprocess.CompletedProcess) -> dict[str, dict]:

@@ -7,8 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
 
+import pytest
+
+from sidecar.testing.daemons import DaemonProcess, private_daemon
+from sidecar.testing.waiting import ready_limit, wait_until
 from sidecar_cli.status_view import overview, render_overview
 
 MEMCTL = os.path.join(os.path.dirname(sys.executable), "memctl")
@@ -26,9 +30,17 @@ print(",".join(heavy))
 
 
 def status_json(env: dict[str, str]) -> dict:
-    result = subprocess.run([MEMCTL, "status", "--json"], env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([MEMCTL, "status", "--json"], env=env, capture_output=True, text=True,
+                            timeout=ready_limit())
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def daemon() -> Iterator[DaemonProcess]:
+    """One daemon for the module: only the first test writes, the --watch test only reads."""
+    with private_daemon() as module_daemon:
+        yield module_daemon
 
 
 def test_status_reports_counts_size_latency_and_rss(daemon):
@@ -38,12 +50,9 @@ def test_status_reports_counts_size_latency_and_rss(daemon):
     client.add("I play chess", user_id="st-bob", agent_id="codex")
     for query in ("tea", "running", "games"):
         client.search(query, filters={"user_id": "st-alice"})
-    deadline = time.monotonic() + 20
-    while True:
-        data = status_json(daemon.env)
-        if data["counts"] and data["counts"]["total"] == 3 or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    # the counts come from a background refresh of the store
+    data = wait_until(lambda: (d := status_json(daemon.env))["counts"] and d["counts"]["total"] == 3 and d,
+                      interval=0.2, what="the status counts to include the three memories")
     assert data["counts"]["by_user"] == {"st-alice": 2, "st-bob": 1}
     assert data["counts"]["by_agent"] == {"codex": 2, "claude-code": 1}
     assert data["memories"] == 3 and data["pid"] == daemon.pid
@@ -53,18 +62,25 @@ def test_status_reports_counts_size_latency_and_rss(daemon):
     assert set(data["queue"]) == {"requests_waiting", "requests_running", "ingest_depth", "ingest_failures"}
     assert data["raw"]["admin"]["telemetry"] and data["telemetry_off"] is True
 
-    text = subprocess.run([MEMCTL, "status"], env=daemon.env, capture_output=True, text=True, timeout=60).stdout
+    text = subprocess.run([MEMCTL, "status"], env=daemon.env, capture_output=True, text=True,
+                          timeout=ready_limit()).stdout
     assert "st-alice 2, st-bob 1" in text and "codex 2, claude-code 1" in text and "p95" in text
 
 
 def test_status_watch_refreshes_until_interrupted(daemon):
     process = subprocess.Popen([MEMCTL, "status", "--json", "--watch", "0.3"], env=daemon.env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.5)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=20)
+    try:
+        # two refreshes, read as they arrive (readline returns at each one, or at EOF if memctl died)
+        first, second = process.stdout.readline(), process.stdout.readline()
+        process.send_signal(signal.SIGINT)
+        rest, err = process.communicate(timeout=ready_limit())
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
     assert process.returncode == 0, err
-    snapshots = [json.loads(line) for line in out.splitlines() if line.strip()]
+    snapshots = [json.loads(line) for line in (first, second, *rest.splitlines()) if line.strip()]
     assert len(snapshots) >= 2 and all(s["pid"] == daemon.pid for s in snapshots)
     assert snapshots[-1]["uptime_s"] > snapshots[0]["uptime_s"]
 
@@ -82,6 +98,7 @@ def test_overview_reads_the_ingest_section_when_present():
 
 
 def test_doctor_and_status_commands_stay_light(isolated_home):
-    out = subprocess.run([sys.executable, "-c", LIGHT_CHECK], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", LIGHT_CHECK], capture_output=True, text=True,
+                         timeout=ready_limit())
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""

@@ -1,4 +1,8 @@
-"""memctl export / import through real daemons: a store moved whole, bad lines reported by number."""
+"""memctl export / import through real daemons: a store moved whole, bad lines reported by number.
+
+The export test starts its own source daemon (it exports the whole store, so it must hold only what
+the test wrote); imports go into the module's shared daemon, where every test has its own users.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sidecar.testing.daemons import short_home
-
 from sidecar.testing.daemons import running_daemon
+from sidecar.testing.waiting import ready_limit
 from sidecar_shared import exitcodes
 
 MEMCTL = os.path.join(os.path.dirname(sys.executable), "memctl")
 IMPORTED_KEYS = {"imported_from", "imported_created_at", "imported_updated_at"}
 QUERIES = [("what should I cook?", {"user_id": "alice"}), ("which editor?", {"user_id": "bob"}),
            ("pets at home", {"agent_id": "codex"})]
+EXPORTED_USERS = {"alice", "bob"}  # nobody else in the shared daemon uses these users or the codex agent
 
 
 def memctl(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([MEMCTL, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120)
+    return subprocess.run([MEMCTL, *args], env=env, input=stdin, capture_output=True, text=True,
+                          timeout=ready_limit())
 
 
 def comparable(record: dict) -> tuple:
@@ -45,7 +50,7 @@ def search_texts(client) -> list[list[str]]:
             for query, filters in QUERIES]
 
 
-def test_export_then_import_into_a_fresh_store_keeps_memories_and_search(isolated_home, tmp_path):
+def test_export_then_import_into_another_store_keeps_memories_and_search(isolated_home, shared_daemon, tmp_path):
     dump = tmp_path / "memories.jsonl"
     with running_daemon(isolated_home) as source:
         moved = seed(source.client)
@@ -66,14 +71,15 @@ def test_export_then_import_into_a_fresh_store_keeps_memories_and_search(isolate
     assert "## bob" in markdown.stdout and "### codex" in markdown.stdout
     assert "- I have a dog named Rex <!-- mem:" in markdown.stdout
 
-    with running_daemon(short_home("sci-")) as target:
-        imported = memctl(target.env, "import", str(dump), "--json")
-        assert imported.returncode == 0, imported.stderr
-        assert json.loads(imported.stdout) == {"lines": 6, "added": 6, "skipped": 0, "failed": 0, "errors": []}
-        again = json.loads(memctl(target.env, "import", str(dump), "--json").stdout)
-        assert (again["added"], again["skipped"]) == (0, 6)
-        after = search_texts(target.client)
-        copied = [json.loads(line) for line in memctl(target.env, "export").stdout.splitlines()]
+    target = shared_daemon
+    imported = memctl(target.env, "import", str(dump), "--json")
+    assert imported.returncode == 0, imported.stderr
+    assert json.loads(imported.stdout) == {"lines": 6, "added": 6, "skipped": 0, "failed": 0, "errors": []}
+    again = json.loads(memctl(target.env, "import", str(dump), "--json").stdout)
+    assert (again["added"], again["skipped"]) == (0, 6)
+    after = search_texts(target.client)
+    copied = [record for user in sorted(EXPORTED_USERS)
+              for record in map(json.loads, memctl(target.env, "export", "--user", user).stdout.splitlines())]
 
     assert sorted(map(comparable, copied)) == sorted(map(comparable, records))
     assert {c["metadata"]["imported_from"] for c in copied} == set(by_id)

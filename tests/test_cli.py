@@ -9,13 +9,14 @@ import sys
 
 import pytest
 
+from sidecar.testing.waiting import ready_limit
 from sidecar_shared import exitcodes
 
 MEMCTL = os.path.join(os.path.dirname(sys.executable), "memctl")
 
 
 def memctl(daemon, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([MEMCTL, *args], env=daemon.env, capture_output=True, text=True, timeout=60)
+    return subprocess.run([MEMCTL, *args], env=daemon.env, capture_output=True, text=True, timeout=ready_limit())
 
 
 def test_add_search_list_get_update_history_forget(shared_daemon):

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+from sidecar.testing.waiting import ready_limit
+
 HEAVY = ("mem0", "chromadb", "onnxruntime", "watchdog", "numpy", "sidecar.store")
 
 
@@ -18,6 +20,6 @@ def test_client_modules_and_memctl_stay_light():
         f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=ready_limit())
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""

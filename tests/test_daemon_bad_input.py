@@ -5,7 +5,9 @@ from __future__ import annotations
 import msgpack
 import pytest
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
+from sidecar.testing.waiting import ready_limit
 from sidecar_shared import protocol
 
 
@@ -18,9 +20,9 @@ def raw(shared_daemon):
     sock.close()
 
 
-def exchange(sock: zmq.Socket, frame: bytes, timeout_ms: int = 10_000) -> dict | None:
+def exchange(sock: zmq.Socket, frame: bytes) -> dict | None:
     sock.send(frame)
-    if not sock.poll(timeout_ms):
+    if not sock.poll(int(ready_limit() * 1000)):
         return None
     return msgpack.unpackb(sock.recv(), raw=False)
 
@@ -74,8 +76,16 @@ def test_oversized_request_is_refused_with_too_large(raw, shared_daemon):
 
 
 def test_frame_over_the_hard_cap_is_dropped_and_the_daemon_stays_up(raw, shared_daemon):
-    raw.send(b"\x00" * (protocol.HARD_FRAME_LIMIT + 1))
-    assert not raw.poll(500)  # libzmq drops the peer: no reply, no crash
+    monitor = raw.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+    try:
+        raw.send(b"\x00" * (protocol.HARD_FRAME_LIMIT + 1))
+        # libzmq drops the peer before the daemon sees the frame: the connection ends, with no reply on it
+        assert monitor.poll(int(ready_limit() * 1000)), "the daemon kept the connection"
+        assert recv_monitor_message(monitor)["event"] == zmq.EVENT_DISCONNECTED
+        assert not raw.poll(0)
+    finally:
+        raw.disable_monitor()
+        monitor.close(linger=0)
     assert shared_daemon.client.ping()["pong"] is True
     assert shared_daemon.process.poll() is None
 

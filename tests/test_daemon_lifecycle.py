@@ -1,4 +1,8 @@
-"""Start, stop, crash and restart a real daemon; single instance; permissions; back-pressure."""
+"""Start, stop, crash and restart a real daemon; single instance; permissions; back-pressure.
+
+Every test here starts its own daemon on purpose: restarts, the store lock, signals and
+special configs are what is under test.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import msgpack
 import pytest
 import zmq
 
-from sidecar.testing.daemons import daemon_env, running_daemon, start_daemon
+from sidecar.testing.daemons import daemon_env, running_daemon
+from sidecar.testing.waiting import ready_limit, wait_for_exit, wait_until
 from sidecar_shared import exitcodes
 from sidecar_client.client import Client
 from sidecar_shared.errors import DaemonNotRunning
@@ -32,42 +36,50 @@ def test_memories_persist_across_restarts(isolated_home):
 def test_second_daemon_on_the_same_store_is_refused(isolated_home):
     with running_daemon(isolated_home) as first:
         second = subprocess.run([sys.executable, "-m", "sidecar", "serve"], env=daemon_env(isolated_home),
-                                capture_output=True, text=True, timeout=60)
+                                capture_output=True, text=True, timeout=ready_limit())
         assert second.returncode == exitcodes.ALREADY_RUNNING
         assert f"PID {first.pid}" in second.stderr
         assert first.client.ping()["pong"] is True
 
 
 def test_sigterm_exits_cleanly_and_removes_the_socket(isolated_home):
-    daemon = start_daemon(isolated_home)
-    daemon.client.add("I like tea", user_id="alice")
-    started = time.monotonic()
-    code = daemon.stop(signal.SIGTERM)
-    assert code == 0 and time.monotonic() - started < 10
-    assert not daemon.paths.socket_path.exists()
-    assert "memory daemon stopped" in daemon.log()
+    with running_daemon(isolated_home) as daemon:
+        daemon.client.add("I like tea", user_id="alice")
+        code = daemon.stop(signal.SIGTERM)  # a daemon that ignored the signal would be killed at the limit: -9
+        assert code == 0
+        assert not daemon.paths.socket_path.exists()
+        assert "memory daemon stopped" in daemon.log()
 
 
 def test_sigterm_finishes_in_flight_work(isolated_home):
-    daemon = start_daemon(isolated_home)
-    sock = zmq.Context.instance().socket(zmq.DEALER)
-    sock.linger = 0
-    sock.connect(daemon.paths.endpoint)
-    batch = [{"role": "user", "content": f"fact number {i} about my garden"} for i in range(300)]
-    sock.send(msgpack.packb({"v": 1, "id": "big", "op": "add", "args": {"messages": batch, "user_id": "g"}}))
-    time.sleep(0.3)
-    daemon.process.send_signal(signal.SIGTERM)
-    assert sock.poll(20_000), "the in-flight add got no reply"
-    reply = msgpack.unpackb(sock.recv(), raw=False)
-    sock.close()
-    assert reply["ok"] and len(reply["result"]["results"]) == 300
-    assert daemon.process.wait(20) == 0
+    with running_daemon(isolated_home) as daemon:
+        idle = daemon.client.status()["in_flight"]  # what a status request sees of itself, if anything
+        sock = zmq.Context.instance().socket(zmq.DEALER)
+        sock.linger = 0
+        sock.connect(daemon.paths.endpoint)
+        batch = [{"role": "user", "content": f"fact number {i} about my garden"} for i in range(120)]
+        sock.send(msgpack.packb({"v": 1, "id": "big", "op": "add", "args": {"messages": batch, "user_id": "g"}}))
+
+        def add_running() -> bool:
+            if sock.poll(0):
+                raise AssertionError("the add finished before SIGTERM could be sent: make the batch larger")
+            return daemon.client.status()["in_flight"] > idle
+
+        wait_until(add_running, interval=0.01, what="the add to be running")
+        daemon.process.send_signal(signal.SIGTERM)
+        assert sock.poll(int(ready_limit() * 1000)), "the in-flight add got no reply"
+        reply = msgpack.unpackb(sock.recv(), raw=False)
+        sock.close()
+        assert reply["ok"] and len(reply["result"]["results"]) == 120
+        assert wait_for_exit(daemon.process) == 0
+        # the signal reached the daemon while the add ran, not after it
+        assert "finishing 0 queued and 1 running requests" in daemon.log()
 
 
 def test_kill_9_then_restart_works(isolated_home):
-    daemon = start_daemon(isolated_home)
-    memory_id = daemon.client.add("I ride a red bicycle", user_id="alice")["results"][0]["id"]
-    daemon.stop(signal.SIGKILL)
+    with running_daemon(isolated_home) as daemon:
+        memory_id = daemon.client.add("I ride a red bicycle", user_id="alice")["results"][0]["id"]
+        assert daemon.stop(signal.SIGKILL) == -signal.SIGKILL
     assert daemon.paths.socket_path.exists()  # the crash left it behind
     with pytest.raises(DaemonNotRunning):
         Client(daemon.paths, timeout=1).ping()
@@ -76,14 +88,27 @@ def test_kill_9_then_restart_works(isolated_home):
         assert "removing stale socket" in again.log()
 
 
+class CountingContext:
+    """A zmq context that counts the sockets a client opens."""
+
+    def __init__(self) -> None:
+        self.sockets = 0
+
+    def socket(self, kind: int) -> zmq.Socket:
+        self.sockets += 1
+        return zmq.Context.instance().socket(kind)
+
+
 def test_client_fails_fast_and_clearly_without_a_daemon(isolated_home):
     paths = app_paths()
-    started = time.monotonic()
+    context = CountingContext()
+    # an hour per attempt and retries: had the client sent anything, it would wait for a reply
+    client = Client(paths, timeout=3600, retries=5, context=context)
     with pytest.raises(DaemonNotRunning, match="memctl serve"):
-        Client(paths).search("anything", filters={"user_id": "alice"})
-    assert time.monotonic() - started < 0.5
+        client.search("anything", filters={"user_id": "alice"})
+    assert context.sockets == 0, "the client opened a socket although nothing listens"
     memctl = os.path.join(os.path.dirname(sys.executable), "memctl")
-    cli = subprocess.run([memctl, "search", "x"], capture_output=True, text=True)
+    cli = subprocess.run([memctl, "search", "x"], capture_output=True, text=True, timeout=ready_limit())
     assert cli.returncode == exitcodes.DAEMON_DOWN
     assert "not running" in cli.stderr and "memctl serve" in cli.stderr and cli.stdout == ""
 
@@ -115,7 +140,7 @@ def test_full_queue_answers_busy_instead_of_hanging(isolated_home):
             sock.send(msgpack.packb({"v": 1, "id": f"b{n}", "op": "add",
                                      "args": {"messages": batch, "user_id": "busy"}}))
         codes = []
-        while len(codes) < 8 and sock.poll(30_000):
+        while len(codes) < 8 and sock.poll(int(ready_limit() * 1000)):
             reply = msgpack.unpackb(sock.recv(), raw=False)
             codes.append("ok" if reply["ok"] else reply["error"]["code"])
         sock.close()
@@ -129,5 +154,5 @@ def test_bad_config_exits_with_the_config_code(isolated_home):
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text("[daemon\n")
     result = subprocess.run([sys.executable, "-m", "sidecar"], env=daemon_env(isolated_home),
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=ready_limit())
     assert result.returncode == exitcodes.CONFIG and "config" in result.stderr.lower()

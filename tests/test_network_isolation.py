@@ -1,5 +1,7 @@
 """The seed's iron rule: the whole add/search flow, daemon included, talks to nothing but
-loopback and its own ipc socket, and resolves no names. Traced with strace."""
+loopback and its own ipc socket, and resolves no names. Traced with strace.
+
+The test starts its own daemon: it must run under strace from its first system call."""
 
 from __future__ import annotations
 
@@ -9,12 +11,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from sidecar.testing.daemons import daemon_env
+from sidecar.testing.waiting import ready_limit, wait_for_exit, wait_until
 from sidecar_client.client import Client, daemon_listening
 from sidecar_shared.paths import app_paths
 
@@ -36,6 +38,7 @@ def foreign_destinations(trace: str) -> list[str]:
     return bad
 
 
+@pytest.mark.slow
 def test_add_and_search_make_no_outside_connection_and_no_dns(isolated_home: Path, tmp_path: Path):
     trace_file = tmp_path / "strace.txt"
     env = daemon_env(isolated_home)
@@ -44,10 +47,11 @@ def test_add_and_search_make_no_outside_connection_and_no_dns(isolated_home: Pat
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     paths = app_paths(env)
     try:
-        deadline = time.monotonic() + 90
-        while not daemon_listening(paths.socket_path):
-            assert daemon.poll() is None and time.monotonic() < deadline, "daemon did not start under strace"
-            time.sleep(0.1)
+        def listening() -> bool:
+            assert daemon.poll() is None, "the daemon exited under strace"
+            return daemon_listening(paths.socket_path)
+
+        wait_until(listening, what="the traced daemon to listen")
         client_script = (
             "from sidecar_client.client import Client\n"
             "c = Client(timeout=30)\n"
@@ -56,15 +60,15 @@ def test_add_and_search_make_no_outside_connection_and_no_dns(isolated_home: Pat
         client_trace = tmp_path / "client-strace.txt"
         out = subprocess.run(["strace", "-f", "-qq", "-e", "trace=network", "-o", str(client_trace),
                               sys.executable, "-c", client_script], env=env, capture_output=True, text=True,
-                             timeout=120)
+                             timeout=ready_limit())
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == "I am allergic to peanuts"
         os.kill(Client(paths).status()["pid"], signal.SIGTERM)  # the traced daemon, not strace itself
-        assert daemon.wait(60) == 0
+        assert wait_for_exit(daemon) == 0
     finally:
         if daemon.poll() is None:
             daemon.kill()
-            daemon.wait(10)
+            daemon.wait()
     trace = trace_file.read_text() + client_trace.read_text()
     assert "connect(" in trace, "strace recorded nothing: the trace is not working"
     assert str(paths.socket_path) in trace  # the ipc socket is visible in the trace

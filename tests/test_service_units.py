@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from sidecar.testing.waiting import ready_limit
 from sidecar_cli import service as service_cli, service_render as svc
 from sidecar_shared import paths
 from sidecar_shared.exitcodes import ALREADY_RUNNING, CONFIG
@@ -113,7 +114,7 @@ def _verify(unit_text: str, tmp_path: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "HOME": str(tmp_path)}
     return subprocess.run(
         ["systemd-analyze", "--user", "verify", "--man=no", str(unit_dir / svc.UNIT_NAME)],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env, capture_output=True, text=True, timeout=ready_limit(),
     )
 
 

@@ -1,18 +1,22 @@
-"""The transcript watcher and the asynchronous write gate, through a real daemon."""
+"""The transcript watcher and the asynchronous write gate, through a real daemon.
+
+Each test starts its own daemon: they need their own watch and gate configs, a kill -9, or a store
+whose whole content they check.
+"""
 
 from __future__ import annotations
 
 import json
 import random
 import signal
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sidecar.testing.daemons import DaemonProcess, running_daemon, start_daemon
+from sidecar.testing.daemons import DaemonProcess, running_daemon, write_config
+from sidecar.testing.waiting import ready_limit, wait_until
 
 from fakes.ollama_server import FakeOllamaServer
 
@@ -20,21 +24,16 @@ SECRET = "ghp_" + "Qx7" * 12
 
 
 def configure(sidecar_home: Path, text: str) -> None:
-    (sidecar_home / "config").mkdir(parents=True, exist_ok=True)
-    (sidecar_home / "config" / "config.toml").write_text('user_id = "ana"\n' + text)
+    write_config(sidecar_home, 'user_id = "ana"\n' + text)
 
 
-def eventually(probe: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    pause = 0.02
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(pause)
-        pause = min(0.2, pause * 1.5)
+def eventually(probe: Callable[[], Any], what: str = "condition") -> Any:
+    return wait_until(probe, interval=0.1, what=what)
+
+
+def tracked(daemon: DaemonProcess, path: Path) -> dict[str, Any] | None:
+    """The watcher's row for ``path`` (None until it has seen the file)."""
+    return next((f for f in daemon.client.call("watch.status")["files"] if f["path"] == str(path)), None)
 
 
 def memories(daemon: DaemonProcess, **filters: str) -> list[dict[str, Any]]:
@@ -69,10 +68,12 @@ def test_transcript_appended_line_by_line_is_learned_but_not_injected_text_or_se
         claude_user("I prefer pytest over unittest for every project.", "u4"),
     ]
     with running_daemon(isolated_home) as daemon:
-        for line in lines:
+        for line in lines:  # an agent appending: each line is read on its own before the next one comes
             with transcript.open("a") as handle:
                 handle.write(line)
-            time.sleep(0.05)
+            size = transcript.stat().st_size
+            eventually(lambda: (row := tracked(daemon, transcript)) and row["offset"] == size,
+                       what=f"the watcher to read up to byte {size}")
         texts = eventually(lambda: (m := [x["memory"] for x in memories(daemon)]) and len(m) >= 3 and m,
                            what="three memories")
         status = eventually(lambda: (s := daemon.client.call("watch.status"))["queue"]["pending"] == 0 and s)
@@ -136,7 +137,8 @@ def expected_memories(utterances: list[str]) -> list[str]:
     return [fact for text in utterances for fact in judge.judge(text).facts]
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_kill_9_during_ingest_loses_nothing_and_duplicates_nothing(isolated_home: Path, tmp_path: Path) -> None:
     folder = tmp_path / "generic"
     folder.mkdir()
@@ -144,17 +146,14 @@ def test_kill_9_during_ingest_loses_nothing_and_duplicates_nothing(isolated_home
     utterances = colleague_facts(1000)
     transcript = folder / "bulk.jsonl"
     transcript.write_text("".join(generic("user", u) for u in utterances))
-    daemon = start_daemon(isolated_home)
-    try:
-        eventually(lambda: daemon.client.call("watch.status")["queue"]["done"] >= 150, 120, "150 jobs done")
-    finally:
-        daemon.stop(signal.SIGKILL)
+    with running_daemon(isolated_home) as daemon:
+        eventually(lambda: daemon.client.call("watch.status")["queue"]["done"] >= 150, what="150 jobs done")
+        assert daemon.stop(signal.SIGKILL) == -signal.SIGKILL
     expected = expected_memories(utterances)
     assert len(expected) > 950
     with running_daemon(isolated_home) as daemon:
         assert len(memories(daemon)) < len(expected)  # the kill came mid-way
-        result = daemon.client.call("ingest", {"paths": [str(transcript)], "wait": True, "timeout_s": 400},
-                                    timeout=420)
+        result = daemon.client.ingest([str(transcript)], wait=True, timeout=ready_limit())
         assert result["pending"] == 0 and result["failed"] == 0 and result["queued"] == 0
         stored = [m["memory"] for m in memories(daemon, agent_id="generic")]
         status = daemon.client.call("watch.status")
@@ -182,8 +181,11 @@ def test_ollama_down_queue_holds_and_drains_when_it_returns(isolated_home: Path,
             status = eventually(lambda: (s := daemon.client.call("watch.status"))["queue"]["retrying"] == 2 and s,
                                 what="both jobs retrying")
             assert status["judge"]["failures"] >= 2 and status["queue"]["failed"] == 0
-            time.sleep(1.5)  # several retry rounds while down: still nothing dropped
-            status = daemon.client.call("watch.status")
+            retried = status["worker"]["retried"]
+            # several more retry rounds while down (backoff 0.2 s to 1 s): still nothing dropped
+            status = eventually(
+                lambda: (s := daemon.client.call("watch.status"))["worker"]["retried"] >= retried + 6 and s,
+                what="three more retry rounds of both jobs")
             assert status["queue"]["pending"] == 2 and status["queue"]["done"] == 0 and not memories(daemon)
             fake.state.chat_replies.extend([verdict("Lives in Oslo"), verdict("Keeps bees")])
             fake.state.mode = "ok"

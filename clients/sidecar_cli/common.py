@@ -7,7 +7,6 @@ exit code here, and only here.
 from __future__ import annotations
 
 import functools
-import getpass
 import os
 import sys
 from collections.abc import Callable
@@ -19,17 +18,15 @@ from sidecar_shared import exitcodes
 
 from sidecar_cli import render
 from sidecar_client.client import Client
+from sidecar_shared.user import default_user_id
 from sidecar_shared.errors import DaemonNotRunning, DaemonTimeout, NotFound, RequestFailed, SidecarError
 
-
-def default_user() -> str:
-    return os.environ.get("SIDECAR_USER") or getpass.getuser()
 
 
 def scope_options(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option("--run", "run_id", default=None, help="Run / session id.")(func)
     func = click.option("--agent", "agent_id", default=None, help="Agent id (e.g. claude-code).")(func)
-    func = click.option("--user", "user_id", default=None, help="User id (default: $SIDECAR_USER or your login).")(func)
+    func = click.option("--user", "user_id", default=None, help="User id (default: $SIDECAR_USER, the config's user_id, or your login).")(func)
     return func
 
 
@@ -39,7 +36,7 @@ def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def scope_of(user_id: str | None, agent_id: str | None, run_id: str | None) -> dict[str, str]:
     scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
-    return scope or {"user_id": default_user()}
+    return scope or {"user_id": default_user_id()}
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:

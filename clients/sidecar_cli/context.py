@@ -10,7 +10,8 @@ from typing import Any
 import click
 
 from sidecar_cli import render
-from sidecar_cli.common import client, default_user, emit, handle_errors, json_option
+from sidecar_shared.user import default_user_id
+from sidecar_cli.common import client, emit, handle_errors, json_option
 from sidecar_shared.errors import NotFound
 
 
@@ -29,7 +30,7 @@ def render_context(result: dict[str, Any]) -> str:
 
 @click.command(name="context")
 @click.argument("question")
-@click.option("--user", "user_id", default=None, help="User id (default: $SIDECAR_USER or your login).")
+@click.option("--user", "user_id", default=None, help="User id (default: $SIDECAR_USER, the config's user_id, or your login).")
 @click.option("--session", "session_id", default=None, help="Session whose history to include.")
 @click.option("--agent", "agent_id", default=None, help="Agent id.")
 @click.option("--workspace", default=None, type=click.Path(file_okay=False),
@@ -41,7 +42,7 @@ def render_context(result: dict[str, Any]) -> str:
 def context_command(question: str, user_id: str | None, session_id: str | None, agent_id: str | None,
                     workspace: str | None, budget_tokens: int | None, as_text: bool, as_json: bool) -> None:
     """Show the context an agent would receive for QUESTION."""
-    args = {"query": question, "user_id": user_id or default_user(), "session_id": session_id,
+    args = {"query": question, "user_id": user_id or default_user_id(), "session_id": session_id,
             "agent_id": agent_id, "budget_tokens": budget_tokens,
             "workspace": os.path.abspath(workspace) if workspace else None}
     result = client().call("context", args)

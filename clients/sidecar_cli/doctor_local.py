@@ -57,9 +57,17 @@ def load_config(config_file: Path) -> tuple[dict[str, Any], Check]:
     if not config_file.is_file():
         return {}, Check("config", "ok", f"no config file at {config_file}: defaults apply")
     try:
-        return tomllib.loads(config_file.read_text(encoding="utf-8")), Check("config", "ok", f"{config_file} parses")
+        config = tomllib.loads(config_file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         return {}, Check("config", "fail", f"{config_file}: {exc}", f"edit {config_file} (it must be valid TOML)")
+    # the daemon's own checks (imported here only: they need pydantic, which memctl's other commands never load)
+    from sidecar.config.settings import ConfigError, parse_config
+
+    try:
+        parse_config(config, str(config_file))
+    except ConfigError as exc:
+        return config, Check("config", "fail", str(exc), f"edit {config_file}: the daemon refuses to start with it")
+    return config, Check("config", "ok", f"{config_file} parses and every key is known")
 
 
 def table(config: Mapping[str, Any], *keys: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import click
 from sidecar_cli.common import client, emit, handle_errors, json_option
 
 AGENTS = ("claude-code", "codex", "gemini", "aider", "generic")
-POLL_S = 1.0
+POLL_S = 0.5
 
 
 @click.command()
@@ -25,35 +25,34 @@ def ingest(paths: tuple[str, ...], agent: str | None, wait: bool, timeout_s: flo
     """Read transcript files now (from where the daemon stopped) and queue what they say."""
     files = [os.path.abspath(p) for p in paths]
     totals: dict[str, Any] = {}
+    job_ids: set[int] = set()
     with client() as api:
         show = not as_json
         with click.progressbar(files, label="reading", show_pos=True, hidden=not show) as bar:
             for path in bar:
-                result = api.call("ingest", {"paths": [path], "agent": agent})
-                for key, value in result.items():
-                    if key in ("files", "records", "candidates", "queued", "duplicates", "corrupt"):
-                        totals[key] = totals.get(key, 0) + value
-        final = api.call("ingest", {"paths": files, "agent": agent})
-        if wait and final["pending"]:
-            final = _wait(api, files, agent, final, timeout_s, show)
-    totals.update({k: v for k, v in final.items() if k not in totals})
+                result = api.ingest([path], agent=agent)
+                job_ids.update(result["job_ids"])
+                for key in ("files", "records", "candidates", "queued", "duplicates", "corrupt"):
+                    totals[key] = totals.get(key, 0) + result[key]
+        progress = api.ingest_progress(sorted(job_ids))
+        if wait and progress["pending"]:
+            progress = _wait(api, sorted(job_ids), progress, timeout_s, show)
+    totals.update(progress)
     emit(as_json, totals, lambda: _summary(totals))
 
 
-def _wait(api: Any, files: list[str], agent: str | None, first: dict[str, Any], timeout_s: float,
-          show: bool) -> dict[str, Any]:
+def _wait(api: Any, job_ids: list[int], first: dict[str, Any], timeout_s: float, show: bool) -> dict[str, Any]:
+    """Poll the jobs this command queued (finished ones stay counted) until none is pending."""
     deadline = time.monotonic() + timeout_s
-    total = first["pending"]
     result = first
-    with click.progressbar(length=total, label="judging", show_pos=True, hidden=not show) as bar:
-        done = 0
+    with click.progressbar(length=len(job_ids), label="judging", show_pos=True, hidden=not show) as bar:
+        done = result["processed"]
+        bar.update(done)
         while result["pending"] and time.monotonic() < deadline:
-            step = min(POLL_S, max(0.0, deadline - time.monotonic()))
-            result = api.call("ingest", {"paths": files, "agent": agent, "wait": True, "timeout_s": step},
-                              timeout=step + 30)
-            now_done = max(0, total - result["pending"])
-            bar.update(now_done - done)
-            done = now_done
+            time.sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))
+            result = api.ingest_progress(job_ids)
+            bar.update(result["processed"] - done)
+            done = result["processed"]
     return result
 
 

@@ -74,7 +74,7 @@ def hook(agent: str, event: str) -> None:
 
 @click.command(name="mcp")
 @click.option("--agent", default="mcp", show_default=True, help="Agent name stored with new memories.")
-@click.option("--user", "user_id", default=None, help="User id (default: $SIDECAR_USER or your login).")
+@click.option("--user", "user_id", default=None, help="User id (default: $SIDECAR_USER, the config's user_id, or your login).")
 def mcp(agent: str, user_id: str | None) -> None:
     """Serve the memory as MCP tools over stdio (for Claude Code, Codex, Cursor...)."""
     try:
@@ -92,16 +92,17 @@ def agents_md() -> None:
 @agents_md.command(name="sync")
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Folder holding AGENTS.md.")
-@click.option("--user", "user_id", default=None, help="User id (default: $SIDECAR_USER or your login).")
+@click.option("--user", "user_id", default=None, help="User id (default: $SIDECAR_USER, the config's user_id, or your login).")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--dry-run", is_flag=True, help="Report whether the file would change; do not write.")
 def agents_md_sync(project: Path, user_id: str | None, limit: int, dry_run: bool) -> None:
     """Write the user's memories between the managed markers of PROJECT/AGENTS.md."""
-    from sidecar_cli.common import client, default_user
+    from sidecar_cli.common import client
+    from sidecar_shared.user import default_user_id
     from sidecar_shared.errors import SidecarError
     from sidecar_integrations.hooks.agents_md import AGENTS_FILE, sync_file
 
-    user = user_id or default_user()
+    user = user_id or default_user_id()
     try:
         memories = client().get_all(filters={"user_id": user}, top_k=limit).get("results", [])
     except SidecarError as exc:

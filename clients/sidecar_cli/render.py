@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sidecar_shared.protocol import SCOPE_KEYS
+
 
 def to_json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
@@ -36,7 +38,7 @@ def memory_rows(memories: Sequence[dict[str, Any]], with_score: bool = False) ->
         headers.insert(0, "score")
     rows = []
     for m in memories:
-        scope = ",".join(f"{k[0]}:{m[k]}" for k in ("user_id", "agent_id", "run_id") if m.get(k))
+        scope = ",".join(f"{k[0]}:{m[k]}" for k in SCOPE_KEYS if m.get(k))
         row = [m.get("id", "")[:8], m.get("memory", ""), scope, (m.get("updated_at") or m.get("created_at") or "")[:19]]
         if with_score:
             row.insert(0, f"{m.get('score', 0):.3f}")

@@ -20,7 +20,6 @@ EXPORT_PAGE = 200
 IMPORT_BATCH = 200
 # Leaves room for the request envelope around the records.
 IMPORT_BATCH_BYTES = MAX_REQUEST_BYTES // 2
-SCOPE_KEYS = ("user_id", "agent_id", "run_id")
 
 
 def iter_export(client: Client, filters: dict[str, str] | None = None, page: int = EXPORT_PAGE) -> Iterator[dict]:

@@ -175,6 +175,27 @@ class Client(DaemonConnection):
     def history(self, memory_id: str) -> list[dict[str, Any]]:
         return self.call("history", {"memory_id": memory_id})
 
+    # -- learning -------------------------------------------------------------
+
+    def ingest(self, paths: list[str], *, agent: str | None = None, wait: bool = False,
+               timeout: float = 600.0, poll_s: float = 0.25) -> dict[str, Any]:
+        """Read transcript files now and queue what they say.
+
+        The reply counts records, candidates and queued jobs, and carries ``job_ids``;
+        with ``wait=True`` this polls ``ingest.progress`` until every job is judged and
+        applied (or ``timeout`` seconds passed: ``pending`` then says how many are left).
+        """
+        result = self.call("ingest", {"paths": [str(p) for p in paths], "agent": agent})
+        deadline = time.monotonic() + timeout
+        while wait and result["pending"] and time.monotonic() < deadline:
+            time.sleep(poll_s)
+            result.update(self.ingest_progress(result["job_ids"]))
+        return result
+
+    def ingest_progress(self, job_ids: list[int]) -> dict[str, int]:
+        """How many of ``job_ids`` are done, pending or failed, and the store events they applied."""
+        return self.call("ingest.progress", {"job_ids": list(job_ids)})
+
 
 def _drop_none(args: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in args.items() if value is not None}

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from sidecar_client.client import Client
 from sidecar_shared.errors import SidecarError
-from sidecar_integrations.hooks.common import default_user
+from sidecar_shared.user import default_user_id
 
 from . import ollama_stream as ollama
 
@@ -52,13 +52,13 @@ def chat_turn(memory: Client, url: str, model: str, user_id: str, message: str, 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Chat with a local model that remembers you.")
-    parser.add_argument("--user-id", default=None, help="whose memories (default: $SIDECAR_USER or login)")
+    parser.add_argument("--user-id", default=None, help="whose memories (default: $SIDECAR_USER, the config's user_id, or login)")
     parser.add_argument("--chat-model", default=None, help="Ollama model (default: picked by free RAM)")
     parser.add_argument("--infer", action="store_true", help="let the daemon extract facts from each turn")
     parser.add_argument("--top-k", type=int, default=5, help="memories recalled per turn")
     parser.add_argument("--ollama-url", default=None, help="default: $OLLAMA_HOST or http://127.0.0.1:11434")
     options = parser.parse_args(argv)
-    user_id = options.user_id or default_user()
+    user_id = options.user_id or default_user_id()
     url = ollama.base_url(options.ollama_url)
     wanted = options.chat_model or ollama.candidate_models(ollama.free_ram_bytes())[0]
     try:

@@ -1,7 +1,7 @@
 """LangChain tools over the memory daemon (optional extra: ``langchain-core``).
 
 Ready for ``llm.bind_tools([search_memories, save_memory])``. The module-level
-tools act for ``$SIDECAR_USER`` (or the login name) as agent ``langchain``;
+tools act for ``$SIDECAR_USER`` (or the config's ``user_id``, or the login name) as agent ``langchain``;
 :func:`memory_tools` builds a pair for another user or agent.
 """
 
@@ -14,7 +14,7 @@ from langchain_core.tools import BaseTool, tool
 
 from sidecar_client.client import Client
 from sidecar_shared.paths import app_paths
-from sidecar_integrations.hooks.common import default_user
+from sidecar_shared.user import default_user_id
 
 DEFAULT_AGENT = "langchain"
 _local = threading.local()  # Client is not thread-safe; LangChain may run tools in a pool
@@ -29,19 +29,19 @@ def _client() -> Client:
 
 
 def memory_tools(user_id: str | None = None, agent_id: str = DEFAULT_AGENT) -> list[BaseTool]:
-    """``[search_memories, save_memory]`` scoped to ``user_id`` (default: ``$SIDECAR_USER`` or login, read per call)."""
+    """``[search_memories, save_memory]`` scoped to ``user_id`` (default: ``$SIDECAR_USER``, the config's ``user_id`` or the login name, read per call)."""
 
     @tool
     def search_memories(query: str, top_k: int = 5) -> list[dict[str, Any]]:
         """Search the user's long-term memory for facts relevant to the query (preferences, past decisions)."""
-        found = _client().search(query, filters={"user_id": user_id or default_user()}, top_k=max(1, min(top_k, 50)))
+        found = _client().search(query, filters={"user_id": user_id or default_user_id()}, top_k=max(1, min(top_k, 50)))
         return [{"id": m.get("id"), "memory": m.get("memory"), "score": round(float(m.get("score", 0.0)), 4)}
                 for m in found.get("results", [])]
 
     @tool
     def save_memory(text: str) -> str:
         """Save one durable fact about the user to long-term memory (one fact per call)."""
-        rows = _client().add(text, user_id=user_id or default_user(), agent_id=agent_id).get("results", [])
+        rows = _client().add(text, user_id=user_id or default_user_id(), agent_id=agent_id).get("results", [])
         return "; ".join(f"{r.get('event', 'ADD')} {r.get('id')}" for r in rows) or "nothing stored"
 
     return [search_memories, save_memory]

@@ -18,7 +18,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from sidecar_shared import protocol
 from sidecar_client.asyncio_client import AsyncClient
 from sidecar_shared.errors import RequestFailed, SidecarError
-from sidecar_integrations.hooks.common import MAX_CONTEXT_CHARS, default_user, fit_to_budget, search_context_text
+from sidecar_shared.user import default_user_id
+from sidecar_integrations.hooks.common import MAX_CONTEXT_CHARS, fit_to_budget, search_context_text
 
 SERVER_NAME = "agent-memory"
 DEFAULT_AGENT = "mcp"
@@ -36,8 +37,8 @@ def _row(memory: dict[str, Any]) -> dict[str, Any]:
 
 def build_server(user_id: str | None = None, agent_id: str = DEFAULT_AGENT,
                  client: AsyncClient | None = None) -> MCPServer:
-    """An MCP server whose tools act on ``user_id``'s memories (default: ``$SIDECAR_USER`` or login)."""
-    user = user_id or default_user()
+    """An MCP server whose tools act on ``user_id``'s memories (default: ``$SIDECAR_USER``, the config's ``user_id`` or the login name)."""
+    user = user_id or default_user_id()
     daemon = client or AsyncClient(timeout=10.0)
     server = MCPServer(SERVER_NAME, instructions=INSTRUCTIONS)
 

@@ -22,13 +22,8 @@ VERSION = 1
 MAX_REQUEST_BYTES = 1 << 20
 HARD_FRAME_LIMIT = 8 << 20
 
-# ops that never change the store: safe to resend after a timeout
-READ_OPS = frozenset(
-    {"ping", "status", "search", "get", "get_all", "history", "context", "watch.status", "session.show", "session.list"}
-)
-WRITE_OPS = frozenset(
-    {"add", "update", "delete", "delete_all", "ingest", "session.update", "session.clear", "import"}
-)
+# The three ids that scope a memory; every store op names at least one of them.
+SCOPE_KEYS = ("user_id", "agent_id", "run_id")
 
 
 class Code:

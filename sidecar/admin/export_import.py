@@ -1,4 +1,4 @@
-"""The ``export`` and ``import`` ops: every memory out with its history, and back in.
+"""Export and import: every memory out with its history, and back in (the ``export``/``import`` ops).
 
 Export pages over the raw collection (all scopes unless filtered), so a store
 can be moved whole. Import re-adds each text through the store, which embeds
@@ -12,14 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sidecar.rpc import args as A
-from sidecar.rpc.args import SCOPE_KEYS
-from sidecar.rpc.dispatch import OpTable
+from sidecar.store.chroma_rows import CREATED_KEY, MEM0_KEYS, TEXT_KEY, UPDATED_KEY, scope_where
 from sidecar.store.memory_store import MemoryStore
+from sidecar_shared.protocol import SCOPE_KEYS
 
-# Payload keys mem0 keeps for itself; everything else is the user's metadata (as in mem0's get()).
-MEM0_PAYLOAD_KEYS = frozenset({"data", "hash", "created_at", "updated_at", "id", "text_lemmatized",
-                               "attributed_to", "actor_id", "role", "expiration_date", *SCOPE_KEYS})
 IMPORTED_FROM = "imported_from"
 IMPORTED_CREATED_AT = "imported_created_at"
 IMPORTED_UPDATED_AT = "imported_updated_at"
@@ -30,22 +26,7 @@ MAX_TEXT = 100_000
 
 def chroma_where(filters: Mapping[str, str]) -> dict[str, Any] | None:
     """A Chroma ``where`` for the given scope ids (``$and`` when there are several)."""
-    clauses = [{key: filters[key]} for key in SCOPE_KEYS if filters.get(key)]
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def export_filters(args: Mapping[str, Any]) -> dict[str, str]:
-    """Optional scope filters: unlike search, export may cover every scope."""
-    value = A.mapping(args, "filters") or {}
-    unknown = sorted(set(value) - set(SCOPE_KEYS))
-    if unknown:
-        raise A.bad(f"filters may only name {', '.join(SCOPE_KEYS)}; got {', '.join(unknown)}")
-    for key, item in value.items():
-        if item is not None and (not isinstance(item, str) or not item):
-            raise A.bad(f"filters.{key} must be a non-empty string")
-    return {key: item for key, item in value.items() if item}
+    return scope_where({key: filters[key] for key in SCOPE_KEYS if filters.get(key)})
 
 
 def export_record(store: MemoryStore, memory_id: str, payload: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -53,11 +34,11 @@ def export_record(store: MemoryStore, memory_id: str, payload: Mapping[str, Any]
     payload = payload or {}
     return {
         "id": memory_id,
-        "memory": payload.get("data"),
+        "memory": payload.get(TEXT_KEY),
         **{key: payload.get(key) for key in SCOPE_KEYS},
-        "metadata": {k: v for k, v in payload.items() if k not in MEM0_PAYLOAD_KEYS},
-        "created_at": payload.get("created_at"),
-        "updated_at": payload.get("updated_at"),
+        "metadata": {k: v for k, v in payload.items() if k not in MEM0_KEYS},
+        "created_at": payload.get(CREATED_KEY),
+        "updated_at": payload.get(UPDATED_KEY),
         "history": store.history(memory_id),
     }
 
@@ -97,7 +78,7 @@ def _import_fields(record: Any) -> tuple[str, dict[str, str], dict[str, Any]]:
     if not isinstance(metadata, dict):
         raise ValueError("'metadata' must be an object")
     for key, value in metadata.items():
-        if key in MEM0_PAYLOAD_KEYS:
+        if key in MEM0_KEYS:
             raise ValueError(f"metadata key {key!r} is reserved by the store")
         if not (value is None or isinstance(value, (str, int, float, bool))
                 or (isinstance(value, list) and all(isinstance(v, (str, int, float, bool)) for v in value))):
@@ -126,22 +107,3 @@ def import_records(store: MemoryStore, records: list[Any]) -> dict[str, Any]:
         else:
             skipped += 1
     return {"added": added, "skipped": skipped, "errors": errors}
-
-
-def register_export_import(table: OpTable, store: MemoryStore) -> None:
-    """Register ``export`` (read) and ``import`` (write) on ``table``."""
-
-    def export(args: Mapping[str, Any]) -> dict[str, Any]:
-        return export_page(store, export_filters(args), A.integer(args, "offset", 0, 0, 1 << 40),
-                           A.integer(args, "limit", 200, 1, MAX_EXPORT_PAGE))
-
-    def import_(args: Mapping[str, Any]) -> dict[str, Any]:
-        records = args.get("records")
-        if not isinstance(records, list) or not records:
-            raise A.bad("argument 'records' must be a non-empty list of exported memories")
-        if len(records) > MAX_IMPORT_BATCH:
-            raise A.bad(f"at most {MAX_IMPORT_BATCH} records per import request, got {len(records)}")
-        return import_records(store, records)
-
-    table.register("export", export, write=False)
-    table.register("import", import_, write=True)

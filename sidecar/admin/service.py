@@ -1,4 +1,4 @@
-"""The ``admin`` component: export/import ops and the operating figures in ``status``.
+"""The admin service: the operating figures in ``status`` (export and import are ops over the store).
 
 Its status section carries what ``memctl status`` and ``memctl doctor`` need
 from inside the daemon: memories per user/agent, store size on disk, the
@@ -8,33 +8,31 @@ latencies come from the server's own metrics.)
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sidecar.process import offline
-from sidecar.admin.export_import import register_export_import
 from sidecar.admin.store_stats import StoreStatsCache
+from sidecar.store.memory_store import MemoryStore
 
 
-class AdminComponent:
-    """Built as ``AdminComponent(app)`` from :data:`sidecar.composition.COMPONENTS`."""
+class AdminService:
+    """Store statistics, refreshed in the background, and where things are."""
 
-    name = "admin"
-
-    def __init__(self, app: Any) -> None:
-        self._app = app
-        self._stats = StoreStatsCache(app.store)
-        register_export_import(app.ops, app.store)
+    def __init__(self, *, store: MemoryStore, data_dir: Path) -> None:
+        self._store = store
+        self._data_dir = data_dir
+        self._stats = StoreStatsCache(store)
 
     def start(self) -> None:
         self._stats.refresh_soon()
 
     def status(self) -> dict[str, Any]:
-        store = self._app.store
         return {
             **self._stats.snapshot(),
-            "model_path": _model_path() if store.choice.embedded else None,
+            "model_path": _model_path() if self._store.choice.embedded else None,
             "telemetry": offline.status(),
-            "data_dir": str(self._app.settings.paths.data_dir),
+            "data_dir": str(self._data_dir),
         }
 
     def close(self) -> None:

@@ -1,9 +1,11 @@
 """One frozen settings object, read from the TOML config file and the environment.
 
-The ``[mem0]`` table is mem0's own config dict (llm / embedder / vector_store /
-history_db_path), passed to ``Memory.from_config`` unchanged apart from the
-defaults we fill in (see :mod:`sidecar.store.mem0_config`). Our own keys sit
-beside it.
+The whole file is parsed and checked at load (:mod:`sidecar.config.sections`),
+before any part of the daemon is built; every mistake is named in one
+:class:`ConfigError` line. The ``[mem0]`` table is mem0's own config dict
+(llm / embedder / vector_store / history_db_path), passed to
+``Memory.from_config`` unchanged apart from the defaults we fill in (see
+:mod:`sidecar.store.mem0_config`), so it is only checked to be a table here.
 """
 
 from __future__ import annotations
@@ -17,7 +19,18 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sidecar.config.sections import (
+    ContextConfig,
+    DaemonConfig,
+    GateConfig,
+    OllamaConfig,
+    SearchConfig,
+    WatchConfig,
+)
 from sidecar_shared.paths import AppPaths, app_paths
+from sidecar_shared.user import USER_ENV
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,6 +44,21 @@ class ConfigError(ValueError):
     """The configuration cannot be used; the message says what to fix."""
 
 
+class _ConfigFile(BaseModel):
+    """The file's top level: our tables, mem0's table, and the default user."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    user_id: str | None = Field(None, min_length=1)
+    daemon: DaemonConfig = DaemonConfig()
+    ollama: OllamaConfig = OllamaConfig()
+    mem0: dict[str, Any] = Field(default_factory=dict)
+    watch: WatchConfig = WatchConfig()
+    gate: GateConfig = GateConfig()
+    context: ContextConfig = ContextConfig()
+    search: SearchConfig = SearchConfig()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the daemon needs to know, resolved once at start (and on SIGHUP)."""
@@ -42,60 +70,69 @@ class Settings:
     embedder_threads: int | None = None
     ollama_url: str = DEFAULT_OLLAMA_URL
     log_level: str = "INFO"
-    mem0: Mapping[str, Any] = field(default_factory=dict)
-    watch: Mapping[str, Any] = field(default_factory=dict)
-    gate: Mapping[str, Any] = field(default_factory=dict)
-    context: Mapping[str, Any] = field(default_factory=dict)
-    search: Mapping[str, Any] = field(default_factory=dict)
+    mem0: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    watch: WatchConfig = field(default_factory=WatchConfig)
+    gate: GateConfig = field(default_factory=GateConfig)
+    context: ContextConfig = field(default_factory=ContextConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
 
     @property
     def store_dir(self) -> Path:
         return self.paths.data_dir / "store"
 
 
-def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = raw.get(key, {})
-    if not isinstance(value, dict):
-        raise ConfigError(f"[{key}] must be a table in the config file")
-    return MappingProxyType(value)
+def describe(error: ValidationError) -> str:
+    """One line naming every mistake: ``gate.backend: Input should be ... (got 'olama')``."""
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(step) for step in item["loc"] if not str(step).startswith("function-"))
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling)"
+        elif "input" in item and not isinstance(item["input"], (dict, list)):
+            message = f"{message} (got {item['input']!r})"
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
 
 
-def _int(raw: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
-    value = raw.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ConfigError(f"daemon.{key} must be an integer between {low} and {high}, got {value!r}")
-    return value
+def parse_config(raw: Mapping[str, Any], source: str = "config") -> _ConfigFile:
+    """Check a parsed TOML document; raise :class:`ConfigError` naming every mistake."""
+    try:
+        return _ConfigFile.model_validate(dict(raw))
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {describe(exc)}") from None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The file's TOML document ({} when there is no file)."""
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Read the config file (if any) and build :class:`Settings`; raise :class:`ConfigError`."""
+    """Read and check the config file (if any) and build :class:`Settings`; raise :class:`ConfigError`."""
     env = os.environ if env is None else env
     paths = app_paths(env)
-    raw: dict[str, Any] = {}
-    if paths.config_file.is_file():
-        try:
-            raw = tomllib.loads(paths.config_file.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{paths.config_file}: {exc}") from None
-    daemon = _table(raw, "daemon")
-    ollama = _table(raw, "ollama")
-    user_id = raw.get("user_id") or env.get("SIDECAR_USER") or getpass.getuser()
-    if not isinstance(user_id, str):
-        raise ConfigError("user_id must be a string")
-    threads = daemon.get("embedder_threads")
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
-        raise ConfigError("daemon.embedder_threads must be a positive integer")
+    parsed = parse_config(read_config_file(paths.config_file), str(paths.config_file))
+    # the precedence of sidecar_shared.user.default_user_id, which clients use
+    user_id = env.get(USER_ENV) or parsed.user_id or getpass.getuser()
     return Settings(
         paths=paths,
         user_id=user_id,
-        workers=_int(daemon, "workers", 4, 1, 64),
-        queue_size=_int(daemon, "queue_size", 256, 1, 100_000),
-        embedder_threads=threads,
-        ollama_url=str(ollama.get("url", env.get("OLLAMA_HOST") or DEFAULT_OLLAMA_URL)),
-        log_level=str(daemon.get("log_level", "INFO")).upper(),
-        mem0=_table(raw, "mem0"),
-        watch=_table(raw, "watch"),
-        gate=_table(raw, "gate"),
-        context=_table(raw, "context"),
-        search=_table(raw, "search"),
+        workers=parsed.daemon.workers,
+        queue_size=parsed.daemon.queue_size,
+        embedder_threads=parsed.daemon.embedder_threads,
+        ollama_url=parsed.ollama.url or env.get("OLLAMA_HOST") or DEFAULT_OLLAMA_URL,
+        log_level=parsed.daemon.log_level,
+        mem0=MappingProxyType(parsed.mem0),
+        watch=parsed.watch,
+        gate=parsed.gate,
+        context=parsed.context,
+        search=parsed.search,
     )

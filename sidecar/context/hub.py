@@ -17,16 +17,21 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from sidecar.context.longterm import DEFAULT_TOP_K, MEMORY_TOKEN_THRESHOLD, LongTermBlock, LongTermInjector
+from sidecar.context.longterm import (
+    DEFAULT_TOP_K,
+    MEMORY_TOKEN_THRESHOLD,
+    LongTermBlock,
+    LongTermInjector,
+    failure,
+)
 from sidecar.context.md_sync import MemoryMdService
 from sidecar.context.prompt import build_system_prompt
-from sidecar.context.sessions import SessionManager
+from sidecar.context.sessions import SUMMARY_HEADING, SessionManager
 from sidecar.context.tokens import estimate_tokens
 from sidecar_shared.markers import CONTEXT_BEGIN, CONTEXT_END, wrap_context
 
 log = logging.getLogger("sidecar.context.hub")
 
-SUMMARY_HEADING = "Summary of the earlier conversation in this session:"
 TEXT_SUMMARY_CHARS = 600
 
 SearchFn = Callable[[str, str, int], Sequence[Mapping[str, Any]]]
@@ -76,16 +81,10 @@ class MemoryManager:
         self.longterm_disabled = longterm_disabled
         self._injectors: dict[str, LongTermInjector] = {}
         self._lock = threading.Lock()
-        self._failures = threading.local()
         self.modes: Counter[str] = Counter()
         self.gate_failures = 0
 
     # -- long-term part ---------------------------------------------------------------
-
-    def _note_failure(self, what: str, exc: BaseException) -> None:
-        reasons = getattr(self._failures, "reasons", None)
-        if reasons is not None:
-            reasons.append(f"{what}: {exc.__class__.__name__}: {exc}")
 
     def _injector(self, user_id: str) -> LongTermInjector:
         with self._lock:
@@ -98,43 +97,34 @@ class MemoryManager:
             return injector
 
     def _memory_md_text(self, user_id: str) -> str:
-        try:
-            if self.longterm_disabled:
-                raise LongTermUnavailable("long-term store disabled by [context] simulate_longterm_failure")
-            return self.md.text_of(user_id)
-        except Exception as exc:
-            self._note_failure("MEMORY.md", exc)
-            raise
+        if self.longterm_disabled:
+            raise LongTermUnavailable("long-term store disabled by [context] simulate_longterm_failure")
+        return self.md.text_of(user_id)
 
     def _search_hits(self, user_id: str, query: str, k: int) -> Sequence[Mapping[str, Any]]:
-        try:
-            if self.longterm_disabled:
-                raise LongTermUnavailable("long-term store disabled by [context] simulate_longterm_failure")
-            return self._search(user_id, query, k)
-        except Exception as exc:
-            self._note_failure("long-term search", exc)
-            raise
+        if self.longterm_disabled:
+            raise LongTermUnavailable("long-term store disabled by [context] simulate_longterm_failure")
+        return self._search(user_id, query, k)
 
-    def _long_term(self, request: ContextRequest) -> LongTermBlock:
+    def _long_term(self, request: ContextRequest) -> tuple[LongTermBlock, list[str]]:
+        """The long-term block and why parts of it were unavailable."""
+        reasons: list[str] = []
         try:
             version = None if self.longterm_disabled else self.md.version_of(request.user_id)
         except Exception as exc:
             log.warning("MEMORY.md for %s unavailable: %s", request.user_id, exc)
-            self._note_failure("MEMORY.md", exc)
+            reasons.append(failure("MEMORY.md", exc))
             version = None
-        return self._injector(request.user_id).block(request.query, version=version)
+        block = self._injector(request.user_id).block(request.query, version=version)
+        return block, reasons + [reason for reason in block.failures if reason not in reasons]
 
     # -- the context op ---------------------------------------------------------------
 
     def context(self, request: ContextRequest) -> dict[str, Any]:
         """What an agent receives for ``request``; never fails because a part did."""
-        self._failures.reasons = []
-        try:
-            block = self._long_term(request)
-            summary, history = self._session_part(request.session_id)
-            degraded = list(self._failures.reasons)
-        finally:
-            self._failures.reasons = None
+        block, degraded = self._long_term(request)
+        summary, history, session_failures = self._session_part(request.session_id)
+        degraded += session_failures
         prompt = build_system_prompt(request.workspace, block.text)
         layers: list[dict[str, Any]] = [layer._asdict() for layer in prompt.layers]
         dropped = 0
@@ -166,17 +156,17 @@ class MemoryManager:
             "dropped_messages": dropped,
         }
 
-    def _session_part(self, session_id: str | None) -> tuple[str, list[dict[str, str]]]:
+    def _session_part(self, session_id: str | None) -> tuple[str, list[dict[str, str]], list[str]]:
+        """The session's summary and history, and why they are missing if the session could not be read."""
         if not session_id:
-            return "", []
+            return "", [], []
         try:
             session = self.sessions.load(session_id)
         except Exception as exc:
             log.warning("session %s unavailable for context: %s", session_id, exc)
-            self._note_failure("session", exc)
-            return "", []
+            return "", [], [failure("session", exc)]
         history = [{"role": str(m["role"]), "content": str(m["content"])} for m in session.messages]
-        return session.compressed_context.strip(), history
+        return session.compressed_context.strip(), history, []
 
     # -- sessions ------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ the top search hits once it is not (RAG)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Literal, Mapping, Sequence
 
 from sidecar.context.memory_md import (
@@ -36,6 +36,12 @@ class LongTermBlock:
     text: str
     tokens: int
     memories: list[dict[str, Any]] = field(default_factory=list)
+    failures: tuple[str, ...] = ()  # "MEMORY.md: OSError: ..." for each source that failed
+
+
+def failure(what: str, exc: BaseException) -> str:
+    """How a failed source is named in ``degraded`` reasons."""
+    return f"{what}: {exc.__class__.__name__}: {exc}"
 
 
 @dataclass(frozen=True)
@@ -106,22 +112,23 @@ class LongTermInjector:
         hits. If the search fails (or there is no query to search with):
         ``degraded``, the newest Direct lines that fit the threshold.
         """
+        failures: tuple[str, ...] = ()
         try:
             direct = self._direct(version)
-        except Exception:
+        except Exception as exc:
             log.exception("reading MEMORY.md for long-term context failed")
-            direct = None
+            direct, failures = None, (failure("MEMORY.md", exc),)
         if direct is not None and direct.tokens < self.threshold:
             if not direct.memories:
                 return LongTermBlock("empty", "", 0, [])
             return self._wrap("direct", direct.text, direct.memories)
         if not query.strip():
-            return self._degraded(direct)
+            return replace(self._degraded(direct), failures=failures)
         try:
             hits = [dict(h) for h in self._search(query, self.top_k)][: self.top_k]
-        except Exception:
+        except Exception as exc:
             log.exception("memory search for long-term context failed")
-            return self._degraded(direct)
+            return replace(self._degraded(direct), failures=(*failures, failure("long-term search", exc)))
         lines = [f"- {one_line(str(h.get('memory') or ''))}" for h in hits if str(h.get("memory") or "").strip()]
         if not lines:
             return LongTermBlock("empty", "", 0, [])

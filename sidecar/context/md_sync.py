@@ -16,7 +16,6 @@ writes produce no edits, so nothing loops.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import time
@@ -32,7 +31,6 @@ from sidecar.store.memory_store import MemoryStore, StoreChange
 
 log = logging.getLogger("sidecar.context.md_sync")
 
-DEFAULT_DELAY_S = 0.5
 DEFAULT_MAX_DELAY_S = 3.0
 POLL_S = 0.2
 MAX_REPORTED_MALFORMED = 20
@@ -42,22 +40,16 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
 
 def user_file(settings: Settings, user_id: str) -> Path:
     """Where ``user_id``'s MEMORY.md lives."""
-    configured = settings.context.get("memory_md")
-    if configured and user_id == settings.user_id:
-        return Path(os.path.expanduser(str(configured)))
+    configured = settings.context.memory_md
+    if configured is not None and user_id == settings.user_id:
+        return configured
     slug = _UNSAFE.sub("_", user_id).strip("._") or "user"
     return settings.paths.data_dir / "memory" / slug / "MEMORY.md"
 
 
 def project_targets(settings: Settings) -> list[tuple[Path, dict[str, str]]]:
     """``(file, scope)`` of each configured project MEMORY.md."""
-    found: list[tuple[Path, dict[str, str]]] = []
-    for entry in settings.context.get("project_dirs", []) or []:
-        spec: Mapping[str, Any] = entry if isinstance(entry, Mapping) else {"path": entry}
-        folder = Path(os.path.expanduser(str(spec["path"])))
-        scope = {k: str(spec[k]) for k in ("user_id", "agent_id", "run_id") if spec.get(k)}
-        found.append((folder / "MEMORY.md", scope or {"user_id": settings.user_id}))
-    return found
+    return [(entry.path / "MEMORY.md", entry.scope(settings.user_id)) for entry in settings.context.project_dirs]
 
 
 def _stat_key(path: Path) -> tuple[int, int, int] | None:
@@ -102,12 +94,11 @@ class MdTarget:
 class MemoryMdService:
     """Owns every synced MEMORY.md; see the module docstring."""
 
-    def __init__(self, store: MemoryStore, settings: Settings, *, delay: float = DEFAULT_DELAY_S,
-                 max_delay: float = DEFAULT_MAX_DELAY_S, poll: float = POLL_S,
+    def __init__(self, store: MemoryStore, settings: Settings, *, max_delay: float = DEFAULT_MAX_DELAY_S, poll: float = POLL_S,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.settings = settings
-        self.delay = float(settings.context.get("md_debounce_s", delay))
+        self.delay = settings.context.md_debounce_s
         self.max_delay = max(max_delay, self.delay)
         self.poll = poll
         self._clock = clock

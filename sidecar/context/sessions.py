@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 MAX_HISTORY = 20
 SESSION_SUFFIX = ".session.json"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_SUMMARY_HEADING = "Summary of the earlier conversation in this session:"
+# Introduces the rolling summary wherever it is handed to a model (here and in the context hub).
+SUMMARY_HEADING = "Summary of the earlier conversation in this session:"
 
 
 def _now() -> str:
@@ -143,7 +144,7 @@ class SessionManager:
         session = self.load(session_id)
         out: list[dict[str, str]] = []
         if session.compressed_context.strip():
-            out.append({"role": "system", "content": f"{_SUMMARY_HEADING}\n{session.compressed_context}"})
+            out.append({"role": "system", "content": f"{SUMMARY_HEADING}\n{session.compressed_context}"})
         out += [{"role": str(m["role"]), "content": str(m["content"])} for m in session.messages]
         return out
 

@@ -1,23 +1,23 @@
 """Secret redaction: no credential reaches the memory store.
 
-Provider tokens that ``detect-secrets`` knows (AWS key ids, classic GitHub and
-GitLab tokens, Slack, live Stripe keys, JWTs, URL passwords, Twilio, SendGrid,
-...) are found with its plugins, in-process. Our own patterns cover what it
-lacks: newer token shapes (OpenAI ``sk-proj-``, Anthropic, ``github_pat_``,
-Hugging Face, Google, DeepL, npm, test Stripe keys), whole private-key blocks,
-service-account ``private_key`` fields, ``key = value`` assignments and
-``.env`` lines, passwords stated in prose, and high-entropy strings. Every
+What ``detect-secrets`` knows is found with its own plugins, in-process: their
+patterns (provider tokens, private-key markers, basic-auth URLs, quoted
+keyword assignments, quoted high-entropy strings) are run over the whole text
+so that each finding has a position, and plugins that validate what they match
+(JWT) still get the last word. Our own patterns
+(:mod:`sidecar.learn.secret_patterns`) cover only what it lacks. Every
 occurrence of a found value is replaced by ``[REDACTED:<kind>]``.
 """
 
 from __future__ import annotations
 
-import math
+import importlib
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from sidecar.learn.secret_patterns import Span, is_placeholder, key_block, own_spans
 
 
 @dataclass(frozen=True)
@@ -42,81 +42,57 @@ class Redaction:
         return bool(self.findings)
 
 
-# detect-secrets plugin class name -> our kind.
+# detect-secrets plugin ("module.Class" under detect_secrets.plugins) -> our kind.
 _LIBRARY_PLUGINS = {
-    "AWSKeyDetector": "aws-access-key",
-    "ArtifactoryDetector": "artifactory-token",
-    "AzureStorageKeyDetector": "azure-storage-key",
-    "BasicAuthDetector": "url-password",
-    "DiscordBotTokenDetector": "discord-token",
-    "GitHubTokenDetector": "github-token",
-    "GitLabTokenDetector": "gitlab-token",
-    "JwtTokenDetector": "jwt",
-    "MailchimpDetector": "mailchimp-key",
-    "OpenAIDetector": "openai-key",
-    "PypiTokenDetector": "pypi-token",
-    "SendGridDetector": "sendgrid-key",
-    "SlackDetector": "slack-token",
-    "SquareOAuthDetector": "square-oauth-secret",
-    "StripeDetector": "stripe-key",
-    "TelegramBotTokenDetector": "telegram-token",
-    "TwilioKeyDetector": "twilio-key",
+    "artifactory.ArtifactoryDetector": "artifactory-token",
+    "aws.AWSKeyDetector": "aws-access-key",
+    "azure_storage_key.AzureStorageKeyDetector": "azure-storage-key",
+    "basic_auth.BasicAuthDetector": "url-password",
+    "discord.DiscordBotTokenDetector": "discord-token",
+    "github_token.GitHubTokenDetector": "github-token",
+    "gitlab_token.GitLabTokenDetector": "gitlab-token",
+    "jwt.JwtTokenDetector": "jwt",
+    "mailchimp.MailchimpDetector": "mailchimp-key",
+    "npm.NpmDetector": "npm-token",
+    "openai.OpenAIDetector": "openai-key",
+    "private_key.PrivateKeyDetector": "private-key",
+    "pypi_token.PypiTokenDetector": "pypi-token",
+    "sendgrid.SendGridDetector": "sendgrid-key",
+    "slack.SlackDetector": "slack-token",
+    "square_oauth.SquareOAuthDetector": "square-oauth-secret",
+    "stripe.StripeDetector": "stripe-key",
+    "telegram_token.TelegramBotTokenDetector": "telegram-token",
+    "twilio.TwilioKeyDetector": "twilio-key",
 }
+# Plugins whose first capture group is the secret (elsewhere a group is a token prefix like "ghp").
+_SECRET_IN_GROUP = {"aws.AWSKeyDetector", "basic_auth.BasicAuthDetector", "npm.NpmDetector"}
 
-# (kind, pattern); the secret is group "v" when present, else the whole match.
-_TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern))
-    for kind, pattern in (
-        ("private-key", r"(?s)-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK|)-----.*?(?:-----END \1PRIVATE KEY\2-----|\Z)"),
-        ("private-key", r"\"private_key\"\s*:\s*\"(?P<v>(?:[^\"\\]|\\.){16,})\""),
-        ("private-key-id", r"\"private_key_id\"\s*:\s*\"(?P<v>[0-9a-f]{32,})\""),
-        ("anthropic-key", r"\bsk-ant-[A-Za-z0-9_-]{20,}"),
-        ("openai-key", r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}"),
-        ("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"),
-        ("gitlab-token", r"\bgl(?:pat|dt|rt|ptt|ft|soat)-[A-Za-z0-9_-]{20,}"),
-        ("slack-token", r"\bxox[abposre]-[A-Za-z0-9-]{10,}|\bxapp-\d-[A-Za-z0-9-]{10,}"),
-        ("slack-webhook", r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/]+"),
-        ("stripe-key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|\bwhsec_[A-Za-z0-9]{20,}"),
-        ("npm-token", r"\bnpm_[A-Za-z0-9]{30,}"),
-        ("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}"),
-        ("deepl-key", r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:fx\b"),
-        ("huggingface-token", r"\bhf_[A-Za-z0-9]{30,}"),
-        ("aws-access-key", r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[0-9A-Z]{16}\b"),
-        ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
-        ("bearer-token", r"\b[Bb]earer\s+(?P<v>[A-Za-z0-9._~+/-]{20,}=*)"),
-        ("url-password", r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:(?P<v>[^\s@/]+)@[^\s/]"),
-    )
-)
-_SECRET_NAME = (
-    r"[A-Za-z0-9_.-]*(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
-    r"private[_-]?key|client[_-]?secret|credentials?|auth[_-]?key|signing[_-]?key)[A-Za-z0-9_]*"
-)
-# KEY=value at line start (.env, shell export) accepts bare values; inline
-# assignments need a quoted or password-looking value.
-_ENV_LINE = re.compile(
-    r"(?im)^[ \t]*(?:export[ \t]+)?(?P<k>" + _SECRET_NAME + r")[ \t]*=[ \t]*(?P<q>[\"']?)(?P<v>[^\s\"'#]+)(?P=q)"
-)
-_ASSIGNMENT = re.compile(
-    r"(?i)[\"']?(?P<k>\b" + _SECRET_NAME + r")[\"']?\s*(?::=|=>|[:=])\s*(?P<q>[\"'`]?)(?P<v>[^\s\"'`,;)}\]]+)(?P=q)"
-)
-_PROSE = re.compile(
-    r"(?i)\b(?:password|passwort|kennwort|passphrase|passcode|pin|contraseña|mot de passe|"
-    r"security question|security answer|secret answer)\b[^\n:=]{0,40}?\s(?:is|ist|es|est|lautet|was|:)\s+"
-    r"(?P<q>[\"'`‘“]?)(?P<v>[^\s\"'`’”]+?)(?P=q)?(?=[\s\"'`’”]|[.,;:?)]*(?:\s|$))"
-)
-_PLACEHOLDER = re.compile(
-    r"(?i)^(?:<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.*\}\}|%\(?\w+\)?s?|x{3,}|\*{3,}|\.{3,}|"
-    r"your[-_].*|my[-_].*|changeme|change_me|placeholder|example|redacted|none|null|nil|true|false|"
-    r"undefined|str|string|int|bool|optional|required|env|os\.environ.*|process\.env.*|"
-    r"password|pass|secret|token|test|dummy|admin|root|postgres|mysql|user|guest|dev)$"
-)
-_HIGH_ENTROPY_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{24,}={0,2}(?![A-Za-z0-9+/_=-])")
+_TOKEN_CHAR = re.compile(r"[A-Za-z0-9_-]")
+_TOKEN_EDGE = " \t\r\n\"'=:"
 _MIN_OCCURRENCE_LEN = 6
+# Every name in detect-secrets' keyword list contains one of these (api_key, db_pass, pwd, contraseña, ...).
+_KEYWORD_HINTS = ("key", "pass", "pwd", "secret", "contrase")
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One detect-secrets pattern; ``group`` is the secret (0: the whole token around the match).
+
+    ``per_line`` rules run only on lines holding one of :data:`_KEYWORD_HINTS`: they cannot match
+    elsewhere, and their case-insensitive alternations are the slowest patterns here.
+    """
+
+    kind: str
+    pattern: re.Pattern[str]
+    group: int = 0
+    plugin: Any = None  # set when the plugin validates matches itself (its analyze_string is overridden)
+    per_line: bool = False
 
 
 def redact(text: str) -> Redaction:
     """Replace every secret in ``text`` with ``[REDACTED:<kind>]``."""
-    spans = _library_spans(text) + _own_spans(text)
+    # The library's first: of two equal spans the first names the finding, and its names are the provider's.
+    spans = _library_spans(text) + own_spans(text, _library()[1].calculate_shannon_entropy)
     values = {text[start:end] for _kind, start, end in spans if end - start >= _MIN_OCCURRENCE_LEN}
     kinds = {text[start:end]: kind for kind, start, end in spans}
     for value in values:  # the same value elsewhere in the text is just as secret
@@ -133,93 +109,77 @@ def redact(text: str) -> Redaction:
 
 
 @lru_cache(maxsize=1)
-def _library_detectors() -> tuple[tuple[str, Any], ...]:
-    from detect_secrets.plugins import (  # imported on first use: ~0.1 s
-        artifactory, aws, azure_storage_key, basic_auth, discord, github_token, gitlab_token, jwt,
-        mailchimp, openai, pypi_token, sendgrid, slack, square_oauth, stripe, telegram_token, twilio,
-    )
+def _library() -> tuple[tuple[_Rule, ...], Any]:
+    """The detect-secrets rules and its base64 entropy plugin, imported on first use (~0.1 s)."""
+    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString
+    from detect_secrets.plugins.keyword import QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP
 
-    modules = (artifactory, aws, azure_storage_key, basic_auth, discord, github_token, gitlab_token, jwt,
-               mailchimp, openai, pypi_token, sendgrid, slack, square_oauth, stripe, telegram_token, twilio)
-    detectors = []
-    for module in modules:
-        for name, kind in _LIBRARY_PLUGINS.items():
-            if hasattr(module, name):
-                detectors.append((kind, getattr(module, name)()))
-    return tuple(detectors)
+    rules: list[_Rule] = []
+    for dotted, kind in _LIBRARY_PLUGINS.items():
+        module, name = dotted.split(".")
+        plugin = getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), name)()
+        validates = type(plugin).analyze_string is not RegexBasedDetector.analyze_string
+        for pattern in plugin.denylist:
+            group = 1 if dotted in _SECRET_IN_GROUP and pattern.groups else 0
+            rules.append(_Rule(kind, pattern, group, plugin if validates else None))
+    rules += [_Rule("secret-assignment", pattern, group, per_line=True)
+              for pattern, group in QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP.items()]
+    entropy = Base64HighEntropyString()
+    rules.append(_Rule("high-entropy", entropy.regex, 2))
+    return tuple(rules), entropy
 
 
-def _library_spans(text: str) -> list[tuple[str, int, int]]:
-    spans: list[tuple[str, int, int]] = []
-    line_start = 0
-    for line in text.split("\n"):
-        for kind, detector in _library_detectors():
-            for value in detector.analyze_string(line):
-                if not isinstance(value, str) or not value or _is_placeholder(value):
+def _library_spans(text: str) -> list[Span]:
+    rules, entropy = _library()
+    hinted = _hinted_lines(text, _KEYWORD_HINTS)
+    spans: list[Span] = []
+    for rule in rules:
+        for offset, chunk in hinted if rule.per_line else ((0, text),):
+            for match in rule.pattern.finditer(chunk):
+                found = offset + match.start(), offset + match.end()
+                if rule.kind == "private-key":
+                    spans.append((rule.kind, *key_block(text, *found)))
                     continue
-                for match in re.finditer(re.escape(value), line):
-                    spans.append((kind, line_start + match.start(), line_start + match.end()))
-        line_start += len(line) + 1
+                start, end = (offset + match.start(rule.group), offset + match.end(rule.group)) if rule.group \
+                    else _token_around(text, *found)
+                value = text[start:end]
+                if not value or is_placeholder(value):
+                    continue
+                if rule.plugin is not None and not any(True for _ in rule.plugin.analyze_string(value)):
+                    continue
+                if rule.kind == "high-entropy" and entropy.calculate_shannon_entropy(value) <= entropy.entropy_limit:
+                    continue
+                spans.append((rule.kind, start, end))
     return spans
 
 
-def _own_spans(text: str) -> list[tuple[str, int, int]]:
-    spans: list[tuple[str, int, int]] = []
-    for kind, pattern in _TOKEN_PATTERNS:
-        for match in pattern.finditer(text):
-            group = "v" if "v" in pattern.groupindex else 0
-            if not _is_placeholder(match.group(group)):
-                spans.append((kind, match.start(group), match.end(group)))
-    for match in _ENV_LINE.finditer(text):
-        if not _is_placeholder(match.group("v")):
-            spans.append(("env-secret", match.start("v"), match.end("v")))
-    for match in _ASSIGNMENT.finditer(text):
-        value = match.group("v")
-        if (match.group("q") or _looks_like_password(value)) and not _is_placeholder(value):
-            spans.append(("secret-assignment", match.start("v"), match.end("v")))
-    for match in _PROSE.finditer(text):
-        value = match.group("v")
-        if (match.group("q") or _looks_like_password(value)) and not _is_placeholder(value):
-            spans.append(("password", match.start("v"), match.end("v")))
-    for match in _HIGH_ENTROPY_TOKEN.finditer(text):
-        if _is_high_entropy(match.group(0)):
-            spans.append(("high-entropy", match.start(), match.end()))
-    return spans
+def _hinted_lines(text: str, hints: tuple[str, ...]) -> list[tuple[int, str]]:
+    """(offset, line) of the lines that contain one of ``hints``, case-insensitively."""
+    found: list[tuple[int, str]] = []
+    offset = 0
+    for line in text.split("\n"):
+        lowered = line.lower()
+        if any(hint in lowered for hint in hints):
+            found.append((offset, line))
+        offset += len(line) + 1
+    return found
 
 
-def _is_placeholder(value: str) -> bool:
-    return bool(_PLACEHOLDER.match(value.strip(".,;:!?"))) or "(" in value
+def _token_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The whole token a match sits in: fixed-length patterns (and the lazy JWT one) stop short of it."""
+    while start < end and text[start] in _TOKEN_EDGE:
+        start += 1
+    while end > start and text[end - 1] in _TOKEN_EDGE:
+        end -= 1
+    while start > 0 and _TOKEN_CHAR.match(text, start - 1):
+        start -= 1
+    while end < len(text) and _TOKEN_CHAR.match(text, end):
+        end += 1
+    return start, end
 
 
-def _looks_like_password(value: str) -> bool:
-    """Digits, symbols or mixed case: a value, not a word (``password is stored in vault``)."""
-    core = value.rstrip(".,;:!?")
-    if len(core) < 4 or not any(ch.isalpha() for ch in core + "a"):
-        return False
-    has_digit = any(ch.isdigit() for ch in core)
-    has_symbol = any(not ch.isalnum() for ch in core)
-    mixed_case = any(ch.isupper() for ch in core[1:]) and any(ch.islower() for ch in core)
-    return has_digit or has_symbol or mixed_case
-
-
-def _is_high_entropy(token: str) -> bool:
-    """Random-looking: all of upper, lower and digits, and near-maximal Shannon entropy."""
-    core = token.strip("=-_")
-    if len(core) < 24 or re.fullmatch(r"[0-9a-fA-F-]+", core):  # hex digests, UUIDs: not secrets
-        return False
-    if re.search(r"/[a-z]{3,}", core) or core.count("_") + core.count("-") > len(core) // 6:
-        return False  # paths and identifiers
-    uppers = sum(ch.isupper() for ch in core)
-    lowers = sum(ch.islower() for ch in core)
-    digits = sum(ch.isdigit() for ch in core)
-    if min(uppers, lowers, digits) < 2:
-        return False
-    counts = Counter(core)
-    entropy = -sum(n / len(core) * math.log2(n / len(core)) for n in counts.values())
-    return entropy >= 0.8 * math.log2(min(len(core), 64))
-
-
-def _merge(spans: list[tuple[str, int, int]]) -> list[Finding]:
+def _merge(spans: list[Span]) -> list[Finding]:
     """Overlapping spans become one finding, named after the earliest, longest span."""
     findings: list[Finding] = []
     for kind, start, end in sorted(spans, key=lambda s: (s[1], -(s[2] - s[1]))):

@@ -1,123 +1,123 @@
-"""The ingest component: transcripts in, memories out, through the write gate.
+"""The learning service: transcripts and conversations in, memories out, through the write gate.
 
-Built by the app as ``IngestComponent(app)``. It owns the job queue
-(``<data_dir>/ingest/queue.db``), the provenance table
+Built once by the composition root from its typed config and the store. It owns
+the job queue (``<data_dir>/ingest/queue.db``), the provenance table
 (``<data_dir>/ingest/provenance.db``), the transcript watcher, the judge and
-reconciler (embedded by default, Ollama when ``[gate] backend = "ollama"``) and
-the gate worker, and registers the ``ingest`` and ``watch.status`` ops plus the
-gated ``add`` and the provenance-enriched ``history``.
-
-``[watch]`` keys: ``enabled`` (table agent -> bool), ``aider_projects`` and
-``generic_dirs`` (lists of folders), ``rescan_seconds``, ``debounce_ms``, ``on``
-(false turns the watcher off; the ``ingest`` op still works). ``[gate]`` keys:
-``backend``, ``reconciler``, ``model``, ``num_ctx``, ``retry_base_s``, ``retry_max_s``.
+reconciler (embedded by default, Ollama when ``[gate] backend = "ollama"``), the
+gate worker that drains the queue and the hand-off of session turns. It registers
+no ops: :mod:`sidecar.ops.registry` does, with this service as a dependency.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from sidecar.config.sections import GateConfig, WatchConfig
+from sidecar.learn.apply.conversation import learn_conversation
+from sidecar.learn.apply.gate_worker import GateWorker
 from sidecar.learn.apply.pipeline import GatePipeline
 from sidecar.learn.apply.provenance import ProvenanceLog
-from sidecar.learn.apply.gate_worker import GateWorker
-from sidecar.ops.learn_ops import register_ingest_ops
+from sidecar.learn.apply.session_turns import SessionGateHandoff
+from sidecar.learn.judge.verdict import Judge
 from sidecar.learn.queue.job_queue import JobQueue
+from sidecar.learn.reconcile.decision import Reconciler
 from sidecar.learn.watch.scanner import FileScanner
 from sidecar.learn.watch.sources import Source, default_sources
 from sidecar.learn.watch.watcher import TranscriptWatcher
+from sidecar.store.embedder import MiniLMEmbedder
+from sidecar.store.memory_store import MemoryStore
 
-log = logging.getLogger("sidecar.ingest")
-
-
-def _paths(value: Any, key: str) -> list[Path]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        from sidecar.config.settings import ConfigError
-
-        raise ConfigError(f"watch.{key} must be a list of folder paths")
-    return [Path(os.path.expanduser(v)) for v in value]
+log = logging.getLogger("sidecar.learn")
 
 
-class IngestComponent:
-    """Transcript watcher + durable queue + asynchronous write gate."""
+def build_judge(gate: GateConfig, embedder: MiniLMEmbedder | None, ollama_url: str) -> Judge:
+    """The configured judge: the embedded classifier, or an Ollama model."""
+    if gate.backend == "ollama":
+        from sidecar.learn.judge.ollama_judge import OllamaJudge
+        from sidecar.llm.ollama_client import OllamaClient
 
-    name = "ingest"
+        return OllamaJudge(OllamaClient(ollama_url), model=gate.model, num_ctx=gate.num_ctx)
+    from sidecar.learn.judge.embedded_judge import EmbeddedJudge
 
-    def __init__(self, app: Any) -> None:
-        settings = app.settings
-        self.settings = settings
-        self.store = app.store
-        watch, gate = dict(settings.watch), dict(settings.gate)
-        folder = settings.paths.data_dir / "ingest"
+    return EmbeddedJudge(embedder)
+
+
+def build_reconciler(gate: GateConfig, embedder: MiniLMEmbedder | None, ollama_url: str) -> Reconciler:
+    """The configured reconciler: embedded rules over cosine similarity, or an Ollama model."""
+    if gate.reconciler_backend == "ollama":
+        from sidecar.learn.reconcile.reconcilers import OllamaReconciler
+        from sidecar.llm.ollama_client import OllamaClient
+
+        return OllamaReconciler(OllamaClient(ollama_url), model=gate.model, num_ctx=gate.num_ctx)
+    from sidecar.learn.reconcile.reconcilers import EmbeddedReconciler
+
+    return EmbeddedReconciler(embedder)
+
+
+class LearnService:
+    """Transcript watcher + durable queue + asynchronous write gate + session-turn hand-off."""
+
+    def __init__(self, *, store: MemoryStore, data_dir: Path, user_id: str, watch: WatchConfig,
+                 gate: GateConfig, ollama_url: str, embedder_threads: int | None = None) -> None:
+        self.store = store
+        self.gate_config = gate
+        folder = data_dir / "ingest"
         folder.mkdir(parents=True, exist_ok=True)
         self.queue = JobQueue(folder / "queue.db")
         self.provenance = ProvenanceLog(folder / "provenance.db")
-        self.backend = str(gate.get("backend", "embedded"))
-        embedder = self.store.embedder
-        if embedder is None and (self.backend != "ollama" or gate.get("reconciler", self.backend) != "ollama"):
-            from sidecar.store.embedder import MiniLMEmbedder
-
-            embedder = MiniLMEmbedder(threads=settings.embedder_threads)
-        self.judge = self._build_judge(gate, embedder)
-        self.reconciler = self._build_reconciler(gate, embedder)
-        self.pipeline = GatePipeline(self.store, self.judge, self.reconciler, self.provenance,
-                                     embedder=self.store.embedder)
-        self.worker = GateWorker(self.queue, self.pipeline, settings.user_id,
-                                 retry_base_s=float(gate.get("retry_base_s", 1.0)),
-                                 retry_max_s=float(gate.get("retry_max_s", 300.0)))
+        embedder = store.embedder
+        if embedder is None and (gate.backend != "ollama" or gate.reconciler_backend != "ollama"):
+            embedder = MiniLMEmbedder(threads=embedder_threads)  # the store embeds through Ollama
+        self.judge = build_judge(gate, embedder, ollama_url)
+        self.reconciler = build_reconciler(gate, embedder, ollama_url)
+        self.pipeline = GatePipeline(store, self.judge, self.reconciler, self.provenance, embedder=store.embedder)
+        self.worker = GateWorker(self.queue, self.pipeline, user_id,
+                                 retry_base_s=gate.retry_base_s, retry_max_s=gate.retry_max_s)
+        self.session_turns = SessionGateHandoff(self.pipeline)
         self.scanner = FileScanner(self.queue, on_queued=self.worker.wake)
-        self._enabled = {str(k): bool(v) for k, v in dict(watch.get("enabled", {}) or {}).items()}
-        self._aider = _paths(watch.get("aider_projects"), "aider_projects")
-        self._generic = _paths(watch.get("generic_dirs"), "generic_dirs")
+        self._watch = watch
         self.watcher: TranscriptWatcher | None = None
-        if watch.get("on", True):
+        if watch.on:
             self.watcher = TranscriptWatcher(
                 self.sources, self.scanner.scan,
                 known_files=lambda: [(f["path"], f["agent"]) for f in self.queue.files() if not f["deleted"]],
-                debounce_s=float(watch.get("debounce_ms", 300)) / 1000.0,
-                rescan_s=float(watch.get("rescan_seconds", 30)),
+                debounce_s=watch.debounce_ms / 1000.0,
+                rescan_s=watch.rescan_seconds,
             )
-        register_ingest_ops(app.ops, self)
-
-    def _build_judge(self, gate: dict[str, Any], embedder: Any) -> Any:
-        if self.backend == "ollama":
-            from sidecar.llm.ollama_client import OllamaClient
-            from sidecar.learn.judge.ollama_judge import OllamaJudge
-
-            return OllamaJudge(OllamaClient(self.settings.ollama_url), model=gate.get("model"),
-                               num_ctx=gate.get("num_ctx"))
-        from sidecar.learn.judge.embedded_judge import EmbeddedJudge
-
-        return EmbeddedJudge(embedder)
-
-    def _build_reconciler(self, gate: dict[str, Any], embedder: Any) -> Any:
-        if str(gate.get("reconciler", self.backend)) == "ollama":
-            from sidecar.llm.ollama_client import OllamaClient
-            from sidecar.learn.reconcile.reconcilers import OllamaReconciler
-
-            return OllamaReconciler(OllamaClient(self.settings.ollama_url), model=gate.get("model"),
-                                    num_ctx=gate.get("num_ctx"))
-        from sidecar.learn.reconcile.reconcilers import EmbeddedReconciler
-
-        return EmbeddedReconciler(embedder)
 
     def sources(self) -> list[Source]:
         """The configured transcript sources whose folders exist now."""
-        return default_sources(home=Path.home(), env=os.environ, aider_projects=self._aider,
-                               generic_dirs=self._generic, enabled=self._enabled)
+        return default_sources(home=Path.home(), env=os.environ, aider_projects=list(self._watch.aider_projects),
+                               generic_dirs=list(self._watch.generic_dirs), enabled=dict(self._watch.enabled))
+
+    def learn_messages(self, messages: str | list[dict[str, str]], *, scope: dict[str, str],
+                       metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+        """``add(infer=True)``: judge, reconcile and apply each message now (see :mod:`.apply.conversation`)."""
+        return learn_conversation(self.pipeline, messages, scope=scope, metadata=metadata)
+
+    def enrich_history(self, memory_id: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """mem0's history rows of ``memory_id`` with the write gate's provenance beside each."""
+        return self.provenance.enrich_history(memory_id, entries)
+
+    @property
+    def sentence_score(self) -> Callable[[str], float] | None:
+        """The judge's memorability score of one sentence, when the judge has one (the summariser uses it)."""
+        score = getattr(self.judge, "score_sentence", None)
+        return score if callable(score) else None
 
     def start(self) -> None:
         self.worker.start()
+        self.session_turns.start()
         if self.watcher is not None:
             self.watcher.start()
 
     def status(self) -> dict[str, Any]:
         files = self.queue.files()
-        judge = {"backend": self.backend, **self.pipeline.timings.summary()}
+        judge = {"backend": self.gate_config.backend, **self.pipeline.timings.summary()}
         model = getattr(self.judge, "model", None)
         if model:
             judge["model"] = model
@@ -129,11 +129,13 @@ class IngestComponent:
             "judge": judge,
             "worker": {"processed": self.worker.processed, "failed": self.worker.failed,
                        "retried": self.worker.retried},
+            "session_turns": self.session_turns.status(),
         }
 
     def close(self) -> None:
         if self.watcher is not None:
             self.watcher.stop()
+        self.session_turns.close()
         self.worker.stop()
         self.queue.close()
         self.provenance.close()

@@ -1,10 +1,11 @@
-"""A small, dependency-free client for the parts of Ollama's REST API the gate uses.
+"""The gate's view of a local Ollama, on top of the ``ollama`` package.
 
-``POST /api/chat`` (non-streaming, JSON-schema constrained, thinking off),
-``GET /api/tags`` (is the model pulled?) and ``GET /api/version``. Connection
-failures and timeouts become :class:`JudgeUnavailable` so callers can back off
-and retry; a model that is not pulled is a configuration error and says which
-``ollama pull`` fixes it.
+One chat call shape (non-streaming, JSON-schema constrained, thinking off, an
+explicit temperature and ``num_ctx``) and a once-per-model "is it pulled?"
+check against ``/api/tags``. Connection failures, timeouts and odd replies
+become :class:`JudgeUnavailable` so callers can back off and retry; a model
+that is not pulled is a configuration error and says which ``ollama pull``
+fixes it. Model choice by free RAM and context sizing live here too.
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ import json
 import os
 import platform
 import re
-import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sidecar.learn.judge.verdict import JudgeUnavailable
+
+if TYPE_CHECKING:
+    import ollama
+
+_T = TypeVar("_T")
 
 DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 DEFAULT_NUM_CTX = 4096
@@ -98,23 +102,27 @@ def fit_num_ctx(prompt_chars: int, configured: int | None = None, output_tokens:
 
 
 class OllamaClient:
-    """Blocking JSON calls to one Ollama server; keeps the last ``history`` chat latencies."""
+    """Blocking calls to one Ollama server; keeps the last ``history`` chat latencies.
+
+    ``base_url`` defaults to ``$OLLAMA_HOST``, then the local default port, and
+    may leave out the scheme or port as ``OLLAMA_HOST`` may; ``timeout_s``
+    bounds every request.
+    """
 
     def __init__(self, base_url: str | None = None, timeout_s: float = 60.0, history: int = 256) -> None:
-        self.base_url = (base_url or os.environ.get("OLLAMA_HOST") or DEFAULT_BASE_URL).rstrip("/")
-        if not self.base_url.startswith("http"):
-            self.base_url = f"http://{self.base_url}"
+        # Imported here: ollama brings httpx and pydantic, which a daemon without an Ollama backend never needs.
+        import ollama
+
+        self.base_url = base_url or os.environ.get("OLLAMA_HOST") or DEFAULT_BASE_URL
         self.timeout_s = timeout_s
         self.latencies: deque[float] = deque(maxlen=history)
         self._checked_models: set[str] = set()
-
-    def version(self) -> str:
-        """The server's version string."""
-        return str(self._request("GET", "/api/version").get("version", ""))
+        self._api: ollama.Client = ollama.Client(host=self.base_url, timeout=timeout_s)
 
     def pulled_models(self) -> list[str]:
         """Names of the models the server has locally."""
-        return [m.get("name", m.get("model", "")) for m in self._request("GET", "/api/tags").get("models", [])]
+        listing = self._call("/api/tags", None, self._api.list)
+        return [m.model for m in listing.models if m.model]
 
     def ensure_model(self, model: str) -> None:
         """Raise :class:`OllamaModelMissing` unless ``model`` is pulled (checked once per client)."""
@@ -138,42 +146,30 @@ class OllamaClient:
         """One non-streaming chat call whose reply is constrained to ``schema``."""
         self.ensure_model(model)
         prompt_chars = sum(len(m["content"]) for m in messages) + len(json.dumps(schema))
-        body = {
-            "model": model,
-            "messages": messages,
-            "stream": False,
-            "think": False,
-            "format": schema,
-            "options": {"temperature": temperature, "num_ctx": fit_num_ctx(prompt_chars, num_ctx)},
-        }
+        options = {"temperature": temperature, "num_ctx": fit_num_ctx(prompt_chars, num_ctx)}
         started = time.perf_counter()
-        reply = self._request("POST", "/api/chat", body)
+        reply = self._call("/api/chat", model, lambda: self._api.chat(
+            model, messages, stream=False, think=False, format=schema, options=options))
         latency = time.perf_counter() - started
         self.latencies.append(latency)
-        message = reply.get("message")
-        if not isinstance(message, dict) or not isinstance(message.get("content"), str):
+        content = reply.message.content
+        if not isinstance(content, str):
             raise JudgeUnavailable("Ollama reply has no message content")
-        return ChatReply(message["content"], latency, model, reply.get("eval_count"))
+        return ChatReply(content, latency, model, reply.eval_count)
 
-    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        data = None if body is None else json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(
-            self.base_url + path, data=data, method=method, headers={"Content-Type": "application/json"}
-        )
+    def _call(self, path: str, model: str | None, call: Callable[[], _T]) -> _T:
+        """Run one ``ollama`` call, mapping its failures onto this module's exceptions."""
+        import httpx
+        import ollama
+
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode("utf-8", "replace")[:200]
-            if exc.code == 404 and "not found" in detail and body and "model" in body:
-                raise OllamaModelMissing(body["model"], []) from exc
-            raise JudgeUnavailable(f"Ollama {path} returned HTTP {exc.code}: {detail}") from exc
-        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as exc:
+            return call()
+        except ollama.ResponseError as exc:
+            detail = str(exc.error)[:200]
+            if exc.status_code == 404 and model and "not found" in detail:
+                raise OllamaModelMissing(model, []) from exc
+            raise JudgeUnavailable(f"Ollama {path} returned HTTP {exc.status_code}: {detail}") from exc
+        except (httpx.RequestError, OSError) as exc:  # refused (ConnectionError), reset, timed out
             raise JudgeUnavailable(f"Ollama at {self.base_url} unreachable: {exc}") from exc
-        try:
-            parsed = json.loads(raw)
-        except ValueError as exc:
-            raise JudgeUnavailable(f"Ollama {path} sent non-JSON: {raw[:80]!r}") from exc
-        if not isinstance(parsed, dict):
-            raise JudgeUnavailable(f"Ollama {path} sent {type(parsed).__name__}, expected an object")
-        return parsed
+        except (ValueError, TypeError) as exc:  # a body that is not JSON, or not shaped like Ollama's
+            raise JudgeUnavailable(f"Ollama {path} sent an unexpected reply: {exc}") from exc

@@ -54,9 +54,9 @@ def run(settings: Settings) -> int:
         ensure_private_dir(paths.runtime_dir)
         remove_stale_socket(paths.socket_path)
         offline.apply(mem0_dir=paths.data_dir / "mem0")
-        from sidecar.composition import build_app
+        from sidecar.composition import Daemon
 
-        app = build_app(settings)
+        daemon = Daemon(settings)
     except ConfigError as exc:
         log.error("configuration error: %s", exc)
         lock.release()
@@ -65,22 +65,18 @@ def run(settings: Settings) -> int:
         log.exception("could not start: %s", exc)
         lock.release()
         return exitcodes.ERROR
-    from sidecar.rpc.server import Server
-
-    server = Server(paths, app.ops, app.status, workers=settings.workers,
-                    queue_size=settings.queue_size, on_reload=app.reload)
-    server.install_signal_handlers()
+    daemon.server.install_signal_handlers()
 
     def ready() -> None:
-        app.start_background()
+        daemon.start_background()
         log.info("memory daemon %s ready on %s (pid %d, store %s, embedder %s)", __version__,
-                 paths.endpoint, os.getpid(), app.store.path, app.store.choice.name)
+                 paths.endpoint, os.getpid(), daemon.store.path, daemon.store.choice.name)
         notify.ready(f"serving {paths.socket_path}")
 
     try:
-        server.serve(on_ready=ready)
+        daemon.server.serve(on_ready=ready)
     finally:
-        app.close()
+        daemon.close()
         try:
             paths.socket_path.unlink()
         except FileNotFoundError:

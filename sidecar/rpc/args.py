@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sidecar_shared.protocol import Code
-
-SCOPE_KEYS = ("user_id", "agent_id", "run_id")
+from sidecar_shared.protocol import SCOPE_KEYS, Code
 
 
 class OpError(Exception):

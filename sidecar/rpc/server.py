@@ -1,8 +1,10 @@
 """The socket loop: the only thread that touches the ROUTER socket.
 
-It decodes requests, answers ``ping``/``status`` itself, hands every other op
-to the worker pool, and sends back the replies the workers push over inproc.
-Signal handlers only set flags; the loop polls them (uvicorn's shape).
+It decodes requests, answers ``ping`` itself, hands every other op (``status``
+included: it reads the store) to the worker pool, and sends back the replies
+the workers push over inproc. Signal handlers only set flags; the loop polls
+them (uvicorn's shape). On SIGTERM it stops taking work, answers new requests
+``shutting_down``, and keeps sending replies until the running ones finished.
 """
 
 from __future__ import annotations
@@ -19,19 +21,20 @@ from typing import Any
 import zmq
 
 from sidecar.process import notify
-from sidecar.rpc.args import SCOPE_KEYS, OpError
+from sidecar.rpc.args import OpError
 from sidecar.rpc.dispatch import Op, OpTable, run
 from sidecar.rpc.latency import OpLatencies, rss_bytes
 from sidecar.rpc.replay import ReplayCache
 from sidecar.rpc.workers import RESULTS_ENDPOINT, WorkerPool
 from sidecar_shared import protocol
 from sidecar_shared.paths import AppPaths
-from sidecar_shared.protocol import Code, ProtocolError
+from sidecar_shared.protocol import SCOPE_KEYS, Code, ProtocolError
 
 log = logging.getLogger("sidecar.rpc.server")
 request_log = logging.getLogger("sidecar.request")
 POLL_MS = 100
 DRAIN_SECONDS = 10.0
+REPLY_LINGER_MS = 2000
 
 
 @dataclass
@@ -53,11 +56,10 @@ def describe_scope(args: dict[str, Any]) -> str:
 class Server:
     """Serves ``ops`` on ``paths.endpoint`` until :meth:`request_exit` is called."""
 
-    def __init__(self, paths: AppPaths, ops: OpTable, status: Callable[[], dict[str, Any]], *,
-                 workers: int, queue_size: int, on_reload: Callable[[], None] | None = None) -> None:
+    def __init__(self, paths: AppPaths, ops: OpTable, *, workers: int, queue_size: int,
+                 on_reload: Callable[[], None] | None = None) -> None:
         self.paths = paths
         self.ops = ops
-        self._status = status
         self._on_reload = on_reload
         self._context = zmq.Context()
         self._context.linger = 0
@@ -66,6 +68,7 @@ class Server:
         self._pending: dict[bytes, Pending] = {}
         self._tokens = (str(n).encode() for n in itertools.count())
         self._exit = False
+        self._draining = False
         self._reload = False
         self.started = time.monotonic()
         self.requests = 0
@@ -125,14 +128,26 @@ class Server:
             log.info("shutting down: finishing %d queued and %d running requests",
                      self._pool.depth, self._pool.in_flight)
             notify.stopping()
-            finished = self._pool.stop(DRAIN_SECONDS)
-            self._drain_results(results, router)
-            if not finished:
-                log.warning("some requests did not finish within %.0fs", DRAIN_SECONDS)
+            self._drain(poller, router, results)
         finally:
-            router.close(linger=0)
+            router.close(linger=REPLY_LINGER_MS)  # replies sent just now still reach their clients
             results.close(linger=0)
             self._context.term()
+
+    def _drain(self, poller: zmq.Poller, router: zmq.Socket, results: zmq.Socket) -> None:
+        """Finish queued and running work; new requests are answered ``shutting_down`` meanwhile."""
+        self._draining = True
+        self._pool.close_intake()
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while self._pool.running() and time.monotonic() < deadline:
+            events = dict(poller.poll(POLL_MS))
+            if results in events:
+                self._drain_results(results, router)
+            if router in events:
+                self._drain_requests(router)
+        if not self._pool.join(0.0):
+            log.warning("some requests did not finish within %.0fs", DRAIN_SECONDS)
+        self._drain_results(results, router)
 
     def _do_reload(self) -> None:
         notify.reloading()
@@ -194,13 +209,13 @@ class Server:
             self._send(router, envelope, protocol.ok(request_id, {"pong": True, "pid": os.getpid()}))
             self._log(name, "-", started, "ok", request_id)
             return
-        if name == "status":
-            self._send(router, envelope, protocol.ok(request_id, self._safe_status()))
-            self._log(name, "-", started, "ok", request_id)
+        if self._draining:
+            self._refuse(router, envelope, request_id, name, Code.SHUTTING_DOWN,
+                         "the daemon is shutting down; retry once it is back", started)
             return
         op = self.ops.get(name)
         if op is None:
-            known = ", ".join(["ping", "status", *self.ops.names()])
+            known = ", ".join(["ping", *self.ops.names()])
             self._refuse(router, envelope, request_id, name, Code.UNKNOWN_OP,
                          f"unknown op {name!r}; this daemon answers: {known}", started)
             return
@@ -227,13 +242,6 @@ class Server:
                 self._replay.finish(request_id, b"", cache=False)
             self._refuse(router, envelope, request_id, op.name, Code.BUSY,
                          f"the daemon's queue is full ({self._pool.depth} waiting); retry shortly", started)
-
-    def _safe_status(self) -> dict[str, Any]:
-        try:
-            return {**self._status(), **self.metrics()}
-        except Exception as exc:
-            return {**self.metrics(), "status_error": str(exc)}
-
 
 def execute(op: Op, request_id: str, args: dict[str, Any]) -> tuple[bytes, bytes]:
     """Run one op in a worker thread; always returns a reply frame, never raises."""

@@ -9,42 +9,14 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Hashable
-from contextlib import contextmanager
-from typing import Any, Iterator
+
 
 import zmq
 
+from sidecar.keyed_locks import KeyedLocks
+
 RESULTS_ENDPOINT = "inproc://sidecar-results"
-
-
-class KeyedLocks:
-    """One re-entrant lock per key, created on demand and dropped when nobody holds or waits on it.
-
-    Re-entrant so a caller holding a scope (the write gate deciding and applying)
-    may call store methods that take the same scope again.
-    """
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[Hashable, list[Any]] = {}  # key -> [lock, users]
-
-    @contextmanager
-    def hold(self, key: Hashable | None) -> Iterator[None]:
-        if key is None:
-            yield
-            return
-        with self._guard:
-            entry = self._locks.setdefault(key, [threading.RLock(), 0])
-            entry[1] += 1
-        entry[0].acquire()
-        try:
-            yield
-        finally:
-            entry[0].release()
-            with self._guard:
-                entry[1] -= 1
-                if entry[1] == 0:
-                    del self._locks[key]
+IDLE_POLL_S = 0.2  # how soon an idle worker notices that the pool is closing
 
 
 class WorkerPool:
@@ -55,8 +27,9 @@ class WorkerPool:
 
     def __init__(self, context: zmq.Context, workers: int, queue_size: int) -> None:
         self._context = context
-        self._queue: queue.Queue[tuple[bytes, Hashable | None, Callable[[], tuple[bytes, bytes]]] | None] = \
+        self._queue: queue.Queue[tuple[bytes, Hashable | None, Callable[[], tuple[bytes, bytes]]]] = \
             queue.Queue(maxsize=queue_size)
+        self._closing = threading.Event()
         self._locks = KeyedLocks()
         self._in_flight = 0
         self._count_lock = threading.Lock()
@@ -76,7 +49,9 @@ class WorkerPool:
         return self._in_flight
 
     def submit(self, token: bytes, key: Hashable | None, work: Callable[[], tuple[bytes, bytes]]) -> bool:
-        """Queue a job; False when the queue is full."""
+        """Queue a job; False when the queue is full or the pool is closing."""
+        if self._closing.is_set():
+            return False
         try:
             self._queue.put_nowait((token, key, work))
         except queue.Full:
@@ -89,10 +64,12 @@ class WorkerPool:
         push.connect(RESULTS_ENDPOINT)
         try:
             while True:
-                job = self._queue.get()
-                if job is None:
-                    return
-                token, key, work = job
+                try:
+                    token, key, work = self._queue.get(timeout=IDLE_POLL_S)
+                except queue.Empty:
+                    if self._closing.is_set():
+                        return  # intake closed and nothing left to run
+                    continue
                 with self._count_lock:
                     self._in_flight += 1
                 try:
@@ -105,10 +82,21 @@ class WorkerPool:
         finally:
             push.close()
 
-    def stop(self, timeout: float) -> bool:
-        """Let queued and running jobs finish, then end the threads; False if some did not end in time."""
-        for _ in self._threads:
-            self._queue.put(None)
+    def close_intake(self) -> None:
+        """Take no new jobs; each thread ends after the jobs already queued (non-blocking)."""
+        self._closing.set()
+
+    def running(self) -> bool:
+        """True while a worker thread is still alive."""
+        return any(thread.is_alive() for thread in self._threads)
+
+    def join(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the threads; False if some are still running."""
         for thread in self._threads:
             thread.join(timeout)
-        return not any(thread.is_alive() for thread in self._threads)
+        return not self.running()
+
+    def stop(self, timeout: float) -> bool:
+        """Let queued and running jobs finish, then end the threads; False if some did not end in time."""
+        self.close_intake()
+        return self.join(timeout)

@@ -19,11 +19,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sidecar.store.chroma_rows import StoredRow
 from sidecar.store.fusion import DEFAULT_PARAMS, FusionParams, fuse
 from sidecar.store.keyword import KeywordIndex
+from sidecar_shared.protocol import SCOPE_KEYS
 
 log = logging.getLogger("sidecar.store.hybrid")
-SCOPE_KEYS = ("user_id", "agent_id", "run_id")
 
 
 def date_text(metadata: Mapping[str, Any] | None, created_at: str | None) -> str:
@@ -67,18 +68,17 @@ class HybridIndex:
     def deleted_scope(self, scope: Mapping[str, str]) -> None:
         self.keyword.delete_scope(**{k: scope.get(k) for k in SCOPE_KEYS})
 
-    def resync(self, rows: Iterable[tuple[str, Mapping[str, Any]]], expected: int) -> int:
-        """Rebuild from the store's (id, payload) rows when the counts disagree; returns rows indexed."""
+    def resync(self, rows: Iterable[StoredRow], expected: int) -> int:
+        """Rebuild from the store's rows when the counts disagree; returns rows indexed."""
         if self.keyword.count() == expected:
             return 0
         log.warning("keyword index out of step with the store (%d vs %d rows): rebuilding",
                     self.keyword.count(), expected)
         for memory_id in self.keyword.ids():
             self.keyword.delete(memory_id)
-        ordered = sorted(rows, key=lambda row: str(row[1].get("created_at", "")))
-        for memory_id, payload in ordered:
-            scope = {k: payload.get(k) for k in SCOPE_KEYS if payload.get(k)}
-            self.added(memory_id, str(payload.get("data", "")), scope, payload, payload.get("created_at"))
+        ordered = sorted(rows, key=lambda row: str(row.created_at or ""))
+        for row in ordered:
+            self.added(row.id, row.text, row.scope, row.metadata, row.created_at)
         return len(ordered)
 
     # -- searching --------------------------------------------------------------

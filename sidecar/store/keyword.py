@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sidecar.store.keyword_query import DEFAULT_STOPWORDS, build_match_query
+from sidecar_shared.protocol import SCOPE_KEYS
 
-SCOPE_KEYS = ("user_id", "agent_id", "run_id")
 STEMMING_TOKENIZER = "porter unicode61 remove_diacritics 2"
 PLAIN_TOKENIZER = "unicode61 remove_diacritics 2"
 

@@ -1,63 +1,45 @@
-"""The memory store: mem0's ``Memory`` (built with ``Memory.from_config``) behind mem0-shaped ops.
+"""The memory store: mem0-shaped ops over mem0 (through :mod:`sidecar.store.mem0_adapter`).
 
-mem0 is imported only here and in :mod:`sidecar.store.mem0_setup`. On top of mem0:
+On top of mem0:
 
-* the embedded MiniLM embedder is plugged in as ``memory.embedding_model``, the
-  attribute every mem0 code path embeds through (mem0's own route for custom
-  embedders, the ``langchain`` provider, needs the full ``langchain`` package);
 * ``add(infer=False)`` skips exact duplicates within a scope (mem0 only dedups on
-  the ``infer=True`` path) and writes a batch with one Chroma call;
+  the ``infer=True`` path) and writes a batch with one vector insert;
 * search is hybrid: a keyword channel kept in step with every write, fused with
-  the dense results (see :mod:`sidecar.store.hybrid`).
+  the dense results (see :mod:`sidecar.store.hybrid`);
+* writes to one scope are serialised, and observers hear about each of them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from datetime import datetime, timezone
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
-from sidecar.config.settings import ConfigError, Settings
-from sidecar.store.batching import BatchingVectorStore
-from sidecar.store.mem0_setup import StoreError, mem0_embedding_adapter, require_ollama_model
-from sidecar.store.dense import DenseChannel, record_from_payload
-from sidecar.store.scan import newest_by_scan
+from sidecar.config.settings import Settings
+from sidecar.keyed_locks import KeyedLocks
+from sidecar.store.dense import DenseChannel
 from sidecar.store.embedder import MiniLMEmbedder
 from sidecar.store.hybrid import HybridIndex
+from sidecar.store.interface import MemoryNotFound, Observer, StoreChange
+from sidecar.store.mem0_adapter import Mem0Adapter
 from sidecar.store.mem0_config import EmbedderChoice, build_mem0_config
 from sidecar.store.meta import check_or_record
-from sidecar.rpc.workers import KeyedLocks
+from sidecar.store.preflight import check_embedder
+from sidecar.store.scan import all_rows, newest_by_scan
+from sidecar_shared.protocol import SCOPE_KEYS
 
 log = logging.getLogger("sidecar.store")
-SCOPE_KEYS = ("user_id", "agent_id", "run_id")
-
-
-class MemoryNotFound(LookupError):
-    """No memory with that id."""
-
-
-@dataclass(frozen=True)
-class StoreChange:
-    """One write that reached the store (observers keep MEMORY.md and indexes in step)."""
-
-    event: str                      # "ADD" | "UPDATE" | "DELETE" | "DELETE_ALL"
-    memory_id: str | None
-    scope: dict[str, str] = field(default_factory=dict)
-    text: str | None = None
-
-
-Observer = Callable[[StoreChange], None]
+__all__ = ["MemoryNotFound", "MemoryStore", "Observer", "StoreChange"]
 
 
 class MemoryStore:
     """mem0 ``Memory`` over Chroma, with the embedder the config names.
 
-    Writers that must not interleave within one scope (the API's add, the write
-    gate's reconcile-and-apply) take :meth:`scope_lock`. Observers registered
+    Writers that must not interleave within one scope (the API's add, update and
+    delete, the write gate's reconcile-and-apply) take :meth:`scope_lock`; update
+    and delete take the scope of the memory they change. Observers registered
     with :meth:`subscribe` hear about every write after it is applied.
     """
 
@@ -66,48 +48,22 @@ class MemoryStore:
         self.choice: EmbedderChoice = choice
         self.path = settings.store_dir
         check_or_record(settings.store_dir, choice)
-        from mem0 import Memory
-
         self.embedder: MiniLMEmbedder | None = None
         if choice.embedded:
             self.embedder = MiniLMEmbedder(threads=settings.embedder_threads)
-            # A placeholder that constructs without network or key; replaced below.
-            config["embedder"] = {"provider": "lmstudio", "config": {
-                "embedding_dims": choice.dims, "lmstudio_base_url": "http://127.0.0.1:9/v1"}}
         else:
-            emb = config["embedder"]
-            if emb.get("provider") == "ollama":
-                require_ollama_model(emb["config"]["ollama_base_url"], emb["config"]["model"])
-        try:
-            self._memory = Memory.from_config(config)
-        except Exception as exc:
-            raise ConfigError(f"mem0 rejected the [mem0] config: {exc}") from exc
-        if self.embedder is not None:
-            if not hasattr(self._memory, "embedding_model"):
-                raise StoreError("this mem0 version has no Memory.embedding_model; pin mem0ai==2.2.1")
-            self._memory.embedding_model = mem0_embedding_adapter(self.embedder)
-        self._vectors = BatchingVectorStore(self._memory.vector_store)
-        self._memory.vector_store = self._vectors
+            check_embedder(config)
+        self._mem0 = Mem0Adapter.open(config, self.embedder)
         self._locks = KeyedLocks()
         self._observers: list[Observer] = []
         self.last_client_read = 0.0  # monotonic time of the latest client read; background work yields to it
         self.hybrid: HybridIndex | None = None
-        if settings.search.get("hybrid", True):
+        self.dense: DenseChannel | None = None
+        if settings.search.hybrid:
             self.hybrid = HybridIndex(settings.store_dir / "keyword.db",
-                                      use_neighbour=settings.search.get("keyword_context", "previous+date") != "date")
-            self.hybrid.resync(self._all_payloads(), self.count())
-            self.dense = DenseChannel(self._vectors.collection, self.hybrid.keyword.count)
-
-    def _all_payloads(self, page: int = 2000) -> Iterator[tuple[str, dict[str, Any]]]:
-        collection = self._vectors.collection
-        offset = 0
-        while True:
-            rows = collection.get(include=["metadatas"], limit=page, offset=offset)
-            for row_id, meta in zip(rows["ids"], rows["metadatas"]):
-                yield row_id, meta or {}
-            if len(rows["ids"]) < page:
-                return
-            offset += page
+                                      use_neighbour=settings.search.keyword_context != "date")
+            self.hybrid.resync(all_rows(self._mem0), self.count())
+            self.dense = DenseChannel(self._mem0, self.hybrid.keyword.count)
 
     # -- coordination ---------------------------------------------------------
 
@@ -118,7 +74,24 @@ class MemoryStore:
         with self._locks.hold(key):
             yield
 
+    @contextmanager
+    def _existing_locked(self, memory_id: str) -> Iterator[dict[str, Any]]:
+        """Hold the scope lock of an existing memory; yields the memory as read under that lock.
+
+        A memory's scope never changes (mem0 ignores scope ids in update metadata),
+        so the scope read before locking is the one to lock.
+        """
+        existing = self._mem0.get(memory_id)
+        if existing is None:
+            raise MemoryNotFound(f"no memory with id {memory_id}")
+        with self.scope_lock(_scope_of(existing)):
+            current = self._mem0.get(memory_id)
+            if current is None:  # deleted while we waited for the lock
+                raise MemoryNotFound(f"no memory with id {memory_id}")
+            yield current
+
     def subscribe(self, observer: Observer) -> None:
+        """Call ``observer`` after every write (never inside a scope lock)."""
         self._observers.append(observer)
 
     def _notify(self, change: StoreChange) -> None:
@@ -133,6 +106,7 @@ class MemoryStore:
     def add(self, messages: Any, *, user_id: str | None = None, agent_id: str | None = None,
             run_id: str | None = None, metadata: dict[str, Any] | None = None,
             infer: bool = False) -> dict[str, Any]:
+        """Store ``messages`` (text, a message, or a list); with ``infer``, mem0's LLM extracts facts first."""
         scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
         with self.scope_lock(scope):
             result = self._add_locked(messages, scope, metadata, infer)
@@ -153,57 +127,38 @@ class MemoryStore:
     def _add_locked(self, messages: Any, scope: dict[str, str], metadata: dict[str, Any] | None,
                     infer: bool) -> dict[str, Any]:
         if infer:
-            return self._memory.add(messages, metadata=metadata, infer=True, **scope)
+            return self._mem0.add(messages, scope, metadata)
         items = [{"role": "user", "content": messages}] if isinstance(messages, str) else messages
         items = [items] if isinstance(items, dict) else items
         items = [i for i in items if i.get("role") != "system" and isinstance(i.get("content"), str)]
-        digests = [hashlib.md5(i["content"].encode()).hexdigest() for i in items]
-        stored = self._ids_by_hash(set(digests), scope)
+        stored: dict[str, str | None] = dict(self._mem0.ids_by_text_hash([i["content"] for i in items], scope))
         fresh: list[dict[str, Any]] = []
         duplicates: list[dict[str, Any]] = []
-        for item, digest in zip(items, digests):
-            if digest in stored:
-                duplicates.append({"id": stored[digest], "memory": item["content"], "event": "NONE"})
+        for item in items:
+            if item["content"] in stored:
+                duplicates.append({"id": stored[item["content"]], "memory": item["content"], "event": "NONE"})
             else:
-                stored[digest] = None  # a second copy inside this batch is a duplicate too
+                stored[item["content"]] = None  # a second copy inside this batch is a duplicate too
                 fresh.append(item)
-        results: list[dict[str, Any]] = []
-        if fresh:
-            if self.embedder is not None:  # one batched ONNX call warms the cache mem0 reads
-                self.embedder.embed([item["content"] for item in fresh])
-            with self._vectors.batch():
-                results = self._memory.add(fresh, metadata=metadata, infer=False, **scope)["results"]
+        results = self._mem0.add_batch(fresh, scope, metadata)
         by_text = {r["memory"]: r["id"] for r in results}
         for row in duplicates:
             row["id"] = row["id"] or by_text.get(row["memory"])
         return {"results": results + duplicates}
 
-    def _ids_by_hash(self, digests: set[str], scope: dict[str, str]) -> dict[str, str | None]:
-        """Existing memory ids in ``scope`` whose text hash is one of ``digests`` (one query)."""
-        if not digests:
-            return {}
-        clauses = [{key: value} for key, value in scope.items()] + [{"hash": {"$in": sorted(digests)}}]
-        rows = self._vectors.collection.get(where={"$and": clauses} if len(clauses) > 1 else clauses[0],
-                                            include=["metadatas"])
-        return {meta["hash"]: row_id for row_id, meta in zip(rows["ids"], rows["metadatas"]) if meta}
-
     def search(self, query: str, *, filters: dict[str, Any], top_k: int = 20,
                threshold: float | None = None) -> dict[str, Any]:
         """Hybrid (dense + keyword) when the filters are plain scope ids, else mem0's dense search."""
-        if self.hybrid is None or not HybridIndex.applies(filters):
-            kwargs: dict[str, Any] = {"filters": filters, "top_k": top_k}
-            if threshold is not None:
-                kwargs["threshold"] = threshold
-            return self._memory.search(query, **kwargs)
+        if self.hybrid is None or self.dense is None or not HybridIndex.applies(filters):
+            return self._mem0.search(query, filters, top_k, threshold)
         depth = max(top_k, self.hybrid.params.dense_depth)
-        vector = self._memory.embedding_model.embed(query, "search")
-        dense = self.dense.search(vector, filters, depth)
+        dense = self.dense.search(self._mem0.embed_query(query), filters, depth)
         by_id = {str(m["id"]): m for m in dense}
         results = []
         for memory_id, score, dense_score, keyword_score in self.hybrid.fuse(query, dense, filters, top_k):
             if threshold is not None and score < threshold:
                 continue
-            row = by_id.get(memory_id) or self._memory.get(memory_id)
+            row = by_id.get(memory_id) or self._mem0.get(memory_id)
             if row is None:  # deleted between the two channels
                 continue
             results.append({**row, "score": score,
@@ -211,30 +166,28 @@ class MemoryStore:
         return {"results": results}
 
     def get(self, memory_id: str) -> dict[str, Any] | None:
-        return self._memory.get(memory_id)
+        return self._mem0.get(memory_id)
 
     def get_all(self, *, filters: dict[str, Any], top_k: int = 100) -> dict[str, Any]:
-        return self._memory.get_all(filters=filters, top_k=top_k)
+        return self._mem0.get_all(filters, top_k)
 
     def update(self, memory_id: str, text: str | None = None,
                metadata: dict[str, Any] | None = None) -> dict[str, Any]:
-        existing = self._memory.get(memory_id)
-        if existing is None:
-            raise MemoryNotFound(f"no memory with id {memory_id}")
-        result = self._memory.update(memory_id, text=text, metadata=metadata)
-        if self.hybrid:
-            self.hybrid.updated(memory_id, text if text is not None else str(existing.get("memory", "")),
-                                _scope_of(existing))
+        """Change one memory's text and/or metadata; raise :class:`MemoryNotFound`."""
+        with self._existing_locked(memory_id) as existing:
+            result = self._mem0.update(memory_id, text=text, metadata=metadata)
+            if self.hybrid:
+                self.hybrid.updated(memory_id, text if text is not None else str(existing.get("memory", "")),
+                                    _scope_of(existing))
         self._notify(StoreChange("UPDATE", memory_id, _scope_of(existing), text or existing.get("memory")))
         return result
 
     def delete(self, memory_id: str) -> dict[str, Any]:
-        existing = self._memory.get(memory_id)
-        if existing is None:
-            raise MemoryNotFound(f"no memory with id {memory_id}")
-        result = self._memory.delete(memory_id)
-        if self.hybrid:
-            self.hybrid.deleted(memory_id)
+        """Delete one memory; raise :class:`MemoryNotFound`."""
+        with self._existing_locked(memory_id) as existing:
+            result = self._mem0.delete(memory_id)
+            if self.hybrid:
+                self.hybrid.deleted(memory_id)
         self._notify(StoreChange("DELETE", memory_id, _scope_of(existing), existing.get("memory")))
         return result
 
@@ -242,20 +195,18 @@ class MemoryStore:
                    run_id: str | None = None) -> dict[str, Any]:
         scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
         with self.scope_lock(scope):
-            result = self._memory.delete_all(user_id=user_id, agent_id=agent_id, run_id=run_id)
+            result = self._mem0.delete_all(scope)
             if self.hybrid:
                 self.hybrid.deleted_scope(scope)
         self._notify(StoreChange("DELETE_ALL", None, scope))
         return result
 
     def history(self, memory_id: str) -> list[dict[str, Any]]:
-        return self._memory.history(memory_id)
+        return self._mem0.history(memory_id)
 
     def count(self) -> int:
         """Number of memories in the collection (all scopes)."""
-        store = self._memory.vector_store
-        collection = getattr(store, "collection", None)
-        return int(collection.count()) if collection is not None else -1
+        return self._mem0.count()
 
     def newest(self, scope: dict[str, str], keep: int) -> tuple[list[dict[str, Any]], int]:
         """The ``keep`` most recently written memories of ``scope`` (mem0's get shape), and the scope's size.
@@ -264,31 +215,32 @@ class MemoryStore:
         store; without the index, the scope is scanned page by page.
         """
         if self.hybrid is None:
-            return newest_by_scan(self, scope, keep)
-        ids = self.hybrid.keyword.newest(scope, keep)
-        rows = self._vectors.collection.get(ids=ids, include=["metadatas"]) if ids else {"ids": [], "metadatas": []}
-        payloads = dict(zip(rows["ids"], rows["metadatas"]))
-        records = [record_from_payload(i, payloads[i] or {}) for i in ids if i in payloads]
-        return records, self.hybrid.keyword.count(scope)
+            return newest_by_scan(self._mem0, scope, keep)
+        rows = self._mem0.rows(self.hybrid.keyword.newest(scope, keep))
+        return [row.record() for row in rows], self.hybrid.keyword.count(scope)
 
     def scan(self, *, where: dict[str, Any] | None = None, offset: int = 0, limit: int | None = 1000,
              include: tuple[str, ...] = ("metadatas",)) -> dict[str, Any]:
-        """One page of raw rows (ids and payloads) across all scopes, in storage order.
+        """One page of raw rows across all scopes, in storage order: ``{"ids": [...], "metadatas": [...]}``.
 
         For export and per-scope counts, which mem0's API cannot do (it needs a
-        scope and has no offset). ``where`` is a Chroma filter; ``limit=None`` reads to the end.
+        scope and has no offset). ``where`` is a Chroma filter; ``limit=None`` reads
+        to the end; ``include=()`` reads the ids only (no ``metadatas`` key).
         """
-        collection = getattr(self._memory.vector_store, "collection", None)
-        if collection is None:
-            raise StoreError("this vector store cannot be scanned; export and counts need Chroma")
-        return collection.get(where=where, offset=offset, limit=limit, include=list(include))
+        unknown = set(include) - {"metadatas"}
+        if unknown:
+            raise ValueError(f"scan can include only 'metadatas', not {', '.join(sorted(unknown))}")
+        payloads = "metadatas" in include
+        rows = self._mem0.scan(where=where, offset=offset, limit=limit, payloads=payloads)
+        page: dict[str, Any] = {"ids": [row.id for row in rows]}
+        if payloads:
+            page["metadatas"] = [dict(row.payload) for row in rows]
+        return page
 
     def close(self) -> None:
         if self.hybrid:
             self.hybrid.close()
-        close = getattr(self._memory, "close", None)
-        if callable(close):
-            close()
+        self._mem0.close()
 
 
 def _scope_of(memory: dict[str, Any]) -> dict[str, str]:

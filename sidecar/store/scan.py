@@ -1,39 +1,48 @@
-"""Finding the newest memories of a scope by scanning the vector store (the slow fallback)."""
+"""Reading the vector store page by page: every row, or the newest of a scope (the slow fallbacks)."""
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, Protocol
 
-from sidecar.store.dense import record_from_payload
+from sidecar.store.chroma_rows import StoredRow, scope_where
 
 SCAN_PAGE = 2000
 
 
-def newest_by_scan(store: Any, scope: Mapping[str, str], keep: int) -> tuple[list[dict[str, Any]], int]:
-    """The ``keep`` most recently updated memories of ``scope`` and how many it holds.
+class ScannableRows(Protocol):
+    """What a scan needs from the store (:class:`~sidecar.store.mem0_adapter.Mem0Adapter`)."""
+
+    def scan(self, where: Mapping[str, Any] | None = None, offset: int = 0, limit: int | None = 1000,
+             payloads: bool = True) -> list[StoredRow]: ...
+
+
+def all_rows(rows: ScannableRows, where: Mapping[str, Any] | None = None,
+             page: int = SCAN_PAGE) -> Iterator[StoredRow]:
+    """Every row (matching the Chroma filter ``where``), read ``page`` rows at a time."""
+    offset = 0
+    while True:
+        batch = rows.scan(where=where, offset=offset, limit=page)
+        yield from batch
+        if len(batch) < page:
+            return
+        offset += page
+
+
+def newest_by_scan(rows: ScannableRows, scope: Mapping[str, str], keep: int) -> tuple[list[dict[str, Any]], int]:
+    """The ``keep`` most recently written memories of ``scope`` (mem0's get shape) and how many it holds.
 
     The fallback when there is no keyword index: the scope is scanned page by page
     and only the newest rows are kept, so memory stays flat (time does not).
     """
-    clauses = [{key: value} for key, value in scope.items()]
-    where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
-    newest: list[tuple[str, str, dict[str, Any]]] = []
-    total, offset = 0, 0
-    while True:
-        page = store.scan(where=where, offset=offset, limit=SCAN_PAGE)
-        for memory_id, payload in zip(page["ids"], page["metadatas"]):
-            payload = payload or {}
-            stamp = str(payload.get("updated_at") or payload.get("created_at") or "")
-            item = (stamp, memory_id, payload)
-            if len(newest) < keep:
-                heapq.heappush(newest, item)
-            elif item > newest[0]:
-                heapq.heapreplace(newest, item)
-        total += len(page["ids"])
-        if len(page["ids"]) < SCAN_PAGE:
-            break
-        offset += SCAN_PAGE
-    records = [record_from_payload(memory_id, payload) for _, memory_id, payload in newest]
-    return records, total
+    newest: list[tuple[str, str, StoredRow]] = []
+    total = 0
+    for row in all_rows(rows, scope_where(scope)):
+        item = (row.written_at, row.id, row)
+        if len(newest) < keep:
+            heapq.heappush(newest, item)
+        elif item[:2] > newest[0][:2]:
+            heapq.heapreplace(newest, item)
+        total += 1
+    return [row.record() for _, _, row in newest], total

@@ -7,6 +7,22 @@ Usable from this project's tests and from users' own tests::
     with running_daemon(tmp_path) as daemon:
         daemon.client.add("I like tea", user_id="alice")
 
+Waiting is on observable conditions only: readiness means the daemon's socket
+answers ``ping`` (polled every 50 ms; a daemon that exits meanwhile fails the
+start at once), and stopping means the process has exited.
+
+Environment:
+
+``SIDECAR_TEST_READY_S``
+    How long, in seconds, to wait at most for a daemon to become ready and to
+    exit after a signal (default 600; see :mod:`sidecar.testing.waiting`). A
+    daemon imports mem0 and chromadb: about 12 s on an idle 2-core box, up to
+    two minutes under load. A start that fails is reported as soon as the
+    process exits, whatever the limit.
+
+``SIDECAR_TEST_TMP``
+    Where :func:`short_home` makes its folders (default ``/tmp``).
+
 It imports nothing heavy: the daemon runs in its own process.
 """
 
@@ -26,12 +42,27 @@ from sidecar_client.client import Client, daemon_listening
 from sidecar_shared.errors import SidecarError
 from sidecar_shared.paths import HOME_ENV, AppPaths, app_paths
 
+from sidecar.testing.waiting import READY_ENV, ready_limit
+
+__all__ = ["DaemonProcess", "DaemonStartError", "READY_ENV", "daemon_env", "private_daemon", "ready_limit",
+           "running_daemon", "short_home", "start_daemon", "write_config"]
+
+PING_TIMEOUT_S = 5.0  # one readiness probe; a probe that times out is simply retried until the limit
+
 
 def short_home(prefix: str = "sct-") -> Path:
     """A fresh folder whose ipc socket path stays well under the 107-byte limit."""
     import tempfile
 
     return Path(tempfile.mkdtemp(prefix=prefix, dir=os.environ.get("SIDECAR_TEST_TMP", "/tmp")))
+
+
+def write_config(home: Path, text: str) -> Path:
+    """Write ``text`` as the ``config.toml`` a daemon on ``home`` reads; returns its path."""
+    config = app_paths({HOME_ENV: str(home)}).config_file
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(text, encoding="utf-8")
+    return config
 
 
 class DaemonStartError(RuntimeError):
@@ -59,20 +90,25 @@ class DaemonProcess:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int:
-        """Send ``sig`` and wait; returns the exit code."""
+    def stop(self, sig: int = signal.SIGTERM, timeout: float | None = None) -> int:
+        """Send ``sig`` and wait until the process exits; returns the exit code.
+
+        A daemon still running after ``timeout`` seconds (default :func:`ready_limit`) is
+        killed, so the code is then ``-SIGKILL``: a caller asserting a clean exit sees it.
+        """
         self.client.close()
         if self.process.poll() is None:
             self.process.send_signal(sig)
             try:
-                self.process.wait(timeout)
+                self.process.wait(ready_limit() if timeout is None else timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                self.process.wait(5)
+                self.process.wait()
         return self.process.returncode
 
 
 def daemon_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment for a daemon on ``home`` (without systemd's ``NOTIFY_SOCKET``)."""
     env = {k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"}
     env[HOME_ENV] = str(home)
     env.setdefault("PYTHONUNBUFFERED", "1")
@@ -80,9 +116,15 @@ def daemon_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, 
     return env
 
 
-def start_daemon(home: Path, *, env: Mapping[str, str] | None = None, timeout: float = 60.0,
+def start_daemon(home: Path, *, env: Mapping[str, str] | None = None, timeout: float | None = None,
                  args: tuple[str, ...] = ()) -> DaemonProcess:
-    """Start ``python -m sidecar`` on ``home`` and wait until it answers ``ping``."""
+    """Start ``python -m sidecar`` on ``home`` and wait until it answers ``ping``.
+
+    ``timeout`` defaults to :func:`ready_limit` (``$SIDECAR_TEST_READY_S``). Raises
+    :class:`DaemonStartError` with the daemon's log as soon as the process exits, or
+    when it is still not answering at the limit (it is then killed).
+    """
+    limit = ready_limit() if timeout is None else timeout
     home.mkdir(parents=True, exist_ok=True)
     full_env = daemon_env(home, env)
     log_path = home / f"daemon-{time.monotonic_ns()}.log"
@@ -91,27 +133,46 @@ def start_daemon(home: Path, *, env: Mapping[str, str] | None = None, timeout: f
                                    stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     paths = app_paths(full_env)
     daemon = DaemonProcess(home, full_env, process, log_path, paths)
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise DaemonStartError(f"daemon exited with {process.returncode}:\n{daemon.log()}")
         if daemon_listening(paths.socket_path):
             try:
-                daemon.client.ping(timeout=2.0)
+                daemon.client.ping(timeout=PING_TIMEOUT_S)
                 return daemon
             except SidecarError:
                 pass
         time.sleep(0.05)
     daemon.stop(signal.SIGKILL)
-    raise DaemonStartError(f"daemon not ready after {timeout}s:\n{daemon.log()}")
+    raise DaemonStartError(f"daemon not ready after {limit:g}s (set {READY_ENV} to wait longer):\n{daemon.log()}")
 
 
 @contextmanager
 def running_daemon(home: Path, *, env: Mapping[str, str] | None = None,
-                   timeout: float = 60.0) -> Iterator[DaemonProcess]:
+                   timeout: float | None = None) -> Iterator[DaemonProcess]:
     """A daemon for the duration of the block, stopped with SIGTERM afterwards."""
     daemon = start_daemon(home, env=env, timeout=timeout)
     try:
         yield daemon
     finally:
         daemon.stop()
+
+
+@contextmanager
+def private_daemon(config: str | None = None, *, prefix: str = "scm-",
+                   env: Mapping[str, str] | None = None) -> Iterator[DaemonProcess]:
+    """A daemon on a fresh short home, with ``$HOME`` inside it too; stopped afterwards.
+
+    Made for fixtures wider than one test (module-scoped daemons shared by tests that
+    each use their own user ids): such a fixture is set up before any per-test
+    ``$HOME`` exists, so without its own ``$HOME`` the daemon would read, and watch
+    for transcripts, the real user's home. ``config`` is written as ``config.toml``.
+    """
+    home = short_home(prefix)
+    user_home = home / "user-home"
+    user_home.mkdir()
+    if config is not None:
+        write_config(home, config)
+    with running_daemon(home, env={"HOME": str(user_home), **(env or {})}) as daemon:
+        yield daemon

@@ -1,7 +1,8 @@
 """Each benchmark script runs end to end on a tiny input of our own (figures are not asserted).
 
 The real runs (and their figures) are in docs/benchmarks.md; these only keep the
-scripts working as the code changes.
+scripts working as the code changes. The end-to-end runs start daemons and are marked
+``slow`` (``pytest -m "not slow"`` skips them); CI runs them all.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from sidecar.testing.waiting import ready_limit
+
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
-def run_bench(script: str, *args: str, timeout: int = 300) -> None:
+def run_bench(script: str, *args: str) -> None:
+    """Run one script; it starts its own daemons, which wait up to $SIDECAR_TEST_READY_S each to be ready."""
     result = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True,
-                            timeout=timeout)
+                            timeout=2 * ready_limit())
     assert result.returncode == 0, f"{script} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
 
 
@@ -41,6 +45,8 @@ def tiny_locomo(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_foundation_bench(tmp_path: Path):
     out = tmp_path / "foundation.json"
     run_bench("foundation.py", "--sizes", "40", "--rounds", "5", "--process-runs", "1", "--json", str(out))
@@ -48,12 +54,16 @@ def test_foundation_bench(tmp_path: Path):
     assert report["speedup"] > 0 and "40" in {str(k) for k in report["sizes"]}
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_scale_bench(tmp_path: Path):
     out = tmp_path / "scale.json"
     run_bench("scale.py", "--sizes", "20", "40", "--rounds", "5", "--json", str(out))
     assert [row["size"] for row in json.loads(out.read_text())["rows"]] == [20, 40]
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_load_bench(tmp_path: Path):
     out = tmp_path / "load.json"
     run_bench("load.py", "--clients", "3", "--seconds", "1", "--seed-memories", "100", "--judge-backlog", "20",
@@ -62,6 +72,8 @@ def test_load_bench(tmp_path: Path):
     assert report["mixed"]["errors"] == 0 and report["backlog_queued"] > 0
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_locomo_and_retrieval_eval_benches(tmp_path: Path):
     data = tiny_locomo(tmp_path / "tiny.json")
     out = tmp_path / "locomo.json"
@@ -71,6 +83,8 @@ def test_locomo_and_retrieval_eval_benches(tmp_path: Path):
               "--json", str(tmp_path / "retrieval.json"))
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_judge_and_conflict_evals(tmp_path: Path):
     gate = tmp_path / "gate.jsonl"
     gate.write_text("\n".join(json.dumps(item) for item in [
@@ -91,11 +105,15 @@ def test_judge_and_conflict_evals(tmp_path: Path):
     run_bench("conflicts_eval.py", "--data", str(conflicts), "--json", str(tmp_path / "conflicts.json"))
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_context_bench(tmp_path: Path):
     run_bench("context_bench.py", "--memories", "200", "--direct-memories", "5", "--rounds", "3",
               "--json", str(tmp_path / "context.json"))
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_ingest_bench(tmp_path: Path):
     transcripts = tmp_path / "transcripts" / "generic"
     transcripts.mkdir(parents=True)
@@ -110,5 +128,5 @@ def test_ingest_bench(tmp_path: Path):
                                           if p.name not in {"common.py", "corpus.py"}))
 def test_every_bench_script_has_help(script: str):
     result = subprocess.run([sys.executable, str(BENCH / script), "--help"], capture_output=True, text=True,
-                            timeout=120)
+                            timeout=ready_limit())
     assert result.returncode == 0 and "usage" in result.stdout.lower()

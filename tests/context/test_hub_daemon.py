@@ -1,17 +1,19 @@
 """The context hub through a real daemon: MEMORY.md sync both ways, Direct/RAG
-with the MD5 cache, session folding, prompt layers, and degradation."""
+with the MD5 cache, session folding, prompt layers, and degradation.
+
+The tests share one daemon (each uses its own user and session ids), except the one that
+needs a daemon configured with a failing long-term store."""
 
 from __future__ import annotations
 
-import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sidecar.testing.daemons import DaemonProcess, running_daemon
+from sidecar.testing.daemons import DaemonProcess, private_daemon, running_daemon, write_config
+from sidecar.testing.waiting import ready_limit, wait_until
 from sidecar_shared.errors import NotFound, RequestFailed
 from sidecar_shared.markers import CONTEXT_BEGIN, CONTEXT_END, MANAGED_BEGIN, MANAGED_END, strip_injected
 
@@ -20,14 +22,9 @@ USER_PREAMBLE = "# My notes\n\nHand-written: call the plumber on Monday.\n\n"
 USER_TRAILER = "\n## After the section\nstill mine\n"
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 8.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+def wait_for(predicate: Callable[[], Any], what: str) -> Any:
+    """Poll ``predicate`` until it holds: MEMORY.md and the store follow each other after a debounce."""
+    return wait_until(predicate, interval=0.1, what=what)
 
 
 def memory_md(daemon: DaemonProcess, user: str) -> Path:
@@ -40,10 +37,7 @@ def context_status(daemon: DaemonProcess) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def ctx_daemon() -> Iterator[DaemonProcess]:
-    home = Path(tempfile.mkdtemp(prefix="sch-", dir="/tmp"))  # ipc paths must stay short
-    (home / "config").mkdir(parents=True)
-    (home / "config" / "config.toml").write_text(f"[context]\nthreshold_tokens = {THRESHOLD}\nmd_debounce_s = 0.2\n")
-    with running_daemon(home) as daemon:
+    with private_daemon(f"[context]\nthreshold_tokens = {THRESHOLD}\nmd_debounce_s = 0.2\n", prefix="sch-") as daemon:
         yield daemon
 
 
@@ -125,10 +119,10 @@ def test_fold_at_twenty_and_summary_as_own_system_message(ctx_daemon: DaemonProc
     client, session = ctx_daemon.client, "fold-session"
     for n in range(20):
         result = client.call("session.update", {"session_id": session, "messages": [
-            {"role": "user", "content": f"Note {n}: my favourite number is {n}."}]}, timeout=60)
+            {"role": "user", "content": f"Note {n}: my favourite number is {n}."}]}, timeout=ready_limit())
         assert result["messages"] == n + 1 and not result["folded"]
     result = client.call("session.update", {"session_id": session, "messages": [
-        {"role": "assistant", "content": "Noted, thanks."}]}, timeout=60)
+        {"role": "assistant", "content": "Noted, thanks."}]}, timeout=ready_limit())
     assert result["folded"] and result["messages"] == 11 and "Note 0" in result["compressed"]
 
     context = client.call("context", {"query": "What numbers did I mention?", "session_id": session,
@@ -180,8 +174,7 @@ def test_layer_order_truncation_and_budget(ctx_daemon: DaemonProcess, tmp_path: 
 
 
 def test_dead_long_term_store_still_yields_session_context(isolated_home: Path) -> None:
-    (isolated_home / "config").mkdir(parents=True)
-    (isolated_home / "config" / "config.toml").write_text("[context]\nsimulate_longterm_failure = true\n")
+    write_config(isolated_home, "[context]\nsimulate_longterm_failure = true\n")
     with running_daemon(isolated_home) as daemon:
         client = daemon.client
         client.add("I live in Lyon", user_id="dead")

@@ -50,3 +50,50 @@ def test_hook_text_has_one_marker_pair() -> None:
     assert "- I live in Lyon" in text and "we planned a trip" in text and "[memory mode: direct]" in text
     assert strip_injected("before " + text + " after") == "before  after"
     assert _hook_text(LongTermBlock("empty", "", 0, []), "", "empty") == ""
+
+
+class _Md:
+    """MEMORY.md stand-in: a fixed text, or failures on demand."""
+
+    def __init__(self, text: str = "") -> None:
+        self.text = text
+        self.broken = False
+
+    def text_of(self, user_id: str) -> str:
+        if self.broken:
+            raise OSError("disk gone")
+        return self.text
+
+    def version_of(self, user_id: str) -> str:
+        if self.broken:
+            raise OSError("disk gone")
+        return "v1"
+
+
+class _BrokenSessions:
+    def load(self, session_id: str) -> None:
+        raise ValueError("unreadable session")
+
+
+def test_degraded_names_each_failure_of_its_own_call_only() -> None:
+    from sidecar.context.hub import ContextRequest, MemoryManager
+
+    md = _Md()
+    calls = {"fail": True}
+
+    def search(user_id: str, query: str, k: int) -> list[dict]:
+        if calls["fail"]:
+            raise ConnectionError("store down")
+        return [{"id": "m1", "memory": "Lives in Lyon"}]
+
+    manager = MemoryManager(md=md, sessions=_BrokenSessions(), search=search, gate=None, threshold=0)
+    failed = manager.context(ContextRequest(query="where?", user_id="ann", session_id="s1"))
+    assert failed["mode"] == "degraded"
+    assert failed["degraded"] == ["long-term search: ConnectionError: store down",
+                                  "session: ValueError: unreadable session"]
+    calls["fail"] = False
+    fine = manager.context(ContextRequest(query="where?", user_id="ann"))
+    assert fine["mode"] == "rag" and fine["degraded"] == []
+    md.broken = True
+    unreadable = manager.context(ContextRequest(query="where?", user_id="ann"))
+    assert unreadable["degraded"] == ["MEMORY.md: OSError: disk gone"]  # its version and its text: one reason

@@ -111,15 +111,19 @@ def test_verdict_shape_and_protocol(judge: EmbeddedJudge) -> None:
         Verdict(False, "question", ("leaked",), {}, 0.1, "x")
 
 
-def test_cached_training_is_fast(embedder: MiniLMEmbedder, tmp_path) -> None:
+def test_cached_training_reuses_the_exemplar_embeddings(judge: EmbeddedJudge, tmp_path) -> None:
     fresh = MiniLMEmbedder()  # its own text cache is empty, so only the disk cache can help
-    EmbeddedJudge(fresh, cache_dir=tmp_path)
-    assert list(tmp_path.glob("gate-exemplars-*.npy"))
+    cold = EmbeddedJudge(fresh, cache_dir=tmp_path)
+    (cache_file,) = tmp_path.glob("gate-exemplars-*.npy")
+    written = cache_file.stat().st_mtime_ns
     calls_before = fresh.calls
+    assert calls_before > 0  # the cold start embedded the exemplars: the counter does count
     warm = EmbeddedJudge(fresh, cache_dir=tmp_path)
     assert fresh.calls == calls_before, "exemplars were re-embedded despite the cache"
-    # the budget is 2 s; the margin absorbs CPU contention on shared 2-core boxes
-    assert warm.training_seconds < 5.0
+    assert cache_file.stat().st_mtime_ns == written  # read, not rewritten
+    for text in ("I'm a landscape architect.", "Thanks a ton, that did it!"):
+        decisions = {(v.memorize, v.kind, v.facts) for v in (warm.judge(text), cold.judge(text), judge.judge(text))}
+        assert len(decisions) == 1, (text, decisions)
     assert warm.judge("I'm a landscape architect.").memorize
 
 

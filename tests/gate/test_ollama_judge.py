@@ -120,6 +120,15 @@ def test_missing_model_names_the_pull_command(fake):
     assert fake.chat_requests() == []
 
 
+def test_model_removed_after_the_check_is_reported_as_missing(fake):
+    judge = make_judge(fake)
+    fake.state.chat_replies.append(GOOD_REPLY)
+    judge.judge("I keep bees.")  # the model is checked once per client
+    fake.state.models.remove("qwen2.5:1.5b")
+    with pytest.raises(OllamaModelMissing):
+        judge.judge("I brew cider.")
+
+
 def test_secret_is_never_sent_to_the_model(fake):
     verdict = make_judge(fake).judge("Router admin password is [REDACTED:password], keep it safe.")
     assert not verdict.memorize and verdict.kind == "secret"
@@ -157,11 +166,13 @@ def test_fake_embed_endpoint_is_deterministic(fake):
     with urllib.request.urlopen(request, timeout=2) as response:
         vectors = json.loads(response.read())["embeddings"]
     assert vectors == [deterministic_vector("a"), deterministic_vector("b")]
-    assert OllamaClient(fake.base_url).version() == "0.0.0-fake"
+    with urllib.request.urlopen(fake.base_url + "/api/version", timeout=2) as response:
+        assert json.loads(response.read())["version"] == "0.0.0-fake"
 
 
 def test_ollama_reconciler_uses_mem0_prompt_and_maps_ids(fake):
-    from sidecar.learn.reconcile.reconcilers import Neighbour, OllamaReconciler
+    from sidecar.learn.reconcile.decision import Neighbour
+    from sidecar.learn.reconcile.reconcilers import OllamaReconciler
 
     fake.state.chat_replies.append({"memory": [
         {"id": "0", "text": "Lives in Tromsø", "event": "UPDATE", "old_memory": "Lives in Trondheim"},
@@ -176,7 +187,8 @@ def test_ollama_reconciler_uses_mem0_prompt_and_maps_ids(fake):
 
 
 def test_ollama_reconciler_unknown_id_degrades_to_add(fake):
-    from sidecar.learn.reconcile.reconcilers import Neighbour, OllamaReconciler
+    from sidecar.learn.reconcile.decision import Neighbour
+    from sidecar.learn.reconcile.reconcilers import OllamaReconciler
 
     fake.state.chat_replies.append({"memory": [{"id": "7", "text": "x", "event": "DELETE"}]})
     reconciler = OllamaReconciler(OllamaClient(fake.base_url), model="llama3.2:1b")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sidecar.learn.reconcile.reconcilers import EmbeddedReconciler, Neighbour, Reconciler
+from sidecar.learn.reconcile.decision import Neighbour, Reconciler
+from sidecar.learn.reconcile.reconcilers import EmbeddedReconciler
 from sidecar.learn.reconcile.rules import subject_of
 from sidecar.store.embedder import MiniLMEmbedder
 

@@ -79,6 +79,32 @@ def test_private_key_blocks_and_service_account_fields() -> None:
     assert json.loads(redacted)["private_key"].startswith("[REDACTED:")
 
 
+@pytest.mark.parametrize("block", [
+    "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\n{body}\n---- END SSH2 ENCRYPTED PRIVATE KEY ----",
+    "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nPrivate-Lines: 1\n{body}\nPrivate-MAC: {mac}",
+    "-----BEGIN ENCRYPTED PRIVATE KEY-----\n{body}\n-----END ENCRYPTED PRIVATE KEY-----",
+])
+def test_other_private_key_formats_go_whole(block: str) -> None:
+    key = block.format(body=rand(64), mac=rand(40, HEX))
+    assert redact(f"key:\n{key}\nthanks").text == "key:\n[REDACTED:private-key]\nthanks"
+
+
+def test_a_cut_off_private_key_takes_the_rest_of_the_text() -> None:
+    assert redact(f"-----BEGIN RSA PRIVATE KEY-----\n{rand(64)}\n{rand(30)}").text == "[REDACTED:private-key]"
+
+
+def test_fixed_length_library_matches_cover_the_whole_token() -> None:
+    longer = "sk_live_" + rand(99)  # the plugin's pattern stops after 24 characters
+    assert redact(f"new key {longer} today").text == "new key [REDACTED:stripe-key] today"
+    jwt = SECRETS["jwt"]  # the plugin's pattern stops before the signature
+    assert redact(f"token {jwt}.").text == "token [REDACTED:jwt]."
+
+
+def test_quoted_keyword_comparisons_are_found() -> None:
+    value = rand(14)
+    assert value not in redact(f'if "{value}" == password:').text
+
+
 def test_url_passwords_assignments_env_lines_and_prose() -> None:
     pw = "Vq7" + rand(9) + "!x"
     cases = {

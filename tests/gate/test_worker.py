@@ -19,6 +19,7 @@ from sidecar.learn.judge.verdict import JudgeUnavailable, Verdict
 from sidecar.learn.apply.gate_worker import GateWorker
 from sidecar.learn.queue.job_queue import ChunkCounts, FileCursor, JobQueue
 from sidecar.learn.parse.records import Candidate
+from sidecar.testing.waiting import wait_until
 
 REASONS = {"factuality": "f", "stability": "s", "reuse": "r"}
 
@@ -129,13 +130,13 @@ def test_unavailable_judge_requeues_with_growing_backoff(parts) -> None:
     queue, store, judge, _, worker = parts
     (job_id,) = enqueue(queue, "I live in Oslo")
     judge.down = True
-    delays = []
-    for _ in range(4):
+    for delay in (0.5, 1.0, 2.0, 4.0):
         job = queue.claim(now=time.time() + 3600)
         before = time.time()
         worker.process(job)
-        delays.append(round(queue.next_ready_at() - before, 1))
-    assert delays == [0.5, 1.0, 2.0, 4.0]
+        after = time.time()
+        # due `delay` after the failure, however long processing took on a busy machine
+        assert before + delay - 1e-3 <= queue.next_ready_at() <= after + delay + 1e-3
     assert queue.counts()["pending"] == 1 and queue.counts()["retrying"] == 1 and not store.rows
     judge.down = False
     worker.process(queue.claim(now=time.time() + 3600))
@@ -158,9 +159,7 @@ def test_background_thread_drains_the_queue(parts) -> None:
     try:
         ids = enqueue(queue, "I live in Oslo", "I drive a Volvo", "I keep bees")
         worker.wake()
-        deadline = time.monotonic() + 10
-        while queue.outcomes(ids)["pending"] and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: not queue.outcomes(ids)["pending"], interval=0.02, what="the queue to drain")
     finally:
         worker.stop()
     assert sorted(r["memory"] for r in store.rows.values()) == ["Drive a volvo", "Keep bees", "Live in oslo"]

@@ -14,6 +14,7 @@ from typing import Any
 
 import zmq
 
+from sidecar.testing.waiting import ready_limit
 from sidecar_shared import protocol
 from sidecar_shared.paths import AppPaths, app_paths
 
@@ -52,9 +53,9 @@ class ScriptedDaemon:
 
     def __enter__(self) -> "ScriptedDaemon":
         self._thread.start()
-        self._ready.wait(5)
+        assert self._ready.wait(ready_limit()), "the scripted daemon did not bind its socket"
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join(5)
+        self._thread.join(ready_limit())

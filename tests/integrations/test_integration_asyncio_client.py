@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from scripted_daemon import ScriptedDaemon
 
+from sidecar.testing.waiting import ready_limit, wait_until
 from sidecar_shared import protocol
 from sidecar_client.asyncio_client import AsyncClient
 from sidecar_client.client import Client
@@ -18,7 +19,7 @@ from sidecar_shared.paths import app_paths
 
 def test_every_op_against_the_real_daemon(shared_daemon) -> None:
     async def scenario() -> None:
-        async with AsyncClient(shared_daemon.paths, timeout=30) as client:
+        async with AsyncClient(shared_daemon.paths, timeout=ready_limit()) as client:
             assert isinstance(await client.ping(), dict)
             assert "version" in await client.status()
             added = (await client.add("I drink oolong tea every morning", user_id="async-user"))["results"][0]
@@ -55,11 +56,12 @@ def test_lazy_pirate_resends_the_same_request_id(tmp_path: Path) -> None:
         return None if seen == 1 else protocol.ok(request["id"], {"stored": request["args"]["messages"]})
 
     with ScriptedDaemon(tmp_path / "home", drop_first) as daemon:
-        client = AsyncClient(daemon.paths, timeout=0.3, retries=2)
+        # the first attempt waits its full second; on a busy machine a late answer may cost one more resend
+        client = AsyncClient(daemon.paths, timeout=1.0, retries=3)
         result = asyncio.run(client.add("once only", user_id="u"))
         client.close()
     assert result == {"stored": "once only"}
-    assert len(daemon.requests) == 2 and daemon.requests[0]["id"] == daemon.requests[1]["id"]
+    assert len(daemon.requests) >= 2 and len({r["id"] for r in daemon.requests}) == 1
 
 
 def test_gives_up_after_the_retries(tmp_path: Path) -> None:
@@ -68,6 +70,8 @@ def test_gives_up_after_the_retries(tmp_path: Path) -> None:
         with pytest.raises(DaemonTimeout):
             asyncio.run(client.search("anything", filters={"user_id": "u"}))
         client.close()
+        # the last attempt was sent before the client gave up; the stand-in records it when its thread runs
+        wait_until(lambda: len(daemon.requests) >= 2, what="the stand-in to record the resend")
     assert len(daemon.requests) == 2 and len({r["id"] for r in daemon.requests}) == 1
 
 
@@ -81,8 +85,9 @@ def test_hook_context_falls_back_to_search_on_unknown_op(tmp_path: Path) -> None
         return protocol.error(request["id"], protocol.Code.UNKNOWN_OP, f"unknown op {request['op']!r}")
 
     with ScriptedDaemon(tmp_path / "home", old_daemon) as daemon:
-        client = Client(daemon.paths, timeout=1, retries=0)
-        result = fetch_context(client, "which theme?", user_id="u", agent_id="claude-code", deadline=Deadline(1.5))
+        client = Client(daemon.paths, timeout=ready_limit(), retries=0)
+        result = fetch_context(client, "which theme?", user_id="u", agent_id="claude-code",
+                               deadline=Deadline(ready_limit()))
         client.close()
     assert [r["op"] for r in daemon.requests] == ["context", "search"]
     assert result.mode == "search" and "- prefers dark mode" in result.text

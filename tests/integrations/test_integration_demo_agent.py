@@ -7,6 +7,7 @@ import sys
 
 from fakes.ollama_server import FakeOllamaServer
 
+from sidecar.testing.waiting import ready_limit
 from sidecar_examples import ollama_stream
 
 GB = 1 << 30
@@ -18,7 +19,7 @@ def test_turn_recalls_streams_and_remembers(shared_daemon) -> None:
     with FakeOllamaServer(models=["qwen2.5:1.5b"], stream_pieces=["How ", "about ", "a veggie ", "curry?"]) as fake:
         done = subprocess.run([*AGENT, "--user-id", "demo-carol", "--ollama-url", fake.base_url],
                               input="what should I cook tonight?\n", capture_output=True, text=True,
-                              env=shared_daemon.env, timeout=60)
+                              env=shared_daemon.env, timeout=ready_limit())
         requests = fake.chat_requests()
     assert done.returncode == 0, done.stderr
     assert "How about a veggie curry?" in done.stdout
@@ -34,7 +35,8 @@ def test_turn_recalls_streams_and_remembers(shared_daemon) -> None:
 def test_infer_sets_num_ctx(shared_daemon) -> None:
     with FakeOllamaServer(models=["llama3.2:1b"]) as fake:
         subprocess.run([*AGENT, "--user-id", "demo-dave", "--ollama-url", fake.base_url, "--infer"],
-                       input="hi there\n", capture_output=True, text=True, env=shared_daemon.env, timeout=120)
+                       input="hi there\n", capture_output=True, text=True, env=shared_daemon.env,
+                       timeout=ready_limit())
         requests = fake.chat_requests()
     assert requests and requests[0]["options"]["num_ctx"] == 4096
 
@@ -43,7 +45,7 @@ def test_ollama_down_says_how_to_fix_it(shared_daemon) -> None:
     with FakeOllamaServer() as fake:
         url = fake.base_url  # the port is free again once the stand-in has stopped
     done = subprocess.run([*AGENT, "--ollama-url", url], input="hello\n", capture_output=True, text=True,
-                          env=shared_daemon.env, timeout=30)
+                          env=shared_daemon.env, timeout=ready_limit())
     assert done.returncode != 0
     assert "not answering" in done.stderr and "ollama pull" in done.stderr
 

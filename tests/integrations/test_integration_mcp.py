@@ -12,6 +12,8 @@ mcp = pytest.importorskip("mcp")
 from mcp import Client  # noqa: E402
 from mcp.client.stdio import StdioServerParameters  # noqa: E402
 
+from sidecar.testing.waiting import ready_limit  # noqa: E402
+
 MEMCTL = ["-c", "from sidecar_cli.main import main; main()"]  # what the memctl console script runs
 
 
@@ -29,7 +31,7 @@ def test_mcp_tools_round_trip(shared_daemon) -> None:
                                    env={"SIDECAR_HOME": str(shared_daemon.home), "SIDECAR_USER": "mcp-alice"})
 
     async def scenario() -> None:
-        async with Client(server, read_timeout_seconds=30) as client:
+        async with Client(server, read_timeout_seconds=ready_limit()) as client:
             tools = {tool.name for tool in (await client.list_tools()).tools}
             assert {"search_memories", "save_memory", "list_memories", "delete_memory", "get_context"} <= tools
 
@@ -64,7 +66,7 @@ def test_mcp_reports_a_down_daemon_as_a_tool_error(tmp_path) -> None:
                                    env={"SIDECAR_HOME": str(tmp_path / "nobody"), "SIDECAR_USER": "x"})
 
     async def scenario() -> None:
-        async with Client(server, read_timeout_seconds=30) as client:
+        async with Client(server, read_timeout_seconds=ready_limit()) as client:
             result = await client.call_tool("search_memories", {"query": "anything"})
             assert result.is_error and "not running" in result.content[0].text
 

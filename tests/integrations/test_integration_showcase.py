@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from fakes.ollama_server import FakeOllamaServer
 
+from sidecar.testing.waiting import ready_limit
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 SHOWCASE = [sys.executable, "-m", "sidecar_examples.showcase"]
 
@@ -26,7 +28,7 @@ def dump_dom(page: Path, *extra: str) -> str:
         done = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                                "--disable-component-update", "--disable-sync", "--no-first-run",
                                f"--user-data-dir={profile}", *extra, "--dump-dom", page.as_uri()],
-                              capture_output=True, text=True, timeout=90)
+                              capture_output=True, text=True, timeout=ready_limit())
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -40,12 +42,13 @@ def assert_no_external_references(html: str) -> None:
     assert "@import" not in html and "url(" not in html and "fetch(" not in html and "XMLHttpRequest" not in html
 
 
+@pytest.mark.slow
 def test_showcase_with_a_private_daemon_and_a_streaming_model(tmp_path: Path) -> None:
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if k != "SIDECAR_HOME"}
     with FakeOllamaServer(models=["llama3.2:1b"], stream_pieces=["Try ", "the quiet ", "Thai ", "place ", "(no peanuts)."]) as fake:
         done = subprocess.run([*SHOWCASE, "--out", str(out), "--ollama", "--ollama-url", fake.base_url],
-                              capture_output=True, text=True, env=env, timeout=240)
+                              capture_output=True, text=True, env=env, timeout=ready_limit())
         chats = fake.chat_requests()
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     log = json.loads((out / "run-log.json").read_text())
@@ -78,10 +81,12 @@ def test_showcase_with_a_private_daemon_and_a_streaming_model(tmp_path: Path) ->
         assert "Try the quiet Thai place (no peanuts)." in dom
 
 
+@pytest.mark.slow
 def test_showcase_without_a_model_shows_the_exact_prompt(daemon, tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = subprocess.run([*SHOWCASE, "--out", str(out), "--use-running", "--no-ollama"],
-                          capture_output=True, text=True, env=daemon.env, timeout=180)
+                          capture_output=True, text=True, env=daemon.env,
+                          timeout=ready_limit())
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     log = json.loads((out / "run-log.json").read_text())
     assert log["daemon"] == {"pid": daemon.pid, "private": False, "sidecar_home": str(daemon.home), "exit_code": None}

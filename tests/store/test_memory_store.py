@@ -1,11 +1,12 @@
-"""The store facade in-process, and the route that plugs our embedder into mem0 (pinned here)."""
+"""The store facade in-process (mem0's own assumptions are pinned in test_mem0_adapter.py)."""
 
+import threading
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from sidecar.config.settings import load_settings
+from sidecar.store.interface import MemoryNotFound
 
 
 @pytest.fixture
@@ -17,14 +18,14 @@ def store(isolated_home: Path):
     memory_store.close()
 
 
-def test_mem0_embeds_through_our_embedder(store):
-    """If a mem0 upgrade stops embedding through Memory.embedding_model, this fails loudly."""
+def keyword_hits(store, word: str, scope: dict[str, str]) -> list[str]:
+    return [memory_id for memory_id, _ in store.hybrid.keyword.search(word, filters=scope)]
+
+
+def test_add_and_search_embed_with_our_embedder(store):
     before = store.embedder.calls
     added = store.add("I keep bees in my garden", user_id="alice")["results"][0]
     assert store.embedder.calls > before
-    stored = store._memory.vector_store.collection.get(ids=[added["id"]], include=["embeddings"])
-    ours = store.embedder.embed(["I keep bees in my garden"])[0]
-    assert np.allclose(np.asarray(stored["embeddings"][0]), ours, atol=1e-5)
     before = store.embedder.calls
     hits = store.search("beekeeping hobby", filters={"user_id": "alice"})["results"]
     assert store.embedder.calls > before and hits[0]["id"] == added["id"]
@@ -43,6 +44,7 @@ def test_batch_add_skips_duplicates_inside_the_batch(store):
     result = store.add([{"role": "user", "content": "I like chess"}, {"role": "user", "content": "I like chess"},
                         {"role": "assistant", "content": "Noted."}], user_id="alice")["results"]
     assert [r["event"] for r in result] == ["ADD", "ADD", "NONE"]
+    assert result[2]["id"] == result[0]["id"]
     assert store.count() == 2
 
 
@@ -53,19 +55,107 @@ def test_update_and_delete_record_history(store):
     events = [(h["event"], h["old_memory"], h["new_memory"]) for h in store.history(memory_id)]
     assert events == [("ADD", None, "I live in Oslo"), ("UPDATE", "I live in Oslo", "I live in Bergen"),
                       ("DELETE", "I live in Bergen", None)]
+    with pytest.raises(MemoryNotFound):
+        store.update(memory_id, text="I live in Tromso")
+    with pytest.raises(MemoryNotFound):
+        store.delete(memory_id)
+
+
+def test_failed_add_leaves_no_memory_and_no_keyword_row(store):
+    store.add("I drink oat milk", user_id="alice")
+    with pytest.raises(ValueError):
+        store.add([{"role": "user", "content": "I like chess"}], user_id="alice", metadata={"nested": {"a": 1}})
+    assert store.count() == store.hybrid.keyword.count() == 1
+    assert store.add("I like chess", user_id="alice")["results"][0]["event"] == "ADD"
 
 
 def test_newest_from_the_index_matches_a_full_scan(store):
-    from sidecar.store.scan import newest_by_scan
-
     for n in range(12):
         store.add(f"I own plant number {n}", user_id="alice")
     store.add("Bob keeps a cactus", user_id="bob")
     memory_id = store.get_all(filters={"user_id": "alice"}, top_k=100)["results"][0]["id"]
     store.update(memory_id, text="I own a repotted plant")
     records, total = store.newest({"user_id": "alice"}, 5)
-    scanned, scanned_total = newest_by_scan(store, {"user_id": "alice"}, 5)
+    hybrid, store.hybrid = store.hybrid, None  # without the index, newest scans the store
+    try:
+        scanned, scanned_total = store.newest({"user_id": "alice"}, 5)
+    finally:
+        store.hybrid = hybrid
     assert total == scanned_total == 12
     assert records[0]["memory"] == "I own a repotted plant"
     assert {r["id"] for r in records} == {r["id"] for r in scanned}
     assert all(r["user_id"] == "alice" for r in records)
+
+
+def test_scan_pages_raw_rows(store):
+    for n in range(3):
+        store.add(f"fact {n}", user_id="alice")
+    store.add("fact b", user_id="bob")
+    page = store.scan(where={"user_id": "alice"}, limit=2)
+    assert len(page["ids"]) == 2 and [m["user_id"] for m in page["metadatas"]] == ["alice", "alice"]
+    assert store.scan(offset=2, limit=None, include=()) .keys() == {"ids"}
+    assert len(store.scan(offset=2, limit=None, include=())["ids"]) == 2
+
+
+def test_concurrent_updates_of_one_memory_leave_chroma_and_keywords_agreeing(store):
+    """Rounds of simultaneous updates of one memory: after each, both indexes hold the same text."""
+    alice = {"user_id": "alice"}
+    memory_id = store.add("I live in Oslo", **alice)["results"][0]["id"]
+    cities = ["Bergen", "Tromso", "Narvik", "Alta"]
+    disagreements: list[str] = []
+
+    def compare() -> None:
+        text = store.get(memory_id)["memory"]
+        if any((memory_id in keyword_hits(store, city, alice)) != (city in text) for city in ["Oslo", *cities]):
+            disagreements.append(text)
+
+    start, end = threading.Barrier(len(cities)), threading.Barrier(len(cities), action=compare)
+    failures: list[BaseException] = []
+
+    def move(city: str) -> None:
+        try:
+            for n in range(16):
+                start.wait()
+                store.update(memory_id, text=f"I live in {city} since year {n}")
+                end.wait()
+        except BaseException as exc:  # surfaced below; release the other threads
+            failures.append(exc)
+            start.abort()
+            end.abort()
+
+    threads = [threading.Thread(target=move, args=(city,)) for city in cities]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and disagreements == []
+
+
+def test_concurrent_update_and_delete_leave_no_keyword_row(store):
+    alice = {"user_id": "alice"}
+    memory_id = store.add("I live in Oslo", **alice)["results"][0]["id"]
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def update() -> None:
+        start.wait()
+        for _ in range(5):
+            try:
+                store.update(memory_id, text="I live in Bergen")
+                outcomes.append("updated")
+            except MemoryNotFound:
+                outcomes.append("gone")
+
+    def delete() -> None:
+        start.wait()
+        store.delete(memory_id)
+
+    threads = [threading.Thread(target=update), threading.Thread(target=delete)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 5
+    assert store.get(memory_id) is None and store.count() == 0
+    assert keyword_hits(store, "Bergen", alice) == keyword_hits(store, "Oslo", alice) == []
+    assert store.hybrid.keyword.count() == 0

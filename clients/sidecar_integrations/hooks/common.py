@@ -7,7 +7,6 @@ a memory outage must never block or slow the agent by more than the budget.
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import select
@@ -20,6 +19,7 @@ from sidecar_shared import markers
 
 from sidecar_shared import protocol
 from sidecar_client.client import Client
+from sidecar_shared.user import default_user_id
 from sidecar_shared.errors import RequestFailed
 
 TOTAL_BUDGET_S = 1.8  # Claude Code and Codex both wait for us; stay under 2 s end to end
@@ -54,10 +54,6 @@ class ContextResult:
     mode: str
     memories: list[dict[str, Any]] = field(default_factory=list)
 
-
-def default_user() -> str:
-    """The user every memory is scoped to: ``$SIDECAR_USER`` or the login name."""
-    return os.environ.get("SIDECAR_USER") or getpass.getuser()
 
 
 def debug(message: str) -> None:
@@ -186,7 +182,7 @@ def handle_event(agent_id: str, event: str, payload: dict[str, Any], deadline: D
         session_id = payload.get("session_id")
         workspace = payload.get("cwd")
         workspace = workspace if isinstance(workspace, str) and os.path.isdir(workspace) else None
-        result = fetch_context(client, markers.strip_injected(query)[:4000], user_id=default_user(),
+        result = fetch_context(client, markers.strip_injected(query)[:4000], user_id=default_user_id(),
                                agent_id=agent_id, deadline=deadline,
                                session_id=session_id if isinstance(session_id, str) else None,
                                workspace=workspace)

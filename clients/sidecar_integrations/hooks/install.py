@@ -28,6 +28,8 @@ from sidecar_integrations.hooks import codex
 
 HOOK_MODULE = "sidecar_integrations.hooks"
 OUR_COMMAND_MARK = f"-m {HOOK_MODULE} "
+# entries written before the hooks moved out of sidecar_client (v0.1): install and uninstall replace them
+LEGACY_COMMAND_MARKS = ("-m sidecar_client.hooks ",)
 HOOK_TIMEOUT_S = 5  # the agent's kill switch; the hook itself gives up before 2 s
 # SessionStart matchers select the source (startup, resume, clear, compact); "" matches all.
 MATCHERS: dict[str, str | None] = {"SessionStart": "", "UserPromptSubmit": None, "Stop": None, "SessionEnd": None}
@@ -71,7 +73,8 @@ def hook_command(agent: str, event: str, python: str | None = None) -> str:
 
 def is_ours(hook: Any) -> bool:
     """True for a hook entry this module wrote."""
-    return isinstance(hook, dict) and OUR_COMMAND_MARK in str(hook.get("command", ""))
+    command = str(hook.get("command", "")) if isinstance(hook, dict) else ""
+    return any(mark in command for mark in (OUR_COMMAND_MARK, *LEGACY_COMMAND_MARKS))
 
 
 def without_ours(settings: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from sidecar.learn.apply.provenance import ProvenanceLog, ProvenanceRow
-from sidecar.learn.reconcile.reconcilers import Decision, Neighbour, Reconciler
+from sidecar.learn.reconcile.decision import Decision, Neighbour, Reconciler
 from sidecar.learn.redact import redact
 from sidecar.learn.judge.verdict import Judge, JudgeUnavailable, Verdict
 from sidecar.rpc.latency import OpLatencies

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any, Protocol
 
+from sidecar.learn.parse.jsonl import decode_object
 from sidecar.learn.parse.records import ParseResult, ParserState
 
 AGENTS = ("claude-code", "codex", "gemini", "aider", "generic")
@@ -78,15 +79,9 @@ def _head_records(path: Path) -> list[dict[str, Any]]:
             head = handle.read(_SNIFF_BYTES)
     except OSError:
         return []
-    records: list[dict[str, Any]] = []
-    for raw in head.split(b"\n")[:_SNIFF_RECORDS]:
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            records.append(value)
-    return records
+    # Not split_json_lines: a short file whose only line lacks its newline must still be sniffed.
+    decoded = (decode_object(raw) for raw in head.split(b"\n")[:_SNIFF_RECORDS])
+    return [record for record in decoded if record is not None]
 
 
 def _sniff_records(records: list[dict[str, Any]]) -> str | None:

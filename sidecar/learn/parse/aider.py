@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from sidecar.learn.parse.jsonl import complete_lines
 from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
 
 _HEADER = "# aider chat started at "
@@ -55,16 +56,10 @@ class AiderParser:
         project = PurePath(source).parent.name or "aider"
         result = ParseResult()
         block: _Block | None = None
-        position = 0
-        line_no = start_line
-        end_of_lines = chunk.rfind(b"\n") + 1
-        while position < end_of_lines:
-            end = chunk.index(b"\n", position)
-            raw = chunk[position:end].rstrip(b"\r")
-            offset = start_offset + position
-            position, this_line, line_no = end + 1, line_no, line_no + 1
+        lines, end_of_lines = complete_lines(chunk, start_offset=start_offset, start_line=start_line)
+        for raw in lines:
             try:
-                text = raw.decode("utf-8")
+                text = raw.data.decode("utf-8")
             except UnicodeDecodeError:
                 result.corrupt += 1
                 continue
@@ -78,7 +73,7 @@ class AiderParser:
                 if not input_history:  # the input history stamps every prompt, not sessions
                     state.session_id = f"{project}@{content}"
             elif role in ("user", "assistant") and (block is not None or content.strip()):
-                block = block or _Block(role, this_line, offset)
+                block = block or _Block(role, raw.line, raw.offset)
                 block.lines.append(content)
         result.consumed = end_of_lines if block is None else block.offset - start_offset
         return result

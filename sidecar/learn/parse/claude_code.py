@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from typing import Any
 
-from sidecar.learn.parse.generic import (
-    as_str,
-    locate_in_document,
-    session_from_filename,
-    split_json_lines,
-    text_of,
-)
+from sidecar.learn.parse.fields import as_str, locate_in_document, session_from_filename, text_of
+from sidecar.learn.parse.jsonl import parse_json_lines
 from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
 
 # Blocks Claude Code itself writes into user turns (slash commands, local shell
@@ -61,18 +57,8 @@ class ClaudeCodeParser:
         if source.endswith(".json"):
             return self._parse_export(chunk, source=source, start_offset=start_offset,
                                       start_line=start_line, state=state)
-        lines, consumed = split_json_lines(chunk, start_offset=start_offset, start_line=start_line)
-        result = ParseResult(consumed=consumed)
-        for item in lines:
-            if item.value is None:
-                result.corrupt += 1
-                continue
-            result.records += 1
-            candidate = self._candidate(item.value, source=source, line=item.line,
-                                        offset=item.offset, state=state)
-            if candidate is not None:
-                result.candidates.append(candidate)
-        return result
+        return parse_json_lines(chunk, start_offset=start_offset, start_line=start_line,
+                                handle=partial(self._candidate, source=source, state=state))
 
     def _parse_export(
         self, chunk: bytes, *, source: str, start_offset: int, start_line: int, state: ParserState
@@ -97,7 +83,7 @@ class ClaudeCodeParser:
         return result
 
     def _candidate(
-        self, record: dict[str, Any], *, source: str, line: int, offset: int, state: ParserState
+        self, record: dict[str, Any], line: int, offset: int, *, source: str, state: ParserState
     ) -> Candidate | None:
         session = as_str(record.get("sessionId"))
         if session and not state.session_id:

@@ -9,16 +9,11 @@ permission blocks, developer messages) never become candidates.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
-from sidecar.learn.parse.generic import (
-    as_str,
-    seen_recently,
-    session_from_filename,
-    split_json_lines,
-    text_digest,
-    text_of,
-)
+from sidecar.learn.parse.fields import as_str, seen_recently, session_from_filename, text_digest, text_of
+from sidecar.learn.parse.jsonl import parse_json_lines
 from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
 
 _TEXT_KINDS = ("input_text", "output_text", "text", "Text")
@@ -76,42 +71,37 @@ class CodexParser:
         self, chunk: bytes, *, source: str, start_offset: int, start_line: int, state: ParserState
     ) -> ParseResult:
         """Parse the complete lines of ``chunk``; see ``Parser``."""
-        lines, consumed = split_json_lines(chunk, start_offset=start_offset, start_line=start_line)
-        result = ParseResult(consumed=consumed)
-        for item in lines:
-            record = item.value
-            if record is None:
-                result.corrupt += 1
-                continue
-            result.records += 1
-            self._learn_context(record, state)
-            found = _message(record)
-            if found is None:
-                continue
-            role, raw_text, message_id, channel = found
-            if role == "user":
-                text = clean_codex_user_text(raw_text)
-            elif role == "assistant":
-                text = raw_text.strip()
-            else:
-                continue  # developer / system prompts
-            if not text or seen_recently(state, text_digest(role, text), item.line, channel):
-                continue
-            result.candidates.append(
-                Candidate(
-                    agent=self.agent,
-                    session_id=state.session_id or session_from_filename(source),
-                    role=role,
-                    text=text,
-                    source=source,
-                    line=item.line,
-                    offset=item.offset,
-                    timestamp=as_str(record.get("timestamp")) or as_str(record.get("created_at")),
-                    cwd=state.cwd,
-                    message_id=message_id,
-                )
-            )
-        return result
+        return parse_json_lines(chunk, start_offset=start_offset, start_line=start_line,
+                                handle=partial(self._candidate, source=source, state=state))
+
+    def _candidate(
+        self, record: dict[str, Any], line: int, offset: int, *, source: str, state: ParserState
+    ) -> Candidate | None:
+        self._learn_context(record, state)
+        found = _message(record)
+        if found is None:
+            return None
+        role, raw_text, message_id, channel = found
+        if role == "user":
+            text = clean_codex_user_text(raw_text)
+        elif role == "assistant":
+            text = raw_text.strip()
+        else:
+            return None  # developer / system prompts
+        if not text or seen_recently(state, text_digest(role, text), line, channel):
+            return None
+        return Candidate(
+            agent=self.agent,
+            session_id=state.session_id or session_from_filename(source),
+            role=role,
+            text=text,
+            source=source,
+            line=line,
+            offset=offset,
+            timestamp=as_str(record.get("timestamp")) or as_str(record.get("created_at")),
+            cwd=state.cwd,
+            message_id=message_id,
+        )
 
     @staticmethod
     def _learn_context(record: dict[str, Any], state: ParserState) -> None:

@@ -10,16 +10,11 @@ JSON, and messages already emitted with the same text are not emitted again.
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
-from sidecar.learn.parse.generic import (
-    as_str,
-    locate_in_document,
-    session_from_filename,
-    split_json_lines,
-    text_digest,
-    text_of,
-)
+from sidecar.learn.parse.fields import as_str, locate_in_document, session_from_filename, text_digest, text_of
+from sidecar.learn.parse.jsonl import parse_json_lines
 from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
 
 _ROLES = {"user": "user", "gemini": "assistant", "model": "assistant"}
@@ -60,18 +55,9 @@ class GeminiParser:
         if source.endswith(".json"):
             return self._parse_document(chunk, source=source, start_offset=start_offset,
                                         start_line=start_line, state=state)
-        lines, consumed = split_json_lines(chunk, start_offset=start_offset, start_line=start_line)
-        result = ParseResult(consumed=consumed)
-        found: list[Candidate] = []
-        for item in lines:
-            if item.value is None:
-                result.corrupt += 1
-                continue
-            result.records += 1
-            candidate = self._candidate(item.value, source=source, line=item.line,
-                                        offset=item.offset, state=state)
-            if candidate is not None:
-                found.append(candidate)
+        result = parse_json_lines(chunk, start_offset=start_offset, start_line=start_line,
+                                  handle=partial(self._candidate, source=source, state=state))
+        found = result.candidates
         # Within one chunk only the last copy of a re-appended message matters.
         last_index = {c.message_id: i for i, c in enumerate(found) if c.message_id is not None}
         result.candidates = [
@@ -107,7 +93,7 @@ class GeminiParser:
         return result
 
     def _candidate(
-        self, record: dict[str, Any], *, source: str, line: int, offset: int, state: ParserState
+        self, record: dict[str, Any], line: int, offset: int, *, source: str, state: ParserState
     ) -> Candidate | None:
         session = as_str(record.get("sessionId"))
         if session and not state.session_id:

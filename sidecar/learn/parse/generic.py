@@ -1,4 +1,4 @@
-"""Generic JSONL transcripts, plus the JSONL framing the other parsers share.
+"""Generic JSONL transcripts.
 
 A generic transcript has one JSON object per line:
 ``{"role": "user"|"assistant", "content": str | [{"type": "text", "text": str}],
@@ -7,132 +7,12 @@ A generic transcript has one JSON object per line:
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
-from pathlib import PurePath
+from functools import partial
 from typing import Any
 
+from sidecar.learn.parse.fields import as_str, session_from_filename, text_of
+from sidecar.learn.parse.jsonl import parse_json_lines
 from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
-
-
-@dataclass(frozen=True)
-class JsonLine:
-    """One complete line of a JSONL chunk; ``value`` is None when it is corrupt."""
-
-    line: int
-    offset: int
-    value: dict[str, Any] | None
-
-
-def split_json_lines(chunk: bytes, *, start_offset: int, start_line: int) -> tuple[list[JsonLine], int]:
-    """Split ``chunk`` into complete lines and decode each as a JSON object.
-
-    Returns the non-blank lines and the number of bytes consumed (up to and
-    including the last newline; a partial last line is left for later).
-    Lines that are not UTF-8, not JSON, or not an object (e.g. two records
-    spliced together by an interrupted writer) come back with ``value=None``.
-    """
-    consumed = chunk.rfind(b"\n") + 1
-    lines: list[JsonLine] = []
-    position = 0
-    line_no = start_line
-    while position < consumed:
-        end = chunk.index(b"\n", position)
-        raw = chunk[position:end].rstrip(b"\r")
-        if raw.strip():
-            lines.append(JsonLine(line_no, start_offset + position, _decode_object(raw)))
-        position = end + 1
-        line_no += 1
-    return lines, consumed
-
-
-def _decode_object(raw: bytes) -> dict[str, Any] | None:
-    try:
-        value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def text_of(content: Any, *, kinds: tuple[str, ...] = ("text",)) -> str:
-    """Join the text of a message ``content`` (a string or a list of blocks).
-
-    Only blocks whose ``type`` is in ``kinds`` count (blocks without a type but
-    with a string ``text`` count too); tool calls, tool results, thinking and
-    images are left out. Blocks are joined with a blank line.
-    """
-    if isinstance(content, str):
-        return content
-    if not isinstance(content, list):
-        return ""
-    parts: list[str] = []
-    for block in content:
-        if isinstance(block, str):
-            parts.append(block)
-        elif isinstance(block, dict) and isinstance(block.get("text"), str):
-            kind = block.get("type")
-            if kind is None or kind in kinds:
-                parts.append(block["text"])
-    return "\n\n".join(part for part in parts if part.strip())
-
-
-def session_from_filename(source: str) -> str:
-    """Session id derived from a transcript's file name (its stem)."""
-    name = PurePath(source).name
-    for suffix in (".jsonl", ".json", ".md"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def as_str(value: Any) -> str | None:
-    """``value`` if it is a non-empty string, else None."""
-    return value if isinstance(value, str) and value else None
-
-
-def text_digest(role: str, text: str) -> str:
-    """Short digest of a message, for duplicate suppression kept in parser state."""
-    normalised = " ".join(text.split())
-    return hashlib.sha256(f"{role}\x00{normalised}".encode("utf-8")).hexdigest()[:16]
-
-
-def seen_recently(
-    state: ParserState, digest: str, line: int, channel: str, *, window: int = 50, keep: int = 64
-) -> bool:
-    """True if ``digest`` was just logged through another ``channel``; records it otherwise.
-
-    Agents that log one message twice (a UI event and a model-input item) put
-    the copies a few lines apart, through different channels. A matched copy is
-    forgotten, so a message genuinely repeated later (another "ok") still counts.
-    """
-    recent: list[list[Any]] = state.extra.setdefault("recent", [])
-    for index, (seen_digest, seen_line, seen_channel) in enumerate(recent):
-        if seen_digest == digest and seen_channel != channel and 0 <= line - seen_line <= window:
-            del recent[index]
-            return True
-    recent.append([digest, line, channel])
-    del recent[:-keep]
-    return False
-
-
-def locate_in_document(
-    document: bytes, needle: Any, start_offset: int, start_line: int, *, after: int = 0
-) -> tuple[int, int, int]:
-    """Offset and line of the line where ``needle`` (a message id) appears at or after ``after``.
-
-    Whole-file formats have no line per message; the id's position gives each
-    message a stable offset. Returns (offset, line, position in ``document``);
-    the start of the document and ``after`` when the needle is missing.
-    """
-    if not isinstance(needle, str) or not needle:
-        return start_offset, start_line, after
-    position = document.find(json.dumps(needle).encode("utf-8"), after)
-    if position < 0:
-        return start_offset, start_line, after
-    line_start = document.rfind(b"\n", 0, position) + 1
-    return start_offset + line_start, start_line + document.count(b"\n", 0, line_start), position + 1
-
 
 _ROLES = {"user": "user", "human": "user", "assistant": "assistant", "ai": "assistant", "model": "assistant"}
 
@@ -146,33 +26,28 @@ class GenericParser:
         self, chunk: bytes, *, source: str, start_offset: int, start_line: int, state: ParserState
     ) -> ParseResult:
         """Parse the complete lines of ``chunk``; see :class:`~sidecar.learn.parse.Parser`."""
-        lines, consumed = split_json_lines(chunk, start_offset=start_offset, start_line=start_line)
-        result = ParseResult(consumed=consumed)
-        for item in lines:
-            if item.value is None:
-                result.corrupt += 1
-                continue
-            result.records += 1
-            record = item.value
-            role = _ROLES.get(str(record.get("role", "")).lower())
-            text = text_of(record.get("content")).strip()
-            session = as_str(record.get("session_id")) or state.session_id
-            if session:
-                state.session_id = session
-            if role is None or not text:
-                continue
-            result.candidates.append(
-                Candidate(
-                    agent=self.agent,
-                    session_id=session or session_from_filename(source),
-                    role=role,
-                    text=text,
-                    source=source,
-                    line=item.line,
-                    offset=item.offset,
-                    timestamp=as_str(record.get("timestamp")),
-                    cwd=as_str(record.get("cwd")) or state.cwd,
-                    message_id=as_str(record.get("id")),
-                )
-            )
-        return result
+        return parse_json_lines(chunk, start_offset=start_offset, start_line=start_line,
+                                handle=partial(self._candidate, source=source, state=state))
+
+    def _candidate(
+        self, record: dict[str, Any], line: int, offset: int, *, source: str, state: ParserState
+    ) -> Candidate | None:
+        role = _ROLES.get(str(record.get("role", "")).lower())
+        text = text_of(record.get("content")).strip()
+        session = as_str(record.get("session_id")) or state.session_id
+        if session:
+            state.session_id = session
+        if role is None or not text:
+            return None
+        return Candidate(
+            agent=self.agent,
+            session_id=session or session_from_filename(source),
+            role=role,
+            text=text,
+            source=source,
+            line=line,
+            offset=offset,
+            timestamp=as_str(record.get("timestamp")),
+            cwd=as_str(record.get("cwd")) or state.cwd,
+            message_id=as_str(record.get("id")),
+        )

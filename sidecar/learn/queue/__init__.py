@@ -1,1 +1,1 @@
-"""Step 5: the durable job queue (transcript candidates) and the session-turn hand-off."""
+"""Step 5: the durable job queue of transcript candidates, and the files' read cursors."""

@@ -1,7 +1,8 @@
 """Reconciliation: what a new fact does to a user's existing memories.
 
 Given a fact the gate accepted (or a retraction it saw) and the user's nearest
-memories, a :class:`Reconciler` returns one :class:`Decision`: ADD a new memory,
+memories, a :class:`~sidecar.learn.reconcile.decision.Reconciler` returns one
+:class:`~sidecar.learn.reconcile.decision.Decision`: ADD a new memory,
 UPDATE one in place, DELETE one, or NONE. Neighbours must already be scoped to
 the speaking user; reconciliation never looks across users.
 """
@@ -9,15 +10,16 @@ the speaking user; reconciliation never looks across users.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
-from sidecar.learn.reconcile import rules as cues
 from sidecar.learn.judge.kind_classifier import Embedder
+from sidecar.learn.reconcile import rules as cues
+from sidecar.learn.reconcile.decision import Decision, Neighbour, Reconciler
+from sidecar.learn.reconcile.update_prompt import UPDATE_SCHEMA, build_update_prompt, parse_update_reply
 
-Op = Literal["ADD", "UPDATE", "DELETE", "NONE"]
+# The types live in decision.py; importers that still take them from here keep working.
+__all__ = ["Decision", "EmbeddedReconciler", "Neighbour", "OllamaReconciler", "Reconciler"]
 
 # Cosine thresholds for MiniLM fact-style sentences (tuned on our own pairs, see tests).
 DUPLICATE_MIN = 0.86
@@ -27,35 +29,6 @@ DELETE_MIN = 0.42
 # "switched to", "moved to", "relocating": the cue carries the decision, similarity only picks the slot
 STRONG_UPDATE_MIN = 0.3
 REFINE_MIN = 0.5
-
-
-@dataclass(frozen=True)
-class Neighbour:
-    """An existing memory of the same user; ``score`` is its cosine similarity (0..1) to the fact."""
-
-    id: str
-    text: str
-    score: float
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What to do with ``fact``: ``target_id`` names the memory an UPDATE/DELETE/NONE acts on."""
-
-    op: Op
-    fact: str
-    target_id: str | None
-    new_text: str | None
-    reason: str
-
-
-@runtime_checkable
-class Reconciler(Protocol):
-    """Decides ADD / UPDATE / DELETE / NONE for one fact against the user's neighbours."""
-
-    def decide(self, fact: str, neighbours: Sequence[Neighbour], *, utterance: str = "") -> Decision:
-        """Decide for ``fact`` (``utterance`` is the raw text it came from, for cues)."""
-        ...
 
 
 class EmbeddedReconciler:
@@ -147,8 +120,6 @@ class OllamaReconciler:
 
     def decide(self, fact: str, neighbours: Sequence[Neighbour], *, utterance: str = "") -> Decision:
         """Ask the model; ids are replaced by small integers so it cannot invent real ones."""
-        from sidecar.learn.reconcile.update_prompt import UPDATE_SCHEMA, build_update_prompt, parse_update_reply
-
         old_memory = [{"id": str(i), "text": n.text} for i, n in enumerate(neighbours)]
         prompt = build_update_prompt(old_memory, fact)
         reply = self._client.chat(

@@ -11,8 +11,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sidecar.learn.reconcile.reconcilers import Decision
 from sidecar.learn.judge.verdict import JudgeUnavailable
+from sidecar.learn.reconcile.decision import Decision
+from sidecar.store.mem0_adapter import update_memory_prompt
 
 EVENTS = ("ADD", "UPDATE", "DELETE", "NONE")
 UPDATE_SCHEMA: dict[str, Any] = {
@@ -40,9 +41,7 @@ _PRIORITY = {"UPDATE": 0, "DELETE": 1, "ADD": 2, "NONE": 3}
 
 def build_update_prompt(old_memory: list[dict[str, str]], fact: str) -> str:
     """mem0's update prompt for one new fact against ``old_memory`` ([{id, text}])."""
-    from mem0.configs.prompts import get_update_memory_messages
-
-    return get_update_memory_messages(old_memory, [fact])
+    return update_memory_prompt(old_memory, [fact])
 
 
 def parse_update_reply(content: str, fact: str, target_ids: Sequence[str], target_texts: Sequence[str]) -> Decision:

@@ -17,7 +17,7 @@ from sidecar.learn.parse import parser_for
 from sidecar.learn.queue.job_queue import ChunkCounts, FileCursor, JobQueue
 from sidecar.learn.parse.records import Candidate, ParserState
 from sidecar.learn.watch.tail import DEFAULT_CHUNK_BYTES, MAX_CHUNK_BYTES, read_new
-from sidecar.rpc.workers import KeyedLocks
+from sidecar.keyed_locks import KeyedLocks
 
 log = logging.getLogger("sidecar.ingest")
 CONTEXT_CHARS = 600

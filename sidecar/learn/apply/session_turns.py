@@ -1,10 +1,9 @@
 """Hands session messages to the write gate without making ``session.update`` wait.
 
-Used when the ingest component offers its gate pipeline but no durable
-``enqueue_messages``: one background thread judges and reconciles the
-messages in arrival order. The queue lives in memory, so messages still
-waiting at shutdown are not judged (the transcript watcher sees the same
-turns in the agent's own transcript).
+``session.update`` (the MemoryManager hub) hands each new turn here; one
+background thread judges and reconciles the turns in arrival order. The queue
+lives in memory, so turns still waiting at shutdown are not judged (the
+transcript watcher sees the same turns in the agent's own transcript).
 """
 
 from __future__ import annotations
@@ -15,13 +14,14 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from sidecar.learn.apply.conversation import CONTEXT_CHARS, JUDGED_ROLES
+from sidecar.learn.apply.pipeline import GatePipeline, Origin
+from sidecar.learn.redact import redact
 from sidecar_shared.markers import contains_injected, strip_injected
 
-log = logging.getLogger("sidecar.context.gate")
+log = logging.getLogger("sidecar.learn.session_turns")
 
-GATED_ROLES = {"user": "user", "human": "user", "assistant": "assistant", "ai": "assistant"}
 MAX_PENDING = 10_000
-CONTEXT_CHARS = 600
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,9 @@ class _Turn:
 
 
 class SessionGateHandoff:
-    """A ``GateQueue`` over the ingest component's ``GatePipeline``."""
+    """The hub's ``GateQueue``: session turns to the :class:`GatePipeline`, in a background thread."""
 
-    def __init__(self, pipeline: Any, *, max_pending: int = MAX_PENDING) -> None:
+    def __init__(self, pipeline: GatePipeline, *, max_pending: int = MAX_PENDING) -> None:
         self._pipeline = pipeline
         self._queue: queue.Queue[_Turn | None] = queue.Queue(maxsize=max_pending)
         self._thread: threading.Thread | None = None
@@ -47,7 +47,7 @@ class SessionGateHandoff:
                  agent_id: str | None) -> int:
         count = 0
         for message in messages:
-            role = GATED_ROLES.get(message["role"])
+            role = JUDGED_ROLES.get(message["role"])
             text = strip_injected(message["content"]).strip()
             if role is None or not text or contains_injected(text):
                 continue  # system prompts and our own injected context are never learned
@@ -73,9 +73,6 @@ class SessionGateHandoff:
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        from sidecar.learn.apply.pipeline import Origin
-        from sidecar.learn.redact import redact
-
         while (turn := self._queue.get()) is not None:
             scope = {"user_id": turn.user_id, **({"agent_id": turn.agent_id} if turn.agent_id else {})}
             text = redact(turn.text).text

@@ -1,0 +1,44 @@
+"""``add(messages, infer=True)``: a conversation through the write gate, one utterance at a time.
+
+Each user or assistant message is redacted, judged with the previous message as
+context, and its facts are reconciled and applied, the same way the background
+worker learns from transcripts. System and tool messages are not judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sidecar.learn.apply.pipeline import GatePipeline, Origin, verdict_summary
+from sidecar.learn.redact import redact
+
+JUDGED_ROLES = {"user": "user", "human": "user", "assistant": "assistant", "ai": "assistant"}
+CONTEXT_CHARS = 600
+
+
+def utterances(messages: str | list[dict[str, str]]) -> list[tuple[str, str]]:
+    """(role, text) pairs to judge; system and tool messages are left out."""
+    if isinstance(messages, str):
+        return [("user", messages)]
+    return [(JUDGED_ROLES[m["role"]], m["content"]) for m in messages if m["role"] in JUDGED_ROLES]
+
+
+def learn_conversation(pipeline: GatePipeline, messages: str | list[dict[str, str]], *,
+                       scope: Mapping[str, str], metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    """mem0's ``add`` result (``results``) plus the judge's ``verdicts``, one per judged message.
+
+    Raises :class:`~sidecar.learn.judge.verdict.JudgeUnavailable` when the judge cannot answer.
+    """
+    results: list[dict[str, Any]] = []
+    verdicts: list[dict[str, Any]] = []
+    context = ""
+    for role, raw in utterances(messages):
+        text = redact(raw).text
+        origin = Origin(source="api", agent=scope.get("agent_id"), session_id=scope.get("run_id"),
+                        metadata={**dict(metadata or {}), "learned_from": "api", "role": role})
+        learned = pipeline.learn(text, role=role, context=context, scope=scope, origin=origin)
+        results += learned.results
+        verdicts.append({"role": role, **verdict_summary(learned.verdict)})
+        context = f"{role}: {text[-CONTEXT_CHARS:]}"
+    return {"results": results, "verdicts": verdicts}

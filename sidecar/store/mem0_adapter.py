@@ -1,0 +1,292 @@
+"""The one door to mem0: its ``Memory``, vector store, history and embedder are touched only here.
+
+With :mod:`sidecar.store.chroma_rows` (the direct reads of mem0's Chroma rows),
+this module is all the daemon knows about mem0 2.2.1; what it assumes is pinned
+by ``tests/store/test_mem0_adapter.py``, so an upgrade fails there first:
+
+* every mem0 code path embeds through ``Memory.embedding_model``, so the embedded
+  MiniLM model is plugged in there (mem0's own route for custom embedders, the
+  ``langchain`` provider, needs the full ``langchain`` package);
+* ``add(infer=False)`` writes each message with ``vector_store.insert(vectors=,
+  payloads=, ids=)`` and then ``db.add_history(...)``; :meth:`Mem0Adapter.add_batch`
+  holds both and writes them after mem0 returns, the vectors in one Chroma call
+  (Chroma commits every call, ~6 ms each) and then the history in one SQLite
+  transaction, so a failed insert leaves no history behind;
+* ``Memory.update(memory_id, text=, metadata=)``, and history rows with the
+  columns of mem0's ``SQLiteManager``.
+
+mem0 is imported lazily, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sidecar.config.settings import ConfigError
+from sidecar.store.chroma_rows import ChromaRows, ScoredRow, StoredRow, text_hash
+from sidecar.store.embedder import MiniLMEmbedder
+from sidecar.store.errors import StoreError
+
+log = logging.getLogger("sidecar.store.mem0")
+# A placeholder mem0 builds without network or key; the embedded model replaces it.
+_PLACEHOLDER_EMBEDDER = {"provider": "lmstudio", "config": {"lmstudio_base_url": "http://127.0.0.1:9/v1"}}
+
+
+def build_memory(config: Mapping[str, Any], embedder: MiniLMEmbedder | None) -> Any:
+    """mem0's ``Memory`` for ``config`` (our embedded model plugged in when ``embedder`` is given).
+
+    ``config`` is the dict :func:`sidecar.store.mem0_config.build_mem0_config` makes;
+    raise :class:`ConfigError` when mem0 rejects it.
+    """
+    from mem0 import Memory
+
+    config = dict(config)
+    if embedder is not None:
+        placeholder = _PLACEHOLDER_EMBEDDER["config"]
+        config["embedder"] = {"provider": _PLACEHOLDER_EMBEDDER["provider"],
+                              "config": {**placeholder, "embedding_dims": embedder.dims}}
+    try:
+        memory = Memory.from_config(config)
+    except Exception as exc:
+        raise ConfigError(f"mem0 rejected the [mem0] config: {exc}") from exc
+    if embedder is not None:
+        if not hasattr(memory, "embedding_model"):
+            raise StoreError("this mem0 version has no Memory.embedding_model; pin mem0ai==2.2.1")
+        memory.embedding_model = _embedding_model(embedder)
+    return memory
+
+
+def _embedding_model(embedder: MiniLMEmbedder) -> Any:
+    from mem0.embeddings.base import EmbeddingBase
+
+    class EmbeddedMiniLM(EmbeddingBase):
+        """mem0's embedder interface over the embedded ONNX model."""
+
+        def embed(self, text: str, memory_action: str | None = None) -> list[float]:
+            return embedder.embed_one(text)
+
+        def embed_batch(self, texts: list[str], memory_action: str = "add") -> list[list[float]]:
+            return [vector.tolist() for vector in embedder.embed(list(texts))]
+
+    model = EmbeddedMiniLM()
+    model.config.embedding_dims = embedder.dims
+    return model
+
+
+def update_memory_prompt(old_memory: list[dict[str, str]], facts: list[str]) -> str:
+    """mem0's own update-memory prompt for new ``facts`` against ``old_memory`` ([{id, text}])."""
+    from mem0.configs.prompts import get_update_memory_messages
+
+    return get_update_memory_messages(old_memory, facts)
+
+
+@dataclass
+class _HeldWrites:
+    """What mem0 wrote during one batch, not yet applied."""
+
+    vectors: list[Any] = field(default_factory=list)
+    payloads: list[dict[str, Any]] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Batches(threading.local):
+    """The calling thread's open batch, if any (other threads write straight through)."""
+
+    held: _HeldWrites | None = None
+
+
+class _HoldingVectorStore:
+    """mem0's vector store; inside a batch, ``insert`` is held. Everything else passes through."""
+
+    def __init__(self, inner: Any, batches: _Batches) -> None:
+        self._inner = inner
+        self._batches = batches
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def insert(self, vectors: list, payloads: list | None = None, ids: list | None = None) -> Any:
+        held = self._batches.held
+        if held is None:
+            return self._inner.insert(vectors=vectors, payloads=payloads, ids=ids)
+        held.vectors.extend(vectors)
+        held.payloads.extend(payloads or [{} for _ in vectors])
+        held.ids.extend(ids or [])
+        return None
+
+
+class _HoldingHistory:
+    """mem0's history store; inside a batch, new rows are held. Everything else passes through."""
+
+    def __init__(self, inner: Any, batches: _Batches) -> None:
+        self._inner = inner
+        self._batches = batches
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def add_history(self, memory_id: str, old_memory: str | None, new_memory: str | None, event: str,
+                    **columns: Any) -> None:
+        held = self._batches.held
+        if held is None:
+            return self._inner.add_history(memory_id, old_memory, new_memory, event, **columns)
+        held.history.append({"memory_id": memory_id, "old_memory": old_memory, "new_memory": new_memory,
+                             "event": event, **columns})
+        return None
+
+    def batch_add_history(self, records: list[dict[str, Any]]) -> None:
+        held = self._batches.held
+        if held is None:
+            return self._inner.batch_add_history(records)
+        held.history.extend(records)
+        return None
+
+
+class Mem0Adapter:
+    """mem0's ``Memory`` behind a narrow API: mem0-shaped writes and reads, and raw row access.
+
+    Results of :meth:`add`, :meth:`get`, :meth:`get_all`, :meth:`search` and
+    :meth:`history` are mem0's own dicts, unchanged.
+    """
+
+    def __init__(self, memory: Any, embedder: MiniLMEmbedder | None = None) -> None:
+        """Wrap ``memory`` (from :func:`build_memory`); the adapter owns it from now on."""
+        self._memory = memory
+        self._embedder = embedder
+        self._batches = _Batches()
+        self._vectors = memory.vector_store
+        self._history = memory.db
+        memory.vector_store = _HoldingVectorStore(self._vectors, self._batches)
+        memory.db = _HoldingHistory(self._history, self._batches)
+        collection = getattr(self._vectors, "collection", None)
+        self._rows = ChromaRows(collection) if collection is not None else None
+
+    @classmethod
+    def open(cls, config: Mapping[str, Any], embedder: MiniLMEmbedder | None = None) -> Mem0Adapter:
+        """Build mem0 from ``config`` (see :func:`build_memory`) and wrap it."""
+        return cls(build_memory(config, embedder), embedder)
+
+    # -- writes ---------------------------------------------------------------
+
+    def add(self, messages: Any, scope: Mapping[str, str], metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+        """mem0's inferring add (its LLM extracts facts and reconciles them): ``{"results": [...]}``."""
+        return self._memory.add(messages, metadata=_dict(metadata), infer=True, **scope)
+
+    def add_batch(self, messages: Sequence[Mapping[str, Any]], scope: Mapping[str, str],
+                  metadata: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+        """Store each message as a memory, verbatim; mem0's result rows (``event`` "ADD").
+
+        One vector insert for the batch, then its history in one transaction; when
+        either fails, nothing of the batch remains and the error is raised.
+        """
+        if not messages:
+            return []
+        if self._embedder is not None:  # one batched ONNX call warms the cache mem0 reads
+            self._embedder.embed([str(m["content"]) for m in messages])
+        self._batches.held = held = _HeldWrites()
+        try:
+            results = self._memory.add([dict(m) for m in messages], metadata=_dict(metadata), infer=False,
+                                       **scope)["results"]
+        finally:
+            self._batches.held = None
+        self._apply(held)
+        return results
+
+    def _apply(self, held: _HeldWrites) -> None:
+        if held.vectors:
+            self._vectors.insert(vectors=held.vectors, payloads=held.payloads, ids=held.ids)
+        if not held.history:
+            return
+        try:
+            self._history.batch_add_history(held.history)
+        except Exception:
+            log.error("history of a batch could not be written; removing its %d vectors", len(held.ids))
+            for memory_id in held.ids:
+                self._vectors.delete(vector_id=memory_id)
+            raise
+
+    def update(self, memory_id: str, text: str | None = None,
+               metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Replace the text and/or merge ``metadata`` into one memory (mem0 records the history)."""
+        return self._memory.update(memory_id, text=text, metadata=_dict(metadata))
+
+    def delete(self, memory_id: str) -> dict[str, Any]:
+        """Delete one memory (mem0 records the history); mem0 raises ``ValueError`` for an unknown id."""
+        return self._memory.delete(memory_id)
+
+    def delete_all(self, scope: Mapping[str, str]) -> dict[str, Any]:
+        """Delete every memory of ``scope`` (at least one scope id)."""
+        return self._memory.delete_all(**scope)
+
+    # -- reads through mem0 ---------------------------------------------------
+
+    def get(self, memory_id: str) -> dict[str, Any] | None:
+        """One memory in mem0's ``get`` shape, or None."""
+        return self._memory.get(memory_id)
+
+    def get_all(self, filters: Mapping[str, Any], top_k: int) -> dict[str, Any]:
+        """Up to ``top_k`` memories matching ``filters`` (at least one scope id): ``{"results": [...]}``."""
+        return self._memory.get_all(filters=dict(filters), top_k=top_k)
+
+    def search(self, query: str, filters: Mapping[str, Any], top_k: int,
+               threshold: float | None = None) -> dict[str, Any]:
+        """mem0's own (dense) search; ``threshold=None`` keeps mem0's default."""
+        kwargs: dict[str, Any] = {"filters": dict(filters), "top_k": top_k}
+        if threshold is not None:
+            kwargs["threshold"] = threshold
+        return self._memory.search(query, **kwargs)
+
+    def history(self, memory_id: str) -> list[dict[str, Any]]:
+        """mem0's history rows of one memory, oldest first."""
+        return self._memory.history(memory_id)
+
+    def embed_query(self, text: str) -> list[float]:
+        """The vector mem0 would search with for ``text``."""
+        return self._memory.embedding_model.embed(text, "search")
+
+    # -- raw rows ---------------------------------------------------------------
+
+    def count(self) -> int:
+        """Memories in the store, all scopes (-1 when the vector store cannot count)."""
+        return self._rows.count() if self._rows is not None else -1
+
+    def rows(self, ids: Sequence[str]) -> list[StoredRow]:
+        """The stored rows of ``ids`` in that order; unknown ids are left out."""
+        return self._chroma().rows(ids)
+
+    def scan(self, where: Mapping[str, Any] | None = None, offset: int = 0, limit: int | None = 1000,
+             payloads: bool = True) -> list[StoredRow]:
+        """One page of rows across all scopes in storage order; ``where`` is a Chroma filter."""
+        return self._chroma().scan(where, offset, limit, payloads)
+
+    def nearest(self, vector: Sequence[float], n: int, where: Mapping[str, Any] | None = None) -> list[ScoredRow]:
+        """The ``n`` rows nearest ``vector`` (matching the Chroma filter ``where``), scored as mem0 does."""
+        return self._chroma().nearest(vector, n, where)
+
+    def ids_by_text_hash(self, texts: Sequence[str], scope: Mapping[str, str]) -> dict[str, str]:
+        """``{text: id}`` of memories in ``scope`` whose text is one of ``texts`` (one query, by mem0's hash)."""
+        by_hash = {text_hash(text): text for text in texts}
+        return {by_hash[digest]: memory_id
+                for digest, memory_id in self._chroma().ids_by_hash(by_hash, scope).items()}
+
+    def _chroma(self) -> ChromaRows:
+        if self._rows is None:
+            raise StoreError("this vector store cannot be read directly; export, counts and hybrid search "
+                             "need Chroma")
+        return self._rows
+
+    def close(self) -> None:
+        """Close mem0's history database (Chroma needs no closing)."""
+        close = getattr(self._memory, "close", None)
+        if callable(close):
+            close()
+
+
+def _dict(metadata: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return dict(metadata) if metadata is not None else None
+
