@@ -22,6 +22,7 @@ from common import percentile  # noqa: E402
 from corpus import QUERIES, sentences  # noqa: E402
 
 from sidecar.testing.daemons import running_daemon  # noqa: E402
+from sidecar.testing.waiting import wait_until
 
 
 def context_latencies(client, user: str, rounds: int, expected_mode: str, session: str) -> list[float]:
@@ -36,13 +37,9 @@ def context_latencies(client, user: str, rounds: int, expected_mode: str, sessio
     return out
 
 
-def wait_for_mode(client, user: str, mode: str, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if client.call("context", {"query": QUERIES[0], "user_id": user})["mode"] == mode:
-            return
-        time.sleep(0.5)
-    raise RuntimeError(f"{user} never reached {mode} mode")
+def wait_for_mode(client, user: str, mode: str) -> None:
+    wait_until(lambda: client.call("context", {"query": QUERIES[0], "user_id": user})["mode"] == mode,
+               interval=0.25, what=f"{user} to reach {mode} mode")
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -62,7 +59,7 @@ def main() -> int:
     report: dict = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"}
     try:
-        with running_daemon(home, timeout=120) as daemon:
+        with running_daemon(home) as daemon:
             client = daemon.client
             session = [{"role": "user", "content": f"Earlier turn {n}: {text}"} for n, text in enumerate(corpus[:10])]
             client.call("session.update", {"session_id": "bench", "messages": session})

@@ -69,7 +69,7 @@ def fill(client, texts: list[str], batch: int = 200) -> float:
 def settle(client, seconds: float = 5.0) -> None:
     """Let the daemon finish the background work a fill triggers (MEMORY.md render, counts)."""
     deadline = time.monotonic() + 60
-    while client.status()["in_flight"] and time.monotonic() < deadline:
+    while client.status()["in_flight"] > 1 and time.monotonic() < deadline:  # the status request counts itself
         time.sleep(0.2)
     time.sleep(seconds)
 

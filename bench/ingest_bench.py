@@ -27,6 +27,7 @@ from common import percentile  # noqa: E402
 
 from sidecar.learn.parse import detect_agent  # noqa: E402
 from sidecar.testing.daemons import DaemonProcess, running_daemon  # noqa: E402
+from sidecar.testing.waiting import wait_until
 
 DEFAULT_TRANSCRIPTS = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "transcripts"
 SUFFIXES = (".jsonl", ".json", ".md")
@@ -61,13 +62,9 @@ def line(text: str) -> str:
     return json.dumps({"role": "user", "content": text}) + "\n"
 
 
-def wait_idle(daemon: DaemonProcess, timeout: float = 900.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if daemon.client.call("watch.status")["queue"]["pending"] == 0:
-            return
-        time.sleep(0.2)
-    raise RuntimeError("queue did not drain")
+def wait_idle(daemon: DaemonProcess) -> None:
+    wait_until(lambda: daemon.client.call("watch.status")["queue"]["pending"] == 0, interval=0.2,
+               what="the judge queue to drain")
 
 
 def throughput(daemon: DaemonProcess, transcripts: Path) -> dict[str, Any]:

@@ -51,7 +51,8 @@ class Daemon:
             self.ops = build_op_table(store=self.store, learn=self.learn, context=self.context,
                                       status=self.status, default_user=settings.user_id)
             self.server = Server(settings.paths, self.ops, workers=settings.workers,
-                                 queue_size=settings.queue_size, on_reload=self.reload)
+                                 queue_size=settings.queue_size, drain_seconds=settings.drain_seconds,
+                                 on_reload=self.reload)
         except BaseException:
             self.close()  # a part that failed to build leaves no open files or threads behind
             raise

@@ -43,6 +43,8 @@ class DaemonConfig(Section):
     queue_size: int = Field(256, ge=1, le=100_000)
     embedder_threads: int | None = Field(None, ge=1, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # after SIGTERM, how long running requests may take before the daemon exits without their replies
+    drain_seconds: float = Field(10.0, gt=0, le=3600)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -70,6 +70,7 @@ class Settings:
     embedder_threads: int | None = None
     ollama_url: str = DEFAULT_OLLAMA_URL
     log_level: str = "INFO"
+    drain_seconds: float = 10.0
     mem0: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     watch: WatchConfig = field(default_factory=WatchConfig)
     gate: GateConfig = field(default_factory=GateConfig)
@@ -130,6 +131,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         embedder_threads=parsed.daemon.embedder_threads,
         ollama_url=parsed.ollama.url or env.get("OLLAMA_HOST") or DEFAULT_OLLAMA_URL,
         log_level=parsed.daemon.log_level,
+        drain_seconds=parsed.daemon.drain_seconds,
         mem0=MappingProxyType(parsed.mem0),
         watch=parsed.watch,
         gate=parsed.gate,

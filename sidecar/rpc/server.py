@@ -57,9 +57,10 @@ class Server:
     """Serves ``ops`` on ``paths.endpoint`` until :meth:`request_exit` is called."""
 
     def __init__(self, paths: AppPaths, ops: OpTable, *, workers: int, queue_size: int,
-                 on_reload: Callable[[], None] | None = None) -> None:
+                 drain_seconds: float = DRAIN_SECONDS, on_reload: Callable[[], None] | None = None) -> None:
         self.paths = paths
         self.ops = ops
+        self.drain_seconds = drain_seconds
         self._on_reload = on_reload
         self._context = zmq.Context()
         self._context.linger = 0
@@ -138,7 +139,7 @@ class Server:
         """Finish queued and running work; new requests are answered ``shutting_down`` meanwhile."""
         self._draining = True
         self._pool.close_intake()
-        deadline = time.monotonic() + DRAIN_SECONDS
+        deadline = time.monotonic() + self.drain_seconds
         while self._pool.running() and time.monotonic() < deadline:
             events = dict(poller.poll(POLL_MS))
             if results in events:
@@ -146,7 +147,7 @@ class Server:
             if router in events:
                 self._drain_requests(router)
         if not self._pool.join(0.0):
-            log.warning("some requests did not finish within %.0fs", DRAIN_SECONDS)
+            log.warning("some requests did not finish within %.0fs ([daemon] drain_seconds)", self.drain_seconds)
         self._drain_results(results, router)
 
     def _do_reload(self) -> None:

@@ -1,2 +1,3 @@
-"""Test helpers shipped with the package: real daemons in temp homes (:mod:`.daemons`) and waiting on
-conditions with a load-proof limit (:mod:`.waiting`, ``$SIDECAR_TEST_READY_S``)."""
+"""Test helpers shipped with the package: real daemons in temp homes (:mod:`.daemons`), waiting on
+conditions with a load-proof limit (:mod:`.waiting`, ``$SIDECAR_TEST_READY_S``), and an in-memory
+store for op-level tests (:mod:`.fake_store`)."""

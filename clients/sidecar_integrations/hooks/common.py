@@ -22,7 +22,9 @@ from sidecar_client.client import Client
 from sidecar_shared.user import default_user_id
 from sidecar_shared.errors import RequestFailed
 
-TOTAL_BUDGET_S = 1.8  # Claude Code and Codex both wait for us; stay under 2 s end to end
+BUDGET_ENV = "SIDECAR_HOOK_BUDGET_S"
+# Claude Code and Codex both wait for us: stay under 2 s end to end (tests on a loaded machine raise it)
+TOTAL_BUDGET_S = float(os.environ.get(BUDGET_ENV) or 1.8)
 MAX_CONTEXT_CHARS = 10_000  # Claude Code truncates additionalContext above this
 MAX_STDIN_BYTES = 4 << 20
 SEARCH_FALLBACK_TOP_K = 8

@@ -8,7 +8,7 @@ from transcript_helpers import FIXTURES, parse_all
 from sidecar.learn.candidates import select
 from sidecar.learn.parse import detect_agent
 
-_SHARED = [Path(__file__).resolve().parents[3] / "shared/data/transcripts", Path("/work/shared/data/transcripts")]
+_SHARED = [Path(__file__).resolve().parents[4] / "shared/data/transcripts", Path("/work/shared/data/transcripts")]
 CORPUS = next((p for p in _SHARED if p.is_dir()), FIXTURES)
 
 # (file, agent, records, user candidates, assistant candidates, selected)

@@ -10,7 +10,7 @@ from typing import Any
 from sidecar.learn.parse import parser_for
 from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "transcripts"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "transcripts"
 
 
 def jsonl(*records: Any) -> bytes:

@@ -141,7 +141,7 @@ def test_latency_is_tracked(fake):
     judge.judge("I keep bees.")
     judge.judge("I brew cider.")
     stats = judge.latency_stats()
-    assert stats["count"] == 2 and 0 < stats["mean_s"] < 2
+    assert stats["count"] == 2 and stats["mean_s"] > 0
 
 
 @pytest.mark.parametrize(
