@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from functools import partial
 from typing import Any
 
-from sidecar.learn.parse.fields import as_str, locate_in_document, session_from_filename, text_of
-from sidecar.learn.parse.jsonl import parse_json_lines
+from sidecar.learn.parse.fields import as_str, document_records, session_from_filename, text_of
+from sidecar.learn.parse.jsonl import JsonLinesParser
 from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
 
 # Blocks Claude Code itself writes into user turns (slash commands, local shell
@@ -40,7 +39,7 @@ def clean_user_text(text: str) -> str:
     return text
 
 
-class ClaudeCodeParser:
+class ClaudeCodeParser(JsonLinesParser):
     """Parser for Claude Code session transcripts."""
 
     agent = "claude-code"
@@ -57,8 +56,7 @@ class ClaudeCodeParser:
         if source.endswith(".json"):
             return self._parse_export(chunk, source=source, start_offset=start_offset,
                                       start_line=start_line, state=state)
-        return parse_json_lines(chunk, start_offset=start_offset, start_line=start_line,
-                                handle=partial(self._candidate, source=source, state=state))
+        return super().parse(chunk, source=source, start_offset=start_offset, start_line=start_line, state=state)
 
     def _parse_export(
         self, chunk: bytes, *, source: str, start_offset: int, start_line: int, state: ParserState
@@ -69,14 +67,9 @@ class ClaudeCodeParser:
             return ParseResult()  # still being written: wait for a complete document
         result = ParseResult(consumed=len(chunk))
         loglines = document.get("loglines") if isinstance(document, dict) else document
-        cursor = 0  # records appear in order, so each is searched for after the previous one
-        for record in loglines if isinstance(loglines, list) else []:
-            if not isinstance(record, dict):
-                result.corrupt += 1
-                continue
-            result.records += 1
-            needle = record.get("uuid") or record.get("timestamp")
-            offset, line, cursor = locate_in_document(chunk, needle, start_offset, start_line, after=cursor)
+        for record, line, offset in document_records(chunk, loglines, result, start_offset=start_offset,
+                                                     start_line=start_line,
+                                                     needle=lambda r: r.get("uuid") or r.get("timestamp")):
             candidate = self._candidate(record, source=source, line=line, offset=offset, state=state)
             if candidate is not None:
                 result.candidates.append(candidate)

@@ -9,12 +9,11 @@ permission blocks, developer messages) never become candidates.
 from __future__ import annotations
 
 import re
-from functools import partial
 from typing import Any
 
 from sidecar.learn.parse.fields import as_str, seen_recently, session_from_filename, text_digest, text_of
-from sidecar.learn.parse.jsonl import parse_json_lines
-from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
+from sidecar.learn.parse.jsonl import JsonLinesParser
+from sidecar.learn.parse.records import Candidate, ParserState
 
 _TEXT_KINDS = ("input_text", "output_text", "text", "Text")
 _INJECTED_BLOCK = re.compile(
@@ -62,17 +61,10 @@ def _message(record: dict[str, Any]) -> tuple[str, str, str | None, str] | None:
     return None
 
 
-class CodexParser:
+class CodexParser(JsonLinesParser):
     """Parser for Codex CLI rollout files (all known versions)."""
 
     agent = "codex"
-
-    def parse(
-        self, chunk: bytes, *, source: str, start_offset: int, start_line: int, state: ParserState
-    ) -> ParseResult:
-        """Parse the complete lines of ``chunk``; see ``Parser``."""
-        return parse_json_lines(chunk, start_offset=start_offset, start_line=start_line,
-                                handle=partial(self._candidate, source=source, state=state))
 
     def _candidate(
         self, record: dict[str, Any], line: int, offset: int, *, source: str, state: ParserState

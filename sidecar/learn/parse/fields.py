@@ -1,13 +1,14 @@
-"""Field helpers the transcript parsers share: message text, ids, duplicate suppression."""
+"""Field helpers the transcript parsers share: message text, ids, duplicate suppression, record positions."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from pathlib import PurePath
 from typing import Any
 
-from sidecar.learn.parse.records import ParserState
+from sidecar.learn.parse.records import ParseResult, ParserState
 
 
 def text_of(content: Any, *, kinds: tuple[str, ...] = ("text",)) -> str:
@@ -87,3 +88,22 @@ def locate_in_document(
         return start_offset, start_line, after
     line_start = document.rfind(b"\n", 0, position) + 1
     return start_offset + line_start, start_line + document.count(b"\n", 0, line_start), position + 1
+
+
+def document_records(
+    document: bytes, records: Any, result: ParseResult, *, needle: Callable[[dict[str, Any]], Any],
+    start_offset: int, start_line: int,
+) -> Iterator[tuple[dict[str, Any], int, int]]:
+    """``(record, line, offset)`` for each object in ``records`` of a whole-file document.
+
+    Records appear in order, so each is looked up after the previous one; non-objects are
+    counted as corrupt and every object as a record of ``result``.
+    """
+    cursor = 0
+    for record in records if isinstance(records, list) else []:
+        if not isinstance(record, dict):
+            result.corrupt += 1
+            continue
+        result.records += 1
+        offset, line, cursor = locate_in_document(document, needle(record), start_offset, start_line, after=cursor)
+        yield record, line, offset

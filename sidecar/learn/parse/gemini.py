@@ -10,11 +10,10 @@ JSON, and messages already emitted with the same text are not emitted again.
 from __future__ import annotations
 
 import json
-from functools import partial
 from typing import Any
 
-from sidecar.learn.parse.fields import as_str, locate_in_document, session_from_filename, text_digest, text_of
-from sidecar.learn.parse.jsonl import parse_json_lines
+from sidecar.learn.parse.fields import as_str, document_records, session_from_filename, text_digest, text_of
+from sidecar.learn.parse.jsonl import JsonLinesParser
 from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
 
 _ROLES = {"user": "user", "gemini": "assistant", "model": "assistant"}
@@ -43,7 +42,7 @@ def _timestamp(record: dict[str, Any]) -> str | None:
     return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else as_str(value)
 
 
-class GeminiParser:
+class GeminiParser(JsonLinesParser):
     """Parser for Gemini CLI chat sessions (``.jsonl`` journal and whole-file ``.json``)."""
 
     agent = "gemini"
@@ -55,8 +54,7 @@ class GeminiParser:
         if source.endswith(".json"):
             return self._parse_document(chunk, source=source, start_offset=start_offset,
                                         start_line=start_line, state=state)
-        result = parse_json_lines(chunk, start_offset=start_offset, start_line=start_line,
-                                  handle=partial(self._candidate, source=source, state=state))
+        result = super().parse(chunk, source=source, start_offset=start_offset, start_line=start_line, state=state)
         found = result.candidates
         # Within one chunk only the last copy of a re-appended message matters.
         last_index = {c.message_id: i for i, c in enumerate(found) if c.message_id is not None}
@@ -79,14 +77,8 @@ class GeminiParser:
             messages = document.get("messages", document.get("history"))
         else:
             messages = document
-        cursor = 0
-        for record in messages if isinstance(messages, list) else []:
-            if not isinstance(record, dict):
-                result.corrupt += 1
-                continue
-            result.records += 1
-            offset, line, cursor = locate_in_document(chunk, record.get("id"), start_offset, start_line,
-                                                      after=cursor)
+        for record, line, offset in document_records(chunk, messages, result, start_offset=start_offset,
+                                                     start_line=start_line, needle=lambda r: r.get("id")):
             candidate = self._candidate(record, source=source, line=line, offset=offset, state=state)
             if candidate is not None and self._is_new(candidate, state):
                 result.candidates.append(candidate)

@@ -7,27 +7,19 @@ A generic transcript has one JSON object per line:
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from sidecar.learn.parse.fields import as_str, session_from_filename, text_of
-from sidecar.learn.parse.jsonl import parse_json_lines
-from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
+from sidecar.learn.parse.jsonl import JsonLinesParser
+from sidecar.learn.parse.records import Candidate, ParserState
 
 _ROLES = {"user": "user", "human": "user", "assistant": "assistant", "ai": "assistant", "model": "assistant"}
 
 
-class GenericParser:
+class GenericParser(JsonLinesParser):
     """Parser for generic ``{role, content}`` JSONL transcripts."""
 
     agent = "generic"
-
-    def parse(
-        self, chunk: bytes, *, source: str, start_offset: int, start_line: int, state: ParserState
-    ) -> ParseResult:
-        """Parse the complete lines of ``chunk``; see :class:`~sidecar.learn.parse.Parser`."""
-        return parse_json_lines(chunk, start_offset=start_offset, start_line=start_line,
-                                handle=partial(self._candidate, source=source, state=state))
 
     def _candidate(
         self, record: dict[str, Any], line: int, offset: int, *, source: str, state: ParserState

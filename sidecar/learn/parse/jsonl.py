@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from sidecar.learn.parse.records import Candidate, ParseResult
+from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
 
 # Turns one decoded JSONL record (with its line number and byte offset) into a
 # candidate, or None when the record says nothing worth keeping.
@@ -98,3 +99,20 @@ def parse_json_lines(chunk: bytes, *, start_offset: int, start_line: int, handle
         if candidate is not None:
             result.candidates.append(candidate)
     return result
+
+
+class JsonLinesParser:
+    """Base of the parsers whose transcript holds one JSON record per line: each subclass says
+    what a record means (``_candidate``) and names its ``agent``."""
+
+    agent: str
+
+    def parse(self, chunk: bytes, *, source: str, start_offset: int, start_line: int,
+              state: ParserState) -> ParseResult:
+        """Parse the complete lines of ``chunk``; see :class:`~sidecar.learn.parse.Parser`."""
+        return parse_json_lines(chunk, start_offset=start_offset, start_line=start_line,
+                                handle=partial(self._candidate, source=source, state=state))
+
+    def _candidate(self, record: dict[str, Any], line: int, offset: int, *, source: str,
+                   state: ParserState) -> Candidate | None:
+        raise NotImplementedError
