@@ -22,6 +22,7 @@ from sidecar_cli import render
 from sidecar_client.client import Client
 from sidecar_cli.doctor import healthy, render_checks, run_doctor
 from sidecar_shared.errors import SidecarError
+from sidecar_shared.protocol import scope_ids
 from sidecar_cli.status_view import overview, render_overview
 from sidecar_cli.transfer import import_file, iter_export, jsonl_line, render_markdown
 
@@ -103,7 +104,7 @@ def doctor(as_json: bool) -> None:
 @_handled
 def export(user_id: str | None, agent_id: str | None, run_id: str | None, fmt: str) -> None:
     """Write memories to standard output: memctl export > memories.jsonl"""
-    filters = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
+    filters = scope_ids(user_id, agent_id, run_id)
     records = iter_export(_client(BULK_TIMEOUT_S), filters or None)
     count = 0
     if fmt == "markdown":

@@ -20,6 +20,7 @@ from sidecar_cli import render
 from sidecar_client.client import Client
 from sidecar_shared.user import default_user_id
 from sidecar_shared.errors import DaemonNotRunning, DaemonTimeout, NotFound, RequestFailed, SidecarError
+from sidecar_shared.protocol import scope_ids
 
 
 
@@ -35,7 +36,7 @@ def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def scope_of(user_id: str | None, agent_id: str | None, run_id: str | None) -> dict[str, str]:
-    scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
+    scope = scope_ids(user_id, agent_id, run_id)
     return scope or {"user_id": default_user_id()}
 
 

@@ -15,6 +15,7 @@ import click
 from sidecar_cli import render
 from sidecar_cli.common import client, emit, handle_errors, json_option, scope_of, scope_options
 from sidecar_shared.errors import NotFound
+from sidecar_shared.protocol import scope_ids
 
 
 # Commands that live in other modules, imported only when run (or listed by --help),
@@ -150,7 +151,7 @@ def forget(memory_id: str | None, user_id: str | None, agent_id: str | None, run
     if everything == bool(memory_id):
         raise click.UsageError("give either a MEMORY_ID or --all with a scope")
     if everything:
-        scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
+        scope = scope_ids(user_id, agent_id, run_id)
         if not scope:
             raise click.UsageError("--all needs --user, --agent or --run")
         if not yes and not as_json:

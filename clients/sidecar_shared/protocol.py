@@ -26,6 +26,11 @@ HARD_FRAME_LIMIT = 8 << 20
 SCOPE_KEYS = ("user_id", "agent_id", "run_id")
 
 
+def scope_ids(user_id: str | None, agent_id: str | None, run_id: str | None) -> dict[str, str]:
+    """The scope ids that are given (non-empty), keyed by name."""
+    return {key: value for key, value in zip(SCOPE_KEYS, (user_id, agent_id, run_id)) if value}
+
+
 class Code:
     """Stable error codes carried in ``error.code``."""
 

@@ -28,7 +28,7 @@ from sidecar.store.mem0_config import EmbedderChoice, build_mem0_config
 from sidecar.store.meta import check_or_record
 from sidecar.store.preflight import check_embedder
 from sidecar.store.scan import all_rows, newest_by_scan
-from sidecar_shared.protocol import SCOPE_KEYS
+from sidecar_shared.protocol import SCOPE_KEYS, scope_ids
 
 log = logging.getLogger("sidecar.store")
 __all__ = ["MemoryNotFound", "MemoryStore", "Observer", "StoreChange"]
@@ -107,7 +107,7 @@ class MemoryStore:
             run_id: str | None = None, metadata: dict[str, Any] | None = None,
             infer: bool = False) -> dict[str, Any]:
         """Store ``messages`` (text, a message, or a list); with ``infer``, mem0's LLM extracts facts first."""
-        scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
+        scope = scope_ids(user_id, agent_id, run_id)
         with self.scope_lock(scope):
             result = self._add_locked(messages, scope, metadata, infer)
             now = datetime.now(timezone.utc).isoformat()
@@ -193,7 +193,7 @@ class MemoryStore:
 
     def delete_all(self, *, user_id: str | None = None, agent_id: str | None = None,
                    run_id: str | None = None) -> dict[str, Any]:
-        scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
+        scope = scope_ids(user_id, agent_id, run_id)
         with self.scope_lock(scope):
             result = self._mem0.delete_all(scope)
             if self.hybrid:

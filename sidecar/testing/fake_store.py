@@ -18,17 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from sidecar.store.interface import MemoryNotFound, Observer, StoreChange
-from sidecar_shared.protocol import SCOPE_KEYS
+from sidecar_shared.protocol import SCOPE_KEYS, scope_ids
 
 _WORD = re.compile(r"\w+")
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
-
-
-def _scope(user_id: str | None, agent_id: str | None, run_id: str | None) -> dict[str, str]:
-    return {key: value for key, value in zip(SCOPE_KEYS, (user_id, agent_id, run_id)) if value}
 
 
 def _matches(row: dict[str, Any], filters: dict[str, Any]) -> bool:
@@ -78,7 +74,7 @@ class FakeStore:
             infer: bool = False) -> dict[str, Any]:
         if infer:
             raise ValueError("the fake store has no LLM: add with infer=False (the write gate infers)")
-        scope = _scope(user_id, agent_id, run_id)
+        scope = scope_ids(user_id, agent_id, run_id)
         if not scope:
             raise ValueError("at least one of user_id, agent_id, run_id is required")
         items = [messages] if isinstance(messages, (str, dict)) else list(messages)
@@ -158,7 +154,7 @@ class FakeStore:
 
     def delete_all(self, *, user_id: str | None = None, agent_id: str | None = None,
                    run_id: str | None = None) -> dict[str, Any]:
-        scope = _scope(user_id, agent_id, run_id)
+        scope = scope_ids(user_id, agent_id, run_id)
         if not scope:
             raise ValueError("at least one of user_id, agent_id, run_id is required")
         with self.scope_lock(scope), self._guard:

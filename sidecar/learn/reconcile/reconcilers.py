@@ -15,11 +15,8 @@ import numpy as np
 
 from sidecar.learn.judge.kind_classifier import Embedder
 from sidecar.learn.reconcile import rules as cues
-from sidecar.learn.reconcile.decision import Decision, Neighbour, Reconciler
+from sidecar.learn.reconcile.decision import Decision, Neighbour
 from sidecar.learn.reconcile.update_prompt import UPDATE_SCHEMA, build_update_prompt, parse_update_reply
-
-# The types live in decision.py; importers that still take them from here keep working.
-__all__ = ["Decision", "EmbeddedReconciler", "Neighbour", "OllamaReconciler", "Reconciler"]
 
 # Cosine thresholds for MiniLM fact-style sentences (tuned on our own pairs, see tests).
 DUPLICATE_MIN = 0.86

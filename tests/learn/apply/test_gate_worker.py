@@ -14,7 +14,7 @@ import pytest
 
 from sidecar.learn.apply.pipeline import GatePipeline
 from sidecar.learn.apply.provenance import ProvenanceLog
-from sidecar.learn.reconcile.reconcilers import Decision
+from sidecar.learn.reconcile.decision import Decision
 from sidecar.learn.judge.verdict import JudgeUnavailable, Verdict
 from sidecar.learn.apply.gate_worker import GateWorker
 from sidecar.learn.queue.job_queue import ChunkCounts, FileCursor, JobQueue
