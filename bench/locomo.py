@@ -1,11 +1,22 @@
-"""LoCoMo retrieval through the daemon: ingest every turn, ask every question of categories 1-4.
+"""LoCoMo retrieval through the daemon: store the turns (verbatim or learned), ask every question of categories 1-4.
 
-One user id per conversation, one memory per turn ("Speaker: text", run id = the
-session, the session date as metadata), questions asked through the client with
-top_k=10. Prints recall@5/@10, session hit@10 and MRR per category and overall,
-plus search latency p50/p95. The data (CC BY-NC) is read from its path, never copied.
+One user id per conversation, run id = the session, the session date and the turn id as
+metadata, questions asked through the client with top_k=10. Two ways to store the turns:
 
-Usage: python bench/locomo.py [--data ../shared/data/locomo/locomo10_dev.json] [--limit-convs N] [--json OUT]
+* ``verbatim`` (default): one memory per turn, ``add(infer=False)`` of "Speaker: text";
+* ``learn``: each turn through the write gate, ``add(infer=True)`` of one message
+  ``{"role": "user", "name": speaker, "content": text}`` (``--speaker name``) or of the
+  text "Speaker: text" (``--speaker prefix``). A learned memory counts for every turn whose
+  add created or updated it (from the add results; the ``turn`` metadata the product keeps
+  otherwise), so its rank is the rank of those turns.
+
+Prints recall@5/@10 of the gold turns, session hit@10 and MRR per category and overall
+(``--mode both``: both modes side by side, each in its own daemon), search latency, and for
+the learn path the memories per turn, how many memories name a speaker, and the daemon's
+wall and CPU time per turn. The data (CC BY-NC) is read from its path, never copied.
+
+Usage: python bench/locomo.py [--data ../shared/data/locomo/locomo10_dev.json] [--conversations N]
+       [--mode verbatim|learn|both] [--speaker name|prefix] [--json OUT]
 """
 
 from __future__ import annotations
@@ -19,36 +30,75 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import percentile  # noqa: E402
-from retrieval_eval import CATEGORIES, Question, Turn, load_locomo, score_ranking  # noqa: E402
+from common import header, header_line, percentile, process_cpu_s  # noqa: E402
+from retrieval_eval import CATEGORIES, Question, Turn, load_locomo  # noqa: E402
 
 from sidecar.testing.daemons import running_daemon  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "locomo" / "locomo10_dev.json"
+METRICS = ("recall@5", "recall@10", "session_hit@10", "mrr")
 
 
-def ingest(client, turns: list[Turn]) -> dict[str, str]:
-    """Store the turns; returns daemon memory id -> LoCoMo turn id."""
-    ids: dict[str, str] = {}
-    by_run: dict[tuple[str, int], list[Turn]] = defaultdict(list)
-    for turn in turns:
-        by_run[(turn.user_id, turn.session)].append(turn)
-    for (user, session), run_turns in by_run.items():
-        for turn in run_turns:  # one add per turn keeps the previous-turn context exact
-            row = client.add(turn.text, user_id=user, run_id=f"s{session}",
-                             metadata={"date": turn.date, "turn": turn.memory_id})["results"][0]
-            ids[str(row["id"])] = turn.memory_id
+def ingest(client, turns: list[Turn]) -> dict[str, set[str]]:
+    """Store the turns verbatim; returns daemon memory id -> {LoCoMo turn id}."""
+    ids: dict[str, set[str]] = {}
+    for turn in turns:  # one add per turn keeps the previous-turn context exact
+        row = client.add(turn.text, user_id=turn.user_id, run_id=f"s{turn.session}",
+                         metadata={"date": turn.date, "turn": turn.memory_id})["results"][0]
+        ids[str(row["id"])] = {turn.memory_id}
     return ids
 
 
-def ask(client, questions: list[Question], ids: dict[str, str], top_k: int = 10) -> tuple[list, list[float]]:
+def learn_message(turn: Turn, speaker_mode: str) -> list[dict[str, str]]:
+    """The one message ``add(infer=True)`` gets for ``turn``."""
+    speaker, _, said = turn.text.partition(": ")
+    if speaker_mode == "prefix":
+        return [{"role": "user", "content": turn.text}]
+    return [{"role": "user", "name": speaker, "content": said}]
+
+
+def learn(client, turns: list[Turn], speaker_mode: str) -> tuple[dict[str, set[str]], list[float]]:
+    """Send each turn through the write gate; memory id -> the turns that added or updated it, add times."""
+    ids: dict[str, set[str]] = defaultdict(set)
+    times = []
+    for turn in turns:
+        started = time.perf_counter()
+        reply = client.add(learn_message(turn, speaker_mode), user_id=turn.user_id, run_id=f"s{turn.session}",
+                           metadata={"date": turn.date, "turn": turn.memory_id}, infer=True)
+        times.append((time.perf_counter() - started) * 1000)
+        for row in reply.get("results", []):
+            if row.get("event") in ("ADD", "UPDATE") and row.get("id"):
+                ids[str(row["id"])].add(turn.memory_id)
+    return dict(ids), times
+
+
+def score(ranked: list[set[str]], q: Question) -> dict[str, float]:
+    """Turn recall@5/@10 and session hit@10 over the turns of the top memories; MRR of the first
+    memory holding a gold turn. With one turn per memory this is retrieval_eval.score_ranking."""
+    session = lambda m: int(m.rsplit(":", 1)[0].rsplit("D", 1)[1])  # noqa: E731
+    top5 = set().union(*ranked[:5])
+    top10 = set().union(*ranked[:10])
+    first = next((rank for rank, turns in enumerate(ranked, 1) if turns & q.gold_turns), None)
+    return {"recall@5": len(q.gold_turns & top5) / len(q.gold_turns),
+            "recall@10": len(q.gold_turns & top10) / len(q.gold_turns),
+            "session_hit@10": float(any(session(m) in q.gold_sessions for m in top10)),
+            "mrr": 1.0 / first if first else 0.0}
+
+
+def ask(client, questions: list[Question], ids: dict[str, set[str]], top_k: int = 10) -> tuple[list, list[float]]:
     rows, latencies = [], []
     for question in questions:
         started = time.perf_counter()
         hits = client.search(question.text, filters={"user_id": question.user_id}, top_k=top_k)["results"]
         latencies.append((time.perf_counter() - started) * 1000)
-        ranked = [ids.get(str(h["id"]), "") for h in hits]
-        rows.append((question.category, score_ranking(ranked, question)))
+        ranked = []
+        for hit in hits:
+            turns = ids.get(str(hit["id"]))
+            if turns is None:  # not seen in an add reply: the product's own turn metadata
+                turn = (hit.get("metadata") or {}).get("turn")
+                turns = {turn} if isinstance(turn, str) else set()
+            ranked.append(turns)
+        rows.append((question.category, score(ranked, question)))
     return rows, latencies
 
 
@@ -64,33 +114,99 @@ def summarise(rows: list, latencies: list[float]) -> dict:
     return report
 
 
+def stored_memories(client, users: list[str]) -> list[dict]:
+    return [row for user in users for row in client.get_all(filters={"user_id": user}, top_k=100_000)["results"]]
+
+
+def run_mode(mode: str, turns: list[Turn], questions: list[Question], speaker_mode: str,
+             speakers: set[str]) -> dict:
+    """One daemon: store the turns the ``mode`` way, ask the questions; the summary with ingest figures."""
+    users = sorted({t.user_id for t in turns})
+    with running_daemon(Path(tempfile.mkdtemp(prefix="locomo-"))) as daemon:
+        cpu_before = process_cpu_s(daemon.pid)
+        started = time.perf_counter()
+        if mode == "learn":
+            ids, add_ms = learn(daemon.client, turns, speaker_mode)
+        else:
+            ids, add_ms = ingest(daemon.client, turns), []
+        ingest_s = time.perf_counter() - started
+        cpu_after = process_cpu_s(daemon.pid)
+        rows, latencies = ask(daemon.client, questions, ids)
+        memories = stored_memories(daemon.client, users)
+    report = summarise(rows, latencies)
+    cpu = round(cpu_after - cpu_before, 1) if cpu_before is not None and cpu_after is not None else None
+    report.update(mode=mode, turns=len(turns), memories=len(memories),
+                  memories_per_turn=round(len(memories) / len(turns), 3) if turns else None,
+                  ingest_s=round(ingest_s, 1), ingest_cpu_s=cpu,
+                  ingest_ms_per_turn=round(1000 * ingest_s / len(turns), 2) if turns else None,
+                  ingest_cpu_ms_per_turn=round(1000 * cpu / len(turns), 2) if cpu is not None and turns else None)
+    if mode == "learn":
+        live = [m for m in memories if str(m.get("id")) in ids]
+        named = sum(any(s.lower() in str(m.get("memory", "")).lower() for s in speakers) for m in memories)
+        report.update(speaker=speaker_mode, add_p50_ms=round(percentile(add_ms, 0.5), 1),
+                      add_p95_ms=round(percentile(add_ms, 0.95), 1),
+                      memories_naming_a_speaker=named,
+                      turns_per_memory=(round(sum(len(ids[str(m["id"])]) for m in live) / len(live), 3)
+                                        if live else None),
+                      sample=[str(m.get("memory", "")) for m in memories[:15]])
+    return report
+
+
+def speakers_of(path: Path, users: set[str]) -> set[str]:
+    names = set()
+    for index, sample in enumerate(json.loads(path.read_text(encoding="utf-8"))):
+        if str(sample.get("sample_id") or f"conv-{index}") in users:
+            conv = sample["conversation"]
+            names.update(str(conv[k]) for k in ("speaker_a", "speaker_b") if conv.get(k))
+    return names
+
+
+def print_table(reports: dict[str, dict]) -> None:
+    modes = list(reports)
+    block = 7 * len(METRICS) + 3
+    print(f"{'':14}" + "".join(f"{mode:^{block}}" for mode in modes))
+    print(f"{'':14}" + "".join(f"{'R@5':>7}{'R@10':>7}{'S@10':>7}{'MRR':>7}   " for _ in modes))
+    for name in ("overall", *CATEGORIES.values()):
+        if any(reports[mode].get(name) for mode in modes):
+            print(f"{name:14}" + "".join("".join(f"{(reports[mode].get(name) or {}).get(k, 0):7.3f}" for k in METRICS)
+                                         + "   " for mode in modes))
+    for mode, report in reports.items():
+        line = (f"{mode}: {report['memories']} memories for {report['turns']} turns "
+                f"({report['memories_per_turn']} per turn); ingest {report['ingest_s']} s, "
+                f"{report['ingest_ms_per_turn']} ms and {report['ingest_cpu_ms_per_turn']} ms daemon CPU per turn; "
+                f"search p50 {report['search_p50_ms']} ms, p95 {report['search_p95_ms']} ms")
+        if mode == "learn":
+            line += (f"\n  add(infer=True) p50 {report['add_p50_ms']} ms, p95 {report['add_p95_ms']} ms; "
+                     f"speaker as {report['speaker']}: {report['memories_naming_a_speaker']} memories name a speaker; "
+                     f"{report['turns_per_memory']} turns per memory")
+        print(line)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--limit-convs", type=int, default=None, help="only the first N conversations")
+    parser.add_argument("--conversations", "--limit-convs", dest="conversations", type=int, default=None,
+                        help="only the first N conversations (by sample id)")
+    parser.add_argument("--mode", choices=("verbatim", "learn", "both"), default="verbatim")
+    parser.add_argument("--speaker", choices=("name", "prefix"), default="name",
+                        help="learn mode: speaker as the message's name, or as a 'Speaker: ' prefix of the text")
     parser.add_argument("--json", type=Path, default=None)
     options = parser.parse_args(argv)
     turns, questions = load_locomo(options.data)
-    if options.limit_convs:
-        users = sorted({t.user_id for t in turns})[: options.limit_convs]
+    if options.conversations:
+        users = sorted({t.user_id for t in turns})[: options.conversations]
         turns = [t for t in turns if t.user_id in users]
         questions = [q for q in questions if q.user_id in users]
-    with running_daemon(Path(tempfile.mkdtemp(prefix="locomo-"))) as daemon:
-        started = time.perf_counter()
-        ids = ingest(daemon.client, turns)
-        ingest_s = time.perf_counter() - started
-        rows, latencies = ask(daemon.client, questions, ids)
-    report = summarise(rows, latencies)
-    report.update(turns=len(turns), ingest_s=round(ingest_s, 1), data=str(options.data))
-    print(f"LoCoMo through the daemon: {len(turns)} turns, {len(questions)} questions (categories 1-4)")
-    print(f"{'':14}{'R@5':>7}{'R@10':>7}{'S@10':>7}{'MRR':>7}")
-    for name in ("overall", *CATEGORIES.values()):
-        row = report.get(name) or {}
-        if row:
-            print(f"{name:14}" + "".join(f"{row.get(k, 0):7.3f}" for k in ("recall@5", "recall@10", "session_hit@10", "mrr")))
-    print(f"search p50 {report['search_p50_ms']} ms, p95 {report['search_p95_ms']} ms; ingest {report['ingest_s']} s")
+    info = header()
+    print(f"LoCoMo through the daemon: {len(turns)} turns, {len(questions)} questions (categories 1-4), "
+          f"top_k=10\n{header_line(info)}")
+    speakers = speakers_of(options.data, {t.user_id for t in turns})
+    modes = ("verbatim", "learn") if options.mode == "both" else (options.mode,)
+    reports = {mode: run_mode(mode, turns, questions, options.speaker, speakers) for mode in modes}
+    print_table(reports)
     if options.json:
-        options.json.write_text(json.dumps(report, indent=2))
+        out = {**info, "data": str(options.data), "turns": len(turns), "questions": len(questions), "modes": reports}
+        options.json.write_text(json.dumps(out, indent=2, ensure_ascii=False))
     return 0
 
 

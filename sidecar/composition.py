@@ -20,9 +20,11 @@ import os
 from typing import Any
 
 from sidecar import __version__
+from sidecar.admin.scrub import SecretScrubber, scrub_chroma_log_if_requested
 from sidecar.admin.service import AdminService
 from sidecar.config.settings import Settings, load_settings
 from sidecar.context.service import ContextService
+from sidecar.learn.review.policy import same_gate_but_modes
 from sidecar.learn.service import LearnService
 from sidecar.ops.registry import build_op_table
 from sidecar.process import offline
@@ -38,6 +40,7 @@ class Daemon:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._parts: list[tuple[str, Any]] = []  # started in this order, closed in the reverse order
+        scrub_chroma_log_if_requested(settings)  # before Chroma opens (see sidecar.store.chroma_log)
         self.store = MemoryStore(settings)
         try:
             self.learn = self._part("ingest", LearnService(  # "ingest": its key in status since v0.1
@@ -49,10 +52,13 @@ class Daemon:
                 gate_score=self.learn.sentence_score))
             self.admin = self._part("admin", AdminService(store=self.store, data_dir=settings.paths.data_dir))
             self.ops = build_op_table(store=self.store, learn=self.learn, context=self.context,
-                                      status=self.status, default_user=settings.user_id)
+                                      status=self.status, default_user=settings.user_id,
+                                      scrubber=SecretScrubber(store=self.store, sessions=self.context.hub.sessions,
+                                                              md=self.context.md))
             self.server = Server(settings.paths, self.ops, workers=settings.workers,
                                  queue_size=settings.queue_size, drain_seconds=settings.drain_seconds,
-                                 on_reload=self.reload)
+                                 queue_per_key=settings.queue_per_key,
+                                 socket_check_seconds=settings.socket_check_seconds, on_reload=self.reload)
         except BaseException:
             self.close()  # a part that failed to build leaves no open files or threads behind
             raise
@@ -88,10 +94,11 @@ class Daemon:
             part.start()
 
     def reload(self) -> None:
-        """SIGHUP: re-read the config; what needs a restart is logged, not applied."""
+        """SIGHUP: re-read the config; the gate's modes apply at once, what needs a restart is logged."""
         fresh = load_settings()
         logging.getLogger().setLevel(fresh.log_level)
-        if dict(fresh.mem0) != dict(self.settings.mem0) or fresh.gate != self.settings.gate \
+        self.learn.review.policy.use(fresh.gate)  # [gate] mode and [gate.sources] apply at once
+        if dict(fresh.mem0) != dict(self.settings.mem0) or not same_gate_but_modes(self.settings.gate, fresh.gate) \
                 or fresh.watch != self.settings.watch or fresh.context != self.settings.context \
                 or fresh.search != self.settings.search:
             log.warning("the configuration changed in a table that needs a restart of the daemon to apply")

@@ -57,13 +57,20 @@ def session_group() -> None:
     """Short-term sessions: history and rolling summary."""
 
 
+def user_option(command: Any) -> Any:
+    """``--user``: sessions belong to one user; another user's session reads as missing."""
+    return click.option("--user", "user_id", default=None,
+                        help="User id (default: $SIDECAR_USER, the config's user_id, or your login).")(command)
+
+
 @session_group.command(name="show")
 @click.argument("session_id")
+@user_option
 @json_option
 @handle_errors
-def session_show(session_id: str, as_json: bool) -> None:
-    """Show one session's summary and messages."""
-    data = client().call("session.show", {"session_id": session_id})
+def session_show(session_id: str, user_id: str | None, as_json: bool) -> None:
+    """Show one of your sessions: its summary and messages."""
+    data = client().call("session.show", {"session_id": session_id, "user_id": user_id or default_user_id()})
 
     def text() -> str:
         out = [f"session {data['session_id']}: {len(data['messages'])} messages, {data['folds']} folds, "
@@ -78,11 +85,12 @@ def session_show(session_id: str, as_json: bool) -> None:
 
 
 @session_group.command(name="list")
+@user_option
 @json_option
 @handle_errors
-def session_list(as_json: bool) -> None:
-    """List sessions, most recently updated first."""
-    rows = client().call("session.list")
+def session_list(user_id: str | None, as_json: bool) -> None:
+    """List your sessions, most recently updated first."""
+    rows = client().call("session.list", {"user_id": user_id or default_user_id()})
     emit(as_json, rows, lambda: render.table(
         [[r["session_id"], r["messages"], r.get("folds", 0), r["updated_at"][:19]] for r in rows],
         ["session", "messages", "folds", "updated"]) if rows else "(no sessions)")
@@ -90,11 +98,12 @@ def session_list(as_json: bool) -> None:
 
 @session_group.command(name="clear")
 @click.argument("session_id")
+@user_option
 @json_option
 @handle_errors
-def session_clear(session_id: str, as_json: bool) -> None:
-    """Delete a session's history and summary."""
-    result = client().call("session.clear", {"session_id": session_id})
+def session_clear(session_id: str, user_id: str | None, as_json: bool) -> None:
+    """Delete one of your sessions: its history and summary."""
+    result = client().call("session.clear", {"session_id": session_id, "user_id": user_id or default_user_id()})
     if not result.get("cleared") and not as_json:
         raise NotFound("not_found", f"no session with id {session_id}")
     emit(as_json, result, lambda: f"cleared session {session_id}")

@@ -17,6 +17,7 @@ from typing import Any
 from sidecar_cli import doctor_local as local
 from sidecar_client.client import Client
 from sidecar_cli.doctor_local import Check
+from sidecar_cli.scrub import check_secrets
 from sidecar_shared.errors import DaemonNotRunning, DaemonTimeout, SidecarError
 from sidecar_shared.paths import AppPaths, app_paths
 
@@ -118,6 +119,13 @@ def check_store(paths: AppPaths, status: Mapping[str, Any] | None, config: Mappi
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return Check("store", "fail", f"{meta_path} is unreadable: {exc}",
                      f"restore {meta_path} from a backup (it records the store's embedder and dims)")
+    migrating = meta.get("migrating")
+    if migrating:
+        backup = migrating.get("backup") if isinstance(migrating, dict) else None
+        return Check("store", "fail", "an upgrade of the store was interrupted: it may be half-migrated and the "
+                                      "daemon refuses to open it",
+                     f"restore chroma/, history.db and store.json from {backup or 'your backup'} into "
+                     f"{meta_path.parent}, then start the daemon (its log line says which versions to install)")
     if status is not None:
         serving = (status.get("embedder"), status.get("dims"))
         if serving != recorded:
@@ -145,6 +153,26 @@ def check_telemetry(status: Mapping[str, Any] | None) -> Check:
     return Check("telemetry off", "ok", f"{len(per_variable or {}) or 'all'} opt-out variables in effect")
 
 
+def check_dead_letter(status: Mapping[str, Any] | None) -> Check:
+    """Transcript jobs the write gate gave up on, and a damaged queue the daemon set aside."""
+    if status is None:
+        return Check("dead letter", "skip", "needs the running daemon")
+    dead = (status.get("ingest") or {}).get("dead_letter")
+    if not isinstance(dead, dict):
+        return Check("dead letter", "skip", "the daemon does not report it (learning is off or it is older)")
+    count = int(dead.get("count") or 0)
+    if count:
+        return Check("dead letter", "warn",
+                     f"{count} transcript job(s) failed {dead.get('max_attempts')} times and are no longer retried",
+                     "memctl queue list    (then fix the judge: [gate] backend/model, ollama) and: memctl queue "
+                     "retry --all    (or give up on them: memctl queue drop --all)")
+    if dead.get("recovered_from"):
+        return Check("dead letter", "warn", f"queue.db was damaged and kept as {dead['recovered_from']}; "
+                                            "transcripts are being read again from their start",
+                     "nothing to do; delete the kept file once you no longer want it")
+    return Check("dead letter", "ok", "no transcript job was given up on")
+
+
 def run_doctor(env: Mapping[str, str] | None = None) -> list[Check]:
     """Every check, in the order a user would fix them."""
     env = os.environ if env is None else env
@@ -163,6 +191,8 @@ def run_doctor(env: Mapping[str, str] | None = None) -> list[Check]:
         local.check_model(admin.get("model_path"), embedder == local.EMBEDDED_MODEL_NAME),
         *local.check_ollama(config, env, paths.config_file),
         check_telemetry(status),
+        check_dead_letter(status),
+        check_secrets(paths, status),
         local.check_disk(paths.data_dir),
         *local.check_sources(config, env, paths.config_file, ingest.get("watched_files")),
     ]

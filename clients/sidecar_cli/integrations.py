@@ -86,31 +86,73 @@ def mcp(agent: str, user_id: str | None) -> None:
 
 @click.group(name="agents-md")
 def agents_md() -> None:
-    """Keep a managed memory section in AGENTS.md (for agents without hooks)."""
+    """Keep a managed section of project facts in AGENTS.md (for agents without hooks).
+
+    AGENTS.md is usually committed to git: only memories scoped to the project are written there,
+    never personal ones, and only after you opt in once per project with `sync --opt-in`.
+    """
+
+
+FETCH_LIMIT = 10_000  # memories read to pick the project's facts from
 
 
 @agents_md.command(name="sync")
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Folder holding AGENTS.md.")
+              show_default=True, help="Folder holding AGENTS.md (the project root).")
 @click.option("--user", "user_id", default=None, help="User id (default: $SIDECAR_USER, the config's user_id, or your login).")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 1000),
+              help="At most this many project memories are listed.")
+@click.option("--opt-in", is_flag=True,
+              help="Allow this project's AGENTS.md to list your project-scoped memories (recorded in the file; "
+                   "later syncs need no flag). Personal memories are never written.")
 @click.option("--dry-run", is_flag=True, help="Report whether the file would change; do not write.")
-def agents_md_sync(project: Path, user_id: str | None, limit: int, dry_run: bool) -> None:
-    """Write the user's memories between the managed markers of PROJECT/AGENTS.md."""
+def agents_md_sync(project: Path, user_id: str | None, limit: int, opt_in: bool, dry_run: bool) -> None:
+    """Write the memories scoped to PROJECT between the managed markers of PROJECT/AGENTS.md."""
     from sidecar_cli.common import client
-    from sidecar_shared.user import default_user_id
     from sidecar_shared.errors import SidecarError
-    from sidecar_integrations.hooks.agents_md import AGENTS_FILE, sync_file
+    from sidecar_shared.user import default_user_id
+    from sidecar_integrations.hooks.agents_md import AGENTS_FILE, NotOptedIn, opted_in, not_opted_in_message, \
+        sync_file
 
+    path = project / AGENTS_FILE
+    try:
+        existing = path.read_bytes().decode("utf-8") if path.exists() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"cannot read {path}: {exc}") from None
+    if not (opt_in or opted_in(existing)):  # before asking the daemon: no memory is read without consent
+        raise click.ClickException(not_opted_in_message(path, existing))
     user = user_id or default_user_id()
     try:
-        memories = client().get_all(filters={"user_id": user}, top_k=limit).get("results", [])
+        memories = client().get_all(filters={"user_id": user}, top_k=FETCH_LIMIT).get("results", [])
     except SidecarError as exc:
         raise click.ClickException(str(exc)) from None
+    try:
+        result = sync_file(path, memories, project=project.resolve(), opt_in=opt_in, dry_run=dry_run,
+                           limit=limit)
+    except NotOptedIn as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc}") from None
+    state = ("would change" if dry_run else "updated") if result.changed else "already up to date"
+    click.echo(f"{path}: {state} ({result.listed} project memories listed; {result.left_out} memories of {user} "
+               "left out: personal, of other projects, or over --limit)")
+
+
+@agents_md.command(name="remove")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Folder holding AGENTS.md.")
+@click.option("--dry-run", is_flag=True, help="Report whether the file would change; do not write.")
+def agents_md_remove(project: Path, dry_run: bool) -> None:
+    """Delete the managed memory section (and the opt-in) from PROJECT/AGENTS.md."""
+    from sidecar_integrations.hooks.agents_md import AGENTS_FILE, remove_section
+
     path = project / AGENTS_FILE
-    changed = sync_file(path, memories, user, dry_run=dry_run)
-    state = ("would change" if dry_run else "updated") if changed else "already up to date"
-    click.echo(f"{path}: {state} ({len(memories)} memories of {user})")
+    try:
+        removed = remove_section(path, dry_run=dry_run)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"cannot rewrite {path}: {exc}") from None
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{path}: {verb} the memory section" if removed else f"{path}: no memory section")
 
 
 @click.command(name="showcase")

@@ -36,6 +36,9 @@ LAZY_COMMANDS = {
     "showcase": "sidecar_cli.integrations:showcase",
     "ingest": "sidecar_cli.ingest:ingest",
     "watch": "sidecar_cli.ingest:watch",
+    "queue": "sidecar_cli.queue_cmds:queue",
+    "review": "sidecar_cli.review:review",
+    "scrub-secrets": "sidecar_cli.scrub:scrub_secrets",
 }
 
 
@@ -90,17 +93,27 @@ def add(text: str, user_id: str | None, agent_id: str | None, run_id: str | None
                                               for r in rows) or "(nothing stored)")
 
 
+project_option = click.option("--project", default=None, metavar="NAME",
+                              help="Only facts learned in this project (the transcript's working folder name).")
+
+
+def with_project(filters: dict, project: str | None) -> dict:
+    return {**filters, "project": project} if project else filters
+
+
 @cli.command()
 @click.argument("query")
 @scope_options
 @click.option("-k", "--top-k", default=5, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--threshold", default=None, type=click.FloatRange(0, 1), help="Minimum score.")
+@project_option
 @json_option
 @handle_errors
 def search(query: str, user_id: str | None, agent_id: str | None, run_id: str | None,
-           top_k: int, threshold: float | None, as_json: bool) -> None:
+           top_k: int, threshold: float | None, project: str | None, as_json: bool) -> None:
     """Search memories for QUERY."""
-    result = client().search(query, filters=scope_of(user_id, agent_id, run_id), top_k=top_k, threshold=threshold)
+    filters = with_project(scope_of(user_id, agent_id, run_id), project)
+    result = client().search(query, filters=filters, top_k=top_k, threshold=threshold)
     emit(as_json, result, lambda: render.memory_rows(result.get("results", []), with_score=True))
 
 
@@ -119,11 +132,13 @@ def get(memory_id: str, as_json: bool) -> None:
 @cli.command(name="list")
 @scope_options
 @click.option("-n", "--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
+@project_option
 @json_option
 @handle_errors
-def list_(user_id: str | None, agent_id: str | None, run_id: str | None, limit: int, as_json: bool) -> None:
+def list_(user_id: str | None, agent_id: str | None, run_id: str | None, limit: int, project: str | None,
+          as_json: bool) -> None:
     """List memories of a scope."""
-    result = client().get_all(filters=scope_of(user_id, agent_id, run_id), top_k=limit)
+    result = client().get_all(filters=with_project(scope_of(user_id, agent_id, run_id), project), top_k=limit)
     emit(as_json, result, lambda: render.memory_rows(result.get("results", [])))
 
 

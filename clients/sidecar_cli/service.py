@@ -24,6 +24,7 @@ from sidecar_cli.service_render import (
     UNIT_NAME,
     LAUNCHD_LABEL,
     render_systemd_unit,
+    systemd_writable_dirs,
     launchd_log_dir,
     render_launchd_plist,
     systemd_unit_path,
@@ -82,6 +83,8 @@ def _plan(action: str, memctl: Path | None = None, lines: int = 50, follow: bool
         if action == "install":
             content = render_systemd_unit(memctl or _installed_memctl(), os.environ)
             plan.steps.append({"write": str(unit), "content": content})
+            # the sandbox makes everything else read-only: the daemon cannot create its own folders
+            plan.steps += [{"mkdir": str(folder)} for folder in systemd_writable_dirs(os.environ)]
             plan.run(*ctl, "daemon-reload").run(*ctl, "enable", "--now", UNIT_NAME)
             plan.notes.append("already running? `memctl service restart` applies a changed unit")
             plan.notes.append(_linger_hint() or "")

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from sidecar_cli.service_sandbox import own_dirs, sandbox_lines, user_namespaces_usable
 from sidecar_shared.paths import APP_NAME, HOME_ENV, SOCKET_NAME, PathTooLong, app_paths
 
 UNIT_NAME = f"{APP_NAME}.service"
@@ -83,16 +84,29 @@ def _systemd_quote(value: str) -> str:
     return value
 
 
-def render_systemd_unit(memctl_path: str | Path, env: Mapping[str, str] | None = None) -> str:
-    """The user unit running ``<memctl_path> serve``; ``env`` is the installing shell's environment."""
+def render_systemd_unit(memctl_path: str | Path, env: Mapping[str, str] | None = None, *,
+                        namespaces: bool | None = None) -> str:
+    """The user unit running ``<memctl_path> serve``; ``env`` is the installing shell's environment.
+
+    ``namespaces`` says whether the mount/user-namespace part of the sandbox goes in
+    (default: whether one can be made on this machine, see :mod:`.service_sandbox`).
+    """
     memctl = _absolute(memctl_path, "memctl path")
     variables = service_environment(env or {}, SYSTEMD_PATH_VARS)
     if HOME_ENV in variables:
         app_paths({HOME_ENV: variables[HOME_ENV]}).check_socket_path()
     lines = [f"Environment={_systemd_quote(f'{k}={v}')}" for k, v in variables.items()]
+    if namespaces is None:
+        namespaces = user_namespaces_usable()
+    sandbox = sandbox_lines(variables, env or {}, namespaces=namespaces, quote=_systemd_quote)
     return _template("systemd/agent-memory.service").format(
-        exec_start=_systemd_quote(str(memctl)), environment="\n".join(lines)
+        exec_start=_systemd_quote(str(memctl)), environment="\n".join(lines), sandbox="\n".join(sandbox)
     )
+
+
+def systemd_writable_dirs(env: Mapping[str, str] | None = None) -> list[Path]:
+    """The daemon's own folders the unit lets it write; they must exist before it starts."""
+    return own_dirs(service_environment(env or {}, SYSTEMD_PATH_VARS))
 
 
 def launchd_socket_path(uid: int, variables: Mapping[str, str]) -> Path:

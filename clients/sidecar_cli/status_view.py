@@ -56,6 +56,7 @@ def overview(raw: dict[str, Any]) -> dict[str, Any]:
                   "ingest_depth": depth, "ingest_failures": failures},
         "latency_ms": {"search": _latency(ops.get("search")), "judge": _latency(judge)},
         "watched_files": ingest.get("watched_files"),
+        "review_pending": _section(ingest, "review").get("pending"),
         "telemetry_off": raw.get("telemetry_off"),
     }
 
@@ -116,8 +117,9 @@ def render_overview(view: dict[str, Any]) -> str:
         f"agents     {_counts_line(counts.get('by_agent'))}",
         f"requests   {_maybe(view.get('requests'))} served, {_maybe(view.get('errors'))} failed;"
         f"  waiting {_maybe(queue['requests_waiting'])}  running {_maybe(queue['requests_running'])}",
-        f"ingest     queue {_maybe(queue['ingest_depth'])}  failures {_maybe(queue['ingest_failures'])}"
+        f"ingest     queue {_maybe(queue['ingest_depth'])}  dead letter {_maybe(queue['ingest_failures'])} (memctl queue list)"
         f"  watched files {_maybe(view.get('watched_files'))}",
+        f"review     {_maybe(view.get('review_pending'))} facts waiting for you (memctl review)",
         f"search     {_latency_text(latency['search'])}",
         f"judge      {_latency_text(latency['judge'])}",
         f"telemetry  {'off' if view.get('telemetry_off') else 'NOT fully off (run memctl doctor)'}",

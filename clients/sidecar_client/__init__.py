@@ -7,8 +7,9 @@ wire protocol, paths and errors it shares with the daemon live in
 
 from sidecar_client.asyncio_client import AsyncClient
 from sidecar_client.client import Client
-from sidecar_shared.errors import Busy, DaemonNotRunning, DaemonTimeout, NotFound, RequestFailed, SidecarError
+from sidecar_shared.errors import (Busy, DaemonNotRunning, DaemonTimeout, NotFound, RequestFailed, SecretDetected,
+                                   SidecarError)
 
 __version__ = "0.1.0"
 __all__ = ["AsyncClient", "Busy", "Client", "DaemonNotRunning", "DaemonTimeout", "NotFound", "RequestFailed",
-           "SidecarError"]
+           "SecretDetected", "SidecarError"]

@@ -17,14 +17,19 @@ from typing import Any
 import zmq
 
 from sidecar_shared import protocol
-from sidecar_shared.errors import Busy, DaemonNotRunning, DaemonTimeout, NotFound, RequestFailed, SidecarError
-from sidecar_shared.paths import AppPaths, app_paths
+from sidecar_shared.errors import (Busy, DaemonNotRunning, DaemonTimeout, NotFound, RequestFailed, SecretDetected,
+                                   SidecarError)
+from sidecar_shared.paths import AppPaths, app_paths, check_socket
 
 DEFAULT_TIMEOUT = 10.0
 
 
 def daemon_listening(socket_path: Path) -> bool:
-    """True if something accepts connections on the unix socket (a cheap probe)."""
+    """True if something accepts connections on the unix socket (a cheap probe).
+
+    Raises :class:`~sidecar_shared.paths.UnsafeRuntimeDir` when the socket or its
+    folder could be another user's."""
+    check_socket(socket_path)
     if not socket_path.exists():
         return False
     probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -196,6 +201,34 @@ class Client(DaemonConnection):
         """How many of ``job_ids`` are done, pending or failed, and the store events they applied."""
         return self.call("ingest.progress", {"job_ids": list(job_ids)})
 
+    # -- review (facts held by [gate] mode = "review") ----------------------------
+
+    def review_list(self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None,
+                    limit: int = 50, offset: int = 0) -> dict[str, Any]:
+        """One page of a scope's pending review items: ``items``, ``total``, ``next_offset`` (None at the end)."""
+        return self.call("review.list", {"user_id": user_id, "agent_id": agent_id, "run_id": run_id,
+                                         "limit": limit, "offset": offset})
+
+    def review_count(self, *, user_id: str | None = None, agent_id: str | None = None,
+                     run_id: str | None = None) -> int:
+        """Pending review items of a scope (of every scope when none is given)."""
+        return int(self.call("review.count", {"user_id": user_id, "agent_id": agent_id, "run_id": run_id})["pending"])
+
+    def review_accept(self, item_id: str, *, text: str | None = None, user_id: str | None = None,
+                      agent_id: str | None = None, run_id: str | None = None) -> dict[str, Any]:
+        """Store a pending item (``text`` replaces its proposed text); ``item_id`` may be a 6+ character prefix.
+
+        A scope, when given, must be the item's; otherwise :class:`NotFound` is raised.
+        """
+        return self.call("review.accept", {"id": item_id, "text": text, "user_id": user_id,
+                                           "agent_id": agent_id, "run_id": run_id})
+
+    def review_reject(self, item_id: str, *, user_id: str | None = None, agent_id: str | None = None,
+                      run_id: str | None = None) -> dict[str, Any]:
+        """Drop a pending item; the same fact is not proposed again."""
+        return self.call("review.reject", {"id": item_id, "user_id": user_id, "agent_id": agent_id,
+                                           "run_id": run_id})
+
 
 def _drop_none(args: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in args.items() if value is not None}
@@ -210,4 +243,6 @@ def _result(reply: dict[str, Any]) -> Any:
         raise NotFound(code, message)
     if code == protocol.Code.BUSY:
         raise Busy(code, message)
+    if code == protocol.Code.SECRET_DETECTED:
+        raise SecretDetected(code, message)
     raise RequestFailed(code, message)

@@ -37,3 +37,7 @@ class NotFound(RequestFailed):
 
 class Busy(RequestFailed):
     """The daemon's work queue is full; retry later."""
+
+
+class SecretDetected(RequestFailed):
+    """The text to store holds a secret (the message names its kind, never the value); nothing was stored."""

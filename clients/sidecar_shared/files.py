@@ -7,16 +7,43 @@ import os
 import tempfile
 from pathlib import Path
 
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
 
-def write_atomic(path: Path | str, text: str, *, new_file_mode: int = 0o644) -> None:
+
+def make_dirs(folder: Path, *, private: bool = False) -> None:
+    """Create ``folder`` and its missing parents; with ``private`` each folder
+    created here is 0700 (existing folders are left as they are)."""
+    if not private:
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    missing: list[Path] = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            path.mkdir(mode=PRIVATE_DIR_MODE)
+
+
+def write_atomic(path: Path | str, text: str, *, new_file_mode: int = 0o644, private: bool = False) -> None:
     """Replace ``path`` with ``text`` atomically: temp file in the same
-    directory, fsync, ``os.replace``; an existing file's mode is kept."""
+    directory, fsync, ``os.replace``; an existing file's mode is kept.
+
+    ``private`` is for files that hold memories: a new file is 0600, an existing
+    one loses its group and other bits, and missing folders are created 0700.
+    """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(target.parent, private=private)
     try:
         mode = target.stat().st_mode & 0o7777
+        if private:
+            mode &= ~0o077
     except FileNotFoundError:
-        mode = new_file_mode
+        mode = PRIVATE_FILE_MODE if private else new_file_mode
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

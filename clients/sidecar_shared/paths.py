@@ -7,10 +7,13 @@ who wants a second, separate store). Otherwise the XDG/platform folders apply.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from sidecar_shared.errors import SidecarError
 
 APP_NAME = "agent-memory"
 SOCKET_NAME = "daemon.sock"
@@ -100,3 +103,69 @@ def ensure_private_dir(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     if (path.stat().st_mode & 0o777) != 0o700:
         path.chmod(0o700)
+
+
+class UnsafeRuntimeDir(SidecarError):
+    """The socket's folder (or the socket) could be another user's: refusing to use it."""
+
+
+def _runtime_problem(folder: Path, uid: int) -> str | None:
+    """Why ``folder`` must not hold our socket, or None when it is ours alone."""
+    try:
+        info = folder.lstat()
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        return f"{folder} is a symbolic link; the socket folder must be a real folder"
+    if not stat.S_ISDIR(info.st_mode):
+        return f"{folder} is not a folder"
+    if info.st_uid != uid:
+        return f"{folder} belongs to uid {info.st_uid}, not to you (uid {uid})"
+    return None
+
+
+def check_runtime_dir(folder: Path) -> None:
+    """Refuse a socket folder that is a link, not a folder, not ours or open to others.
+
+    A missing folder passes (nothing listens there). Clients call this before
+    connecting: in a shared ``/tmp`` another user could create
+    ``agent-memory-<uid>`` first and listen in it for our memories.
+    """
+    uid = os.getuid()
+    problem = _runtime_problem(folder, uid)
+    if problem is None and folder.exists() and (folder.stat().st_mode & 0o077):
+        problem = f"{folder} has mode {folder.stat().st_mode & 0o777:04o}; it must be 0700"
+    if problem:
+        raise UnsafeRuntimeDir(f"refusing the socket folder: {problem}. Remove it (or chmod 700 it if it is "
+                               f"yours) and start the daemon again")
+
+
+def check_socket(socket_path: Path) -> None:
+    """:func:`check_runtime_dir` on its folder, then refuse a socket that is not ours."""
+    check_runtime_dir(socket_path.parent)
+    try:
+        info = socket_path.lstat()
+    except FileNotFoundError:
+        return
+    if info.st_uid != os.getuid():
+        raise UnsafeRuntimeDir(f"refusing the socket {socket_path}: it belongs to uid {info.st_uid}, not to you")
+    if not stat.S_ISSOCK(info.st_mode):
+        raise UnsafeRuntimeDir(f"refusing {socket_path}: it is not a socket")
+
+
+def ensure_runtime_dir(folder: Path) -> None:
+    """Create the socket folder 0700, or check that the existing one is ours and tighten it.
+
+    Raises :class:`UnsafeRuntimeDir` for a link, a non-folder or another user's
+    folder: the daemon must not listen where someone else can replace the socket.
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    problem = _runtime_problem(folder, os.getuid())
+    if problem:
+        raise UnsafeRuntimeDir(f"refusing the socket folder: {problem}. Remove it and start the daemon again")
+    if (folder.lstat().st_mode & 0o777) != 0o700:
+        folder.chmod(0o700)

@@ -11,6 +11,7 @@ Error codes are stable; clients may branch on them.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -21,6 +22,12 @@ VERSION = 1
 # cap (ZMQ_MAXMSGSIZE) are dropped by libzmq before they reach the daemon.
 MAX_REQUEST_BYTES = 1 << 20
 HARD_FRAME_LIMIT = 8 << 20
+
+# Request ids and op names are printable: they reach log lines, and a newline there would forge one.
+MAX_ID_CHARS = 128
+MAX_OP_CHARS = 64
+# C0/C1 controls, DEL, and the Unicode line/paragraph separators.
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 # The three ids that scope a memory; every store op names at least one of them.
 SCOPE_KEYS = ("user_id", "agent_id", "run_id")
@@ -43,8 +50,11 @@ class Code:
     TOO_LARGE = "too_large"
     BUSY = "busy"                    # the work queue is full; retry later
     SHUTTING_DOWN = "shutting_down"
+    ID_REUSED = "id_reused"          # a write's request id was already used for a different request
+    ALREADY_APPLIED = "already_applied"  # a resent write was applied before; its reply is no longer kept
     UNAVAILABLE = "unavailable"      # a backend (e.g. Ollama) cannot answer now
     STORE_ERROR = "store_error"      # mem0/Chroma raised
+    SECRET_DETECTED = "secret_detected"  # the text to store holds a secret; the message names its kind
     INTERNAL = "internal"
 
 
@@ -88,22 +98,45 @@ def error(request_id: str | None, code: str, message: str) -> dict[str, Any]:
     return {"v": VERSION, "id": request_id, "ok": False, "error": {"code": code, "message": message}}
 
 
+def has_control_chars(text: str) -> bool:
+    """True if ``text`` holds a control character or a line/paragraph separator."""
+    return CONTROL_CHARS.search(text) is not None
+
+
+def printable(value: Any, limit: int = 200) -> str:
+    """``value`` as text safe for one log line: control characters escaped, at most ``limit`` characters."""
+    text = value if isinstance(value, str) else repr(value)
+    text = CONTROL_CHARS.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _valid_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS and not has_control_chars(value)
+
+
 def parse_request(frame: bytes) -> dict[str, Any]:
-    """Decode and validate the envelope of a request; raise :class:`ProtocolError`."""
+    """Decode and validate the envelope of a request; raise :class:`ProtocolError`.
+
+    ``v`` must be the integer 1 (not ``1.0``, not ``true``); ``id`` and ``op`` must be
+    non-empty strings without control characters.
+    """
     if len(frame) > MAX_REQUEST_BYTES:
         raise ProtocolError(
             Code.TOO_LARGE, f"request is {len(frame)} bytes; the limit is {MAX_REQUEST_BYTES}"
         )
     message = unpack(frame)
-    if message.get("v") != VERSION:
+    version = message.get("v")
+    if type(version) is not int or version != VERSION:  # noqa: E721 - bool and float must not pass
         raise ProtocolError(
-            Code.BAD_VERSION, f"protocol version {message.get('v')!r} not supported; this daemon speaks {VERSION}"
+            Code.BAD_VERSION, f"protocol version {_shown(version)} not supported; this daemon speaks {VERSION}"
         )
-    request_id = message.get("id")
-    if not isinstance(request_id, str) or not request_id or len(request_id) > 128:
-        raise ProtocolError(Code.BAD_REQUEST, "request 'id' must be a non-empty string (<= 128 chars)")
-    if not isinstance(message.get("op"), str):
-        raise ProtocolError(Code.BAD_REQUEST, "request 'op' must be a string")
+    if not _valid_id(message.get("id")):
+        raise ProtocolError(Code.BAD_REQUEST, f"request 'id' must be a non-empty string of at most "
+                                              f"{MAX_ID_CHARS} characters without control characters")
+    op = message.get("op")
+    if not isinstance(op, str) or not op or len(op) > MAX_OP_CHARS or has_control_chars(op):
+        raise ProtocolError(Code.BAD_REQUEST, f"request 'op' must be a non-empty string of at most "
+                                              f"{MAX_OP_CHARS} characters without control characters")
     args = message.get("args", {})
     if not isinstance(args, dict):
         raise ProtocolError(Code.BAD_REQUEST, "request 'args' must be a map")
@@ -111,11 +144,19 @@ def parse_request(frame: bytes) -> dict[str, Any]:
     return message
 
 
+def _shown(value: Any) -> str:
+    """A short, printable rendering of a client's value for an error message."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def peek_id(frame: bytes) -> str | None:
-    """Best-effort request id of a frame that failed validation (for the error reply)."""
+    """Best-effort request id of a frame that failed validation (for the error reply); None if unusable."""
+    if len(frame) > MAX_REQUEST_BYTES:
+        return None
     try:
         message = msgpack.unpackb(frame, raw=False)
     except Exception:
         return None
     request_id = message.get("id") if isinstance(message, dict) else None
-    return request_id if isinstance(request_id, str) else None
+    return request_id if _valid_id(request_id) else None

@@ -5,6 +5,8 @@ can be moved whole. Import re-adds each text through the store, which embeds
 it with *this* store's embedder (so moving between embedders works) and skips
 exact duplicates within a scope. Ids cannot be kept, so the original id and
 timestamps go into the new memory's metadata (Chroma metadata must be flat).
+A record whose text or metadata holds a secret is refused (reported with the code
+``secret_detected`` and its index; the others go in).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sidecar.learn.secret_guard import SecretDetected, refuse, refuse_metadata
 from sidecar.store.chroma_rows import CREATED_KEY, MEM0_KEYS, TEXT_KEY, UPDATED_KEY, scope_where
 from sidecar.store.memory_store import MemoryStore
 from sidecar_shared.protocol import SCOPE_KEYS
@@ -98,7 +101,12 @@ def import_records(store: MemoryStore, records: list[Any]) -> dict[str, Any]:
     for index, record in enumerate(records):
         try:
             text, scope, metadata = _import_fields(record)
+            refuse(text, "memory")
+            refuse_metadata(metadata)
             results = store.add(text, infer=False, metadata=metadata or None, **scope).get("results", [])
+        except SecretDetected as exc:
+            errors.append({"index": index, "code": exc.code, "message": str(exc)})
+            continue
         except Exception as exc:  # per-record failures are reported, the batch goes on
             errors.append({"index": index, "message": str(exc) or exc.__class__.__name__})
             continue

@@ -52,15 +52,20 @@ class StoreStats:
 def scan_store(store: MemoryStore, page: int = SCAN_PAGE) -> StoreStats:
     """Count every row by ``user_id`` and ``agent_id`` (``-`` for none).
 
-    The keyword index (kept in step with every write) answers with two GROUP BYs;
-    without it the vector store is read page by page.
+    The keyword index (kept in step with every write, checked by content at start)
+    answers with two GROUP BYs, as long as its total agrees with the store's row
+    count; without it, or when they disagree (a write in flight, an index out of
+    step), the vector store is read page by page.
     """
     started = time.monotonic()
     if store.hybrid is not None:
         keyword = store.hybrid.keyword
         by_user = keyword.counts_by("user_id")
-        return StoreStats(by_user, keyword.counts_by("agent_id"), sum(by_user.values()), dir_size(store.path),
-                          time.time(), round((time.monotonic() - started) * 1000, 1))
+        total, stored = sum(by_user.values()), store.count()
+        if total == stored:
+            return StoreStats(by_user, keyword.counts_by("agent_id"), total, dir_size(store.path),
+                              time.time(), round((time.monotonic() - started) * 1000, 1))
+        log.info("the keyword index counts %d memories, the store %d: counting from the store", total, stored)
     users: Counter[str] = Counter()
     agents: Counter[str] = Counter()
     offset = 0

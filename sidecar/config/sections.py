@@ -9,6 +9,7 @@ as ``queue_sise`` would otherwise be ignored without a word.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -28,6 +29,9 @@ def _expand(value: Any) -> Any:
 
 
 FolderPath = Annotated[Path, BeforeValidator(_expand)]
+# what OLLAMA_HOST accepts: an optional http(s) scheme, a host, an optional port and path
+_HOST = r"(?:[A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\])"  # a name, an IPv4 address or a bracketed IPv6 one
+_OLLAMA_URL = re.compile(rf"(?:https?://)?{_HOST}(?::\d{{1,5}})?(?:/\S*)?")
 
 
 class Section(BaseModel):
@@ -45,6 +49,10 @@ class DaemonConfig(Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # after SIGTERM, how long running requests may take before the daemon exits without their replies
     drain_seconds: float = Field(10.0, gt=0, le=3600)
+    # how many requests of one scope (writes) or one connection (reads) may wait; the rest get `busy`
+    queue_per_key: int = Field(64, ge=1, le=100_000)
+    # how often the daemon checks that its socket file still exists (and binds it again if not); 0: never
+    socket_check_seconds: float = Field(2.0, ge=0, le=3600)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -56,6 +64,15 @@ class OllamaConfig(Section):
     """``[ollama]``: where the local Ollama listens (default: ``$OLLAMA_HOST`` or 127.0.0.1:11434)."""
 
     url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not _OLLAMA_URL.fullmatch(value):
+            raise ValueError("must be like http://127.0.0.1:11434 (http or https, a host, an optional port)")
+        return value
 
 
 class WatchConfig(Section):
@@ -69,19 +86,38 @@ class WatchConfig(Section):
     debounce_ms: float = Field(300.0, ge=0, le=60_000)
 
 
-class GateConfig(Section):
-    """``[gate]``: the write gate's judge and reconciler, and retry backoff while a judge is down."""
+GateMode = Literal["auto", "review", "off"]  # sidecar.learn.review.policy
+# the transcript agents, plus session.update turns and add(infer=True) conversations
+GateSource = Literal["claude-code", "codex", "gemini", "aider", "generic", "session", "conversation"]
 
+
+class GateConfig(Section):
+    """``[gate]``: the write gate's judge and reconciler, retry backoff, and what it may learn unasked.
+
+    ``mode`` (and ``[gate.sources]`` per source) says what happens to the facts it
+    finds: ``auto`` stores them, ``review`` holds them in the review inbox until
+    the user accepts them, ``off`` learns nothing from that source.
+    """
+
+    mode: GateMode = "auto"
+    sources: dict[GateSource, GateMode] = Field(default_factory=dict)
     backend: Literal["embedded", "ollama"] = "embedded"
     reconciler: Literal["embedded", "ollama"] | None = None  # None: same as backend
     model: str | None = None
     num_ctx: int | None = Field(None, ge=512, le=262_144)
     retry_base_s: float = Field(1.0, gt=0, le=3600)
     retry_max_s: float = Field(300.0, gt=0, le=86_400)
+    # a job whose judge or reconciler fails this many times (a reply that is not JSON, an error) is
+    # dead-lettered: kept, not retried until `memctl queue retry`. An unreachable Ollama never counts.
+    max_attempts: int = Field(5, ge=1, le=1000)
 
     @property
     def reconciler_backend(self) -> str:
         return self.reconciler or self.backend
+
+    def mode_for(self, source: str) -> str:
+        """The mode of one source (a :data:`GateSource`): its own entry, else ``mode``."""
+        return self.sources.get(source, self.mode)  # type: ignore[call-overload]
 
 
 class ProjectDir(Section):

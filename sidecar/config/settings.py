@@ -5,7 +5,8 @@ before any part of the daemon is built; every mistake is named in one
 :class:`ConfigError` line. The ``[mem0]`` table is mem0's own config dict
 (llm / embedder / vector_store / history_db_path), passed to
 ``Memory.from_config`` unchanged apart from the defaults we fill in (see
-:mod:`sidecar.store.mem0_config`), so it is only checked to be a table here.
+:mod:`sidecar.store.mem0_config`); its shape and provider names are checked
+here (:mod:`sidecar.config.mem0_table`), the providers' own settings by mem0.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sidecar.config.mem0_table import Mem0Table
 from sidecar.config.sections import (
     ContextConfig,
     DaemonConfig,
@@ -52,7 +54,7 @@ class _ConfigFile(BaseModel):
     user_id: str | None = Field(None, min_length=1)
     daemon: DaemonConfig = DaemonConfig()
     ollama: OllamaConfig = OllamaConfig()
-    mem0: dict[str, Any] = Field(default_factory=dict)
+    mem0: Mem0Table = Mem0Table()
     watch: WatchConfig = WatchConfig()
     gate: GateConfig = GateConfig()
     context: ContextConfig = ContextConfig()
@@ -71,6 +73,8 @@ class Settings:
     ollama_url: str = DEFAULT_OLLAMA_URL
     log_level: str = "INFO"
     drain_seconds: float = 10.0
+    queue_per_key: int = 64
+    socket_check_seconds: float = 2.0
     mem0: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     watch: WatchConfig = field(default_factory=WatchConfig)
     gate: GateConfig = field(default_factory=GateConfig)
@@ -90,8 +94,12 @@ def describe(error: ValidationError) -> str:
         message = item["msg"]
         if item["type"] == "extra_forbidden":
             message = "unknown key (check its spelling)"
-        elif "input" in item and not isinstance(item["input"], (dict, list)):
-            message = f"{message} (got {item['input']!r})"
+        else:
+            if item["type"] in ("model_type", "dict_type"):
+                message = "must be a table"
+            if "input" in item and not isinstance(item["input"], (dict, list)):
+                shown = repr(item["input"])
+                message = f"{message} (got {shown if len(shown) <= 80 else shown[:77] + '...'})"
         parts.append(f"{where}: {message}" if where else message)
     return "; ".join(parts)
 
@@ -132,7 +140,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ollama_url=parsed.ollama.url or env.get("OLLAMA_HOST") or DEFAULT_OLLAMA_URL,
         log_level=parsed.daemon.log_level,
         drain_seconds=parsed.daemon.drain_seconds,
-        mem0=MappingProxyType(parsed.mem0),
+        queue_per_key=parsed.daemon.queue_per_key,
+        socket_check_seconds=parsed.daemon.socket_check_seconds,
+        mem0=MappingProxyType(parsed.mem0.model_dump(exclude_unset=True)),
         watch=parsed.watch,
         gate=parsed.gate,
         context=parsed.context,

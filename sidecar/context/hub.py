@@ -29,10 +29,12 @@ from sidecar.context.prompt import build_system_prompt
 from sidecar.context.sessions import SUMMARY_HEADING, SessionManager
 from sidecar.context.tokens import estimate_tokens
 from sidecar_shared.markers import CONTEXT_BEGIN, CONTEXT_END, wrap_context
+from sidecar_shared.projects import project_name
 
 log = logging.getLogger("sidecar.context.hub")
 
 TEXT_SUMMARY_CHARS = 600
+PROJECT_OVERFETCH = 3  # hits from other projects are dropped after the search
 
 SearchFn = Callable[[str, str, int], Sequence[Mapping[str, Any]]]
 
@@ -58,6 +60,12 @@ class ContextRequest:
     workspace: Path | None = None
 
 
+def _project_of(hit: Mapping[str, Any]) -> str | None:
+    metadata = hit.get("metadata")
+    project = metadata.get("project") if isinstance(metadata, Mapping) else None
+    return project if isinstance(project, str) and project else None
+
+
 class LongTermUnavailable(RuntimeError):
     """The long-term store cannot be used (raised by a disabled store)."""
 
@@ -79,21 +87,21 @@ class MemoryManager:
         self.threshold = threshold
         self.top_k = top_k
         self.longterm_disabled = longterm_disabled
-        self._injectors: dict[str, LongTermInjector] = {}
+        self._injectors: dict[tuple[str, str | None], LongTermInjector] = {}
         self._lock = threading.Lock()
         self.modes: Counter[str] = Counter()
         self.gate_failures = 0
 
     # -- long-term part ---------------------------------------------------------------
 
-    def _injector(self, user_id: str) -> LongTermInjector:
+    def _injector(self, user_id: str, project: str | None = None) -> LongTermInjector:
         with self._lock:
-            injector = self._injectors.get(user_id)
+            injector = self._injectors.get((user_id, project))
             if injector is None:
                 injector = LongTermInjector(lambda: self._memory_md_text(user_id),
-                                            lambda query, k: self._search_hits(user_id, query, k),
-                                            threshold=self.threshold, top_k=self.top_k)
-                self._injectors[user_id] = injector
+                                            lambda query, k: self._search_hits(user_id, query, k, project),
+                                            threshold=self.threshold, top_k=self.top_k, project=project)
+                self._injectors[(user_id, project)] = injector
             return injector
 
     def _memory_md_text(self, user_id: str) -> str:
@@ -101,10 +109,13 @@ class MemoryManager:
             raise LongTermUnavailable("long-term store disabled by [context] simulate_longterm_failure")
         return self.md.text_of(user_id)
 
-    def _search_hits(self, user_id: str, query: str, k: int) -> Sequence[Mapping[str, Any]]:
+    def _search_hits(self, user_id: str, query: str, k: int, project: str | None = None) -> Sequence[Mapping[str, Any]]:
+        """Hits for ``query``; facts learned in another project stay out of this project's context."""
         if self.longterm_disabled:
             raise LongTermUnavailable("long-term store disabled by [context] simulate_longterm_failure")
-        return self._search(user_id, query, k)
+        hits = self._search(user_id, query, k * PROJECT_OVERFETCH)
+        kept = [h for h in hits if _project_of(h) in (None, project)]
+        return kept[:k]
 
     def _long_term(self, request: ContextRequest) -> tuple[LongTermBlock, list[str]]:
         """The long-term block and why parts of it were unavailable."""
@@ -115,7 +126,8 @@ class MemoryManager:
             log.warning("MEMORY.md for %s unavailable: %s", request.user_id, exc)
             reasons.append(failure("MEMORY.md", exc))
             version = None
-        block = self._injector(request.user_id).block(request.query, version=version)
+        project = project_name(str(request.workspace)) if request.workspace else None
+        block = self._injector(request.user_id, project).block(request.query, version=version)
         return block, reasons + [reason for reason in block.failures if reason not in reasons]
 
     # -- the context op ---------------------------------------------------------------
@@ -123,7 +135,7 @@ class MemoryManager:
     def context(self, request: ContextRequest) -> dict[str, Any]:
         """What an agent receives for ``request``; never fails because a part did."""
         block, degraded = self._long_term(request)
-        summary, history, session_failures = self._session_part(request.session_id)
+        summary, history, session_failures = self._session_part(request.user_id, request.session_id)
         degraded += session_failures
         prompt = build_system_prompt(request.workspace, block.text)
         layers: list[dict[str, Any]] = [layer._asdict() for layer in prompt.layers]
@@ -156,12 +168,12 @@ class MemoryManager:
             "dropped_messages": dropped,
         }
 
-    def _session_part(self, session_id: str | None) -> tuple[str, list[dict[str, str]], list[str]]:
-        """The session's summary and history, and why they are missing if the session could not be read."""
+    def _session_part(self, user_id: str, session_id: str | None) -> tuple[str, list[dict[str, str]], list[str]]:
+        """The user's session's summary and history, and why they are missing if the session could not be read."""
         if not session_id:
             return "", [], []
         try:
-            session = self.sessions.load(session_id)
+            session = self.sessions.load(user_id, session_id)
         except Exception as exc:
             log.warning("session %s unavailable for context: %s", session_id, exc)
             return "", [], [failure("session", exc)]
@@ -172,11 +184,11 @@ class MemoryManager:
 
     def update_session(self, session_id: str, messages: list[dict[str, str]], *, user_id: str,
                        agent_id: str | None) -> dict[str, Any]:
-        """Append ``messages`` (folding old history) and queue them for the write gate."""
-        folds_before = self.sessions.load(session_id).folds
+        """Append ``messages`` to ``user_id``'s session (folding old history) and queue them for the write gate."""
+        folds_before = self.sessions.load(user_id, session_id).folds
         session = None
         for message in messages:
-            session = self.sessions.add_message(session_id, message["role"], message["content"])
+            session = self.sessions.add_message(user_id, session_id, message["role"], message["content"])
         assert session is not None
         queued = 0
         if self._gate is not None:
@@ -189,24 +201,20 @@ class MemoryManager:
                 "folded": session.folds > folds_before, "compressed": session.compressed_context,
                 "queued": queued}
 
-    def show_session(self, session_id: str) -> dict[str, Any] | None:
-        """The stored session, or None when there is none."""
-        if not self.sessions.path_for(session_id).exists():
-            return None
-        return asdict(self.sessions.load(session_id))
+    def show_session(self, session_id: str, *, user_id: str) -> dict[str, Any] | None:
+        """``user_id``'s stored session, or None when they have none by that id (another user's is none)."""
+        session = self.sessions.find(user_id, session_id)
+        return None if session is None else asdict(session)
 
-    def list_sessions(self) -> list[dict[str, Any]]:
-        """Every session with its message count and last update, newest first."""
-        rows = []
-        for session_id in self.sessions.list_sessions():
-            session = self.sessions.load(session_id)
-            rows.append({"session_id": session_id, "messages": len(session.messages),
-                         "folds": session.folds, "updated_at": session.updated_at})
-        return rows
+    def list_sessions(self, *, user_id: str) -> list[dict[str, Any]]:
+        """``user_id``'s sessions with their message counts and last updates, newest first."""
+        return [{"session_id": session.session_id, "messages": len(session.messages),
+                 "folds": session.folds, "updated_at": session.updated_at}
+                for session in self.sessions.sessions_of(user_id)]
 
-    def clear_session(self, session_id: str) -> bool:
-        """Delete a session; True if it existed."""
-        return self.sessions.clear(session_id)
+    def clear_session(self, session_id: str, *, user_id: str) -> bool:
+        """Delete ``user_id``'s session; True if it existed."""
+        return self.sessions.clear(user_id, session_id)
 
     # -- status ---------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 with the store, and hand edits of it in step with the store.
 
 One file per user (``[context] memory_md`` for the configured user, else
-``<data_dir>/memory/<user>/MEMORY.md``) plus optional per-project files
+``<data_dir>/memory/<name>/MEMORY.md``, one ``<name>`` per user id: see
+:mod:`sidecar.context.md_paths`) plus optional per-project files
 (``[context] project_dirs``: a folder path, or a table ``{path, user_id,
 agent_id}`` naming the scope; a bare path uses the configured user's scope).
 
@@ -16,7 +17,6 @@ writes produce no edits, so nothing loops.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -25,9 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from sidecar.config.settings import Settings
+from sidecar.context.md_paths import adopt_legacy_folder, memory_root, project_targets, user_file
 from sidecar.context.memory_md import ManagedSectionError, short_id
 from sidecar.context.memory_md_edits import Debouncer, Edit, MemoryMdSync, read_text_exact
+from sidecar.learn.secret_guard import scrub
 from sidecar.store.memory_store import MemoryStore, StoreChange
+from sidecar_shared.paths import ensure_private_dir
 
 log = logging.getLogger("sidecar.context.md_sync")
 
@@ -35,21 +38,11 @@ DEFAULT_MAX_DELAY_S = 3.0
 POLL_S = 0.2
 MAX_REPORTED_MALFORMED = 20
 EDIT_SOURCE = {"source": "MEMORY.md"}
-_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
+__all__ = ["MdTarget", "MemoryMdService", "TargetConflict", "project_targets", "user_file"]
 
 
-def user_file(settings: Settings, user_id: str) -> Path:
-    """Where ``user_id``'s MEMORY.md lives."""
-    configured = settings.context.memory_md
-    if configured is not None and user_id == settings.user_id:
-        return configured
-    slug = _UNSAFE.sub("_", user_id).strip("._") or "user"
-    return settings.paths.data_dir / "memory" / slug / "MEMORY.md"
-
-
-def project_targets(settings: Settings) -> list[tuple[Path, dict[str, str]]]:
-    """``(file, scope)`` of each configured project MEMORY.md."""
-    return [(entry.path / "MEMORY.md", entry.scope(settings.user_id)) for entry in settings.context.project_dirs]
+class TargetConflict(ValueError):
+    """Two scopes would share one MEMORY.md; the second is refused rather than shown the first's memories."""
 
 
 def _stat_key(path: Path) -> tuple[int, int, int] | None:
@@ -114,6 +107,8 @@ class MemoryMdService:
     def _add_target(self, path: Path, scope: dict[str, str]) -> MdTarget:
         with self._lock:
             target = self._targets.get(path)
+            if target is not None and target.scope != scope:
+                raise TargetConflict(f"{path} already mirrors scope {target.scope}; not also {scope}")
             if target is None:
                 target = MdTarget(path, scope, MemoryMdSync(path), Debouncer(self.delay, max_delay=self.max_delay),
                                   Debouncer(self.delay, max_delay=self.max_delay))
@@ -125,7 +120,14 @@ class MemoryMdService:
         target = self._users.get(user_id)
         if target is not None:
             return target
-        target = self._add_target(user_file(self.settings, user_id), {"user_id": user_id})
+        path = user_file(self.settings, user_id)
+        if path.parent.parent == memory_root(self.settings):
+            with self._lock:
+                if path not in self._targets:
+                    adopt_legacy_folder(self.settings, user_id, list(self._targets))
+            for folder in (path.parent.parent, path.parent):  # earlier versions made them 0755
+                ensure_private_dir(folder)
+        target = self._add_target(path, {"user_id": user_id})
         if render_now:
             self._first_render(target)
         self._users[user_id] = target
@@ -170,8 +172,14 @@ class MemoryMdService:
     def start(self) -> None:
         """Render the configured files, subscribe to the store, start the thread."""
         for path, scope in project_targets(self.settings):
-            self._first_render(self._add_target(path, scope))
-        self.user_target(self.settings.user_id)
+            try:
+                self._first_render(self._add_target(path, scope))
+            except TargetConflict as exc:
+                log.error("MEMORY.md not synced: %s", exc)
+        try:
+            self.user_target(self.settings.user_id)
+        except TargetConflict as exc:
+            log.error("MEMORY.md of the configured user not synced: %s", exc)
         self.store.subscribe(self.on_store_change)
         self._thread = threading.Thread(target=self._run, name="memory-md-sync", daemon=True)
         self._thread.start()
@@ -249,11 +257,11 @@ class MemoryMdService:
         if change.own_write:
             return
         target.problem = change.problem
-        target.malformed = [{"line": m.line, "content": m.content, "reason": m.reason}
+        target.malformed = [{"line": m.line, "content": scrub(m.content), "reason": m.reason}
                             for m in change.malformed[:MAX_REPORTED_MALFORMED]]
         for bad_line in change.malformed:
             log.warning("MEMORY.md %s line %d not applied (%s): %r", target.path, bad_line.line,
-                        bad_line.reason, bad_line.content)
+                        bad_line.reason, scrub(bad_line.content))
         if change.problem:
             log.warning("MEMORY.md %s: %s", target.path, change.problem)
         for edit in change.edits:
@@ -261,22 +269,24 @@ class MemoryMdService:
         self._poke(target.regen, self._clock())
 
     def _apply(self, target: MdTarget, edit: Edit) -> None:
+        # A secret typed into the file is redacted on its way in; the next render replaces the line.
+        text = scrub(edit.new_text) if edit.new_text is not None else None
         try:
             if edit.op == "add":
-                self.store.add(edit.new_text, metadata=dict(EDIT_SOURCE), infer=False, **target.scope)
+                self.store.add(text, metadata=dict(EDIT_SOURCE), infer=False, **target.scope)
             else:
                 memory_id = target.short_ids.get(edit.short_id or "")
                 if memory_id is None:
                     raise LookupError(f"no memory behind id marker {edit.short_id}")
                 if edit.op == "update":
-                    self.store.update(memory_id, text=edit.new_text)
+                    self.store.update(memory_id, text=text)
                 else:
                     self.store.delete(memory_id)
             target.edits_applied += 1
             log.info("MEMORY.md %s: applied hand edit %s %s", target.path, edit.op, edit.short_id or "")
         except Exception as exc:  # one bad edit must not block the others
             target.edit_failures += 1
-            log.warning("MEMORY.md %s: hand edit %s failed: %s", target.path, edit, exc)
+            log.warning("MEMORY.md %s: hand edit %s %s failed: %s", target.path, edit.op, edit.short_id or "", exc)
 
     # -- status ---------------------------------------------------------------------
 

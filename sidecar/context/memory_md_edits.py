@@ -137,7 +137,7 @@ class MemoryMdSync:
         self.last_written_md5 = content_md5(text)
         if text == existing:
             return False
-        write_atomic(self.path, text)
+        write_atomic(self.path, text, private=True)  # memories: 0600, wherever the file is
         return True
 
     def _has_unread_change(self, existing: str | None) -> bool:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from sidecar_shared.markers import CONTEXT_END
+from sidecar.context.longterm import MEMORY_NOTE
+from sidecar_shared.markers import CONTEXT_BEGIN, CONTEXT_END
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +112,25 @@ def _truncate_memory_block(block: str) -> tuple[str, bool]:
     return f"{cut}\n{CONTEXT_END}", truncated
 
 
+def frame_memory(block: str) -> str:
+    """``block`` opening with :data:`MEMORY_NOTE` (after the marker and mode line when wrapped).
+
+    Blocks from :class:`~sidecar.context.longterm.LongTermInjector` carry it already; any other
+    memory text reaching the prompt gets it here, so memories never read as instructions.
+    """
+    if MEMORY_NOTE in block:
+        return block
+    lines = block.split("\n")
+    at = 0
+    if lines[0] == CONTEXT_BEGIN:
+        at = 2 if len(lines) > 1 and lines[1].startswith("[memory mode:") else 1
+    return "\n".join([*lines[:at], MEMORY_NOTE, *lines[at:]])
+
+
 def build_system_prompt(workspace: Path | None, memory_block: str) -> PromptParts:
     """Assemble skills → SOUL.md → IDENTITY.md → USER.md → AGENTS.md → memory.
 
+    The memory layer is framed as reference data, not instructions (:func:`frame_memory`).
     Missing or blank layers are skipped; each layer is cut at
     :data:`MAX_COMPONENT_LENGTH` characters with a visible marker.
     """
@@ -121,7 +138,7 @@ def build_system_prompt(workspace: Path | None, memory_block: str) -> PromptPart
     if workspace is not None:
         raw.append(("skills", skills_snapshot(workspace)))
         raw += [(name, _read(workspace / file_name)) for name, file_name in FILE_LAYERS]
-    raw.append(("memory", memory_block if memory_block.strip() else None))
+    raw.append(("memory", frame_memory(memory_block.strip("\n")) if memory_block.strip() else None))
 
     pieces: list[str] = []
     layers: list[PromptLayer] = []

@@ -96,7 +96,8 @@ class ContextService:
         self.summariser_name = config.summariser
         self.md = MemoryMdService(store, settings)
         sessions = SessionManager(settings.paths.data_dir / "sessions",
-                                  build_summariser(settings, store, gate_score), max_history=config.max_history)
+                                  build_summariser(settings, store, gate_score), max_history=config.max_history,
+                                  legacy_owner=settings.user_id)
 
         def search(user_id: str, query: str, k: int) -> Sequence[Mapping[str, Any]]:
             return store.search(query, filters={"user_id": user_id}, top_k=k).get("results", [])

@@ -1,127 +1,92 @@
 """Short-term memory: per-session message history with a rolling summary.
 
-Each session is one JSON file. When the history grows past ``max_history``,
-the older half is folded (with the previous summary) into
+A session belongs to one user: every call names the ``(user_id, session_id)``
+pair, and one user's session id never reaches another user's session (the
+file layout, and how files of older versions are carried over, are in
+:mod:`sidecar.context.session_files`). When the history grows past
+``max_history``, the older half is folded (with the previous summary) into
 ``compressed_context`` by an injected :class:`Summariser`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import re
 import threading
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from sidecar_shared.files import write_atomic
+from sidecar.context.session_files import SESSION_SUFFIX, Session, SessionFiles, now, session_file_name
 from sidecar.context.summarize import Summariser
+from sidecar.learn.secret_guard import scrub
+
+__all__ = ["MAX_HISTORY", "SESSION_SUFFIX", "SUMMARY_HEADING", "Session", "SessionManager", "session_file_name"]
 
 log = logging.getLogger(__name__)
 
 MAX_HISTORY = 20
-SESSION_SUFFIX = ".session.json"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 # Introduces the rolling summary wherever it is handed to a model (here and in the context hub).
 SUMMARY_HEADING = "Summary of the earlier conversation in this session:"
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
-
-
-@dataclass
-class Session:
-    """One session's state as stored on disk."""
-
-    session_id: str
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    compressed_context: str = ""
-    folds: int = 0
-    failed_folds: int = 0
-    created_at: str = field(default_factory=_now)
-    updated_at: str = field(default_factory=_now)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Session:
-        """A session from its JSON form (unknown keys are ignored)."""
-        return cls(
-            session_id=str(data["session_id"]),
-            messages=[dict(m) for m in data.get("messages", [])],
-            compressed_context=str(data.get("compressed_context", "")),
-            folds=int(data.get("folds", 0)),
-            failed_folds=int(data.get("failed_folds", 0)),
-            created_at=str(data.get("created_at") or _now()),
-            updated_at=str(data.get("updated_at") or _now()),
-        )
-
-
-def session_file_name(session_id: str) -> str:
-    """A file name safe on every platform, unique per id (a hash suffix keeps
-    ids that differ only in unsafe characters apart)."""
-    slug = _UNSAFE.sub("_", session_id).strip("._")[:64] or "session"
-    digest = hashlib.sha256(session_id.encode("utf-8")).hexdigest()[:12]
-    return f"{slug}-{digest}{SESSION_SUFFIX}"
-
-
 class SessionManager:
-    """Loads, updates and folds sessions stored under ``root``; thread-safe."""
+    """Loads, updates and folds the sessions stored under ``root``; thread-safe.
 
-    def __init__(self, root: Path | str, summariser: Summariser, max_history: int = MAX_HISTORY) -> None:
+    ``legacy_owner`` (the daemon's default user) adopts files of older versions
+    that record no user; None leaves them to no one.
+    """
+
+    def __init__(self, root: Path | str, summariser: Summariser, max_history: int = MAX_HISTORY, *,
+                 legacy_owner: str | None = None) -> None:
         if max_history < 2:
             raise ValueError("max_history must be at least 2")
         self.root = Path(root)
         self.summariser = summariser
         self.max_history = max_history
+        self._files = SessionFiles(self.root, legacy_owner)
         self._lock = threading.RLock()
 
-    def path_for(self, session_id: str) -> Path:
-        """The JSON file holding ``session_id``."""
-        return self.root / session_file_name(session_id)
+    def path_for(self, user_id: str, session_id: str) -> Path:
+        """The JSON file holding ``user_id``'s session ``session_id``."""
+        return self._files.path_for(user_id, session_id)
 
-    def load(self, session_id: str) -> Session:
-        """The stored session, or a new empty one. An unreadable file is moved
-        aside (``.corrupt``) rather than overwritten, so nothing is destroyed."""
-        path = self.path_for(session_id)
+    def find(self, user_id: str, session_id: str) -> Session | None:
+        """The stored session, or None when this user has none by that id. An unreadable
+        file is moved aside (``.corrupt``) rather than overwritten, so nothing is destroyed."""
         with self._lock:
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                session = Session.from_dict(data)
-                if session.session_id == session_id:
-                    return session
-                raise ValueError("session id in file does not match")
-            except FileNotFoundError:
-                return Session(session_id)
-            except (ValueError, KeyError, TypeError, AttributeError):
-                log.exception("session file %s unreadable; moving it aside", path)
-                path.replace(path.with_name(f"{path.name}.{datetime.now().strftime('%Y%m%d%H%M%S')}.corrupt"))
-                return Session(session_id)
+            return self._files.read(user_id, session_id)
+
+    def load(self, user_id: str, session_id: str) -> Session:
+        """The stored session, or a new empty one (not saved)."""
+        return self.find(user_id, session_id) or Session(session_id, user_id=user_id)
 
     def save(self, session: Session) -> None:
-        """Write ``session`` atomically."""
-        session.updated_at = _now()
+        """Write ``session`` atomically into its user's folder."""
+        if not session.user_id:
+            raise ValueError("a session must name its user before it is saved")
+        session.updated_at = now()
         with self._lock:
-            self.root.mkdir(parents=True, exist_ok=True)
-            write_atomic(
-                self.path_for(session.session_id),
-                json.dumps(asdict(session), ensure_ascii=False, indent=1),
-                new_file_mode=0o600,
-            )
+            self._files.write(session)
 
-    def add_message(self, session_id: str, role: str, content: str) -> Session:
-        """Append a message, folding old history when it exceeds ``max_history``."""
+    def add_message(self, user_id: str, session_id: str, role: str, content: str) -> Session:
+        """Append a message (secrets redacted), folding old history when it exceeds ``max_history``."""
         if not role:
             raise ValueError("role must be non-empty")
         with self._lock:
-            session = self.load(session_id)
-            session.messages.append({"role": role, "content": content, "created_at": _now()})
+            session = self.load(user_id, session_id)
+            session.messages.append({"role": role, "content": scrub(content), "created_at": now()})
             if len(session.messages) > self.max_history:
                 self._fold(session)
             self.save(session)
             return session
+
+    def rewrite(self, user_id: str, session_id: str, change: Callable[[Session], bool]) -> bool:
+        """Let ``change`` edit the stored session in place; saved (and True) if it returns True."""
+        with self._lock:
+            session = self.load(user_id, session_id)
+            if not change(session):
+                return False
+            self.save(session)
+            return True
 
     def _fold(self, session: Session) -> None:
         count = len(session.messages) // 2
@@ -139,32 +104,41 @@ class SessionManager:
         session.messages = session.messages[count:]
         session.folds += 1
 
-    def get_messages_for_llm(self, session_id: str) -> list[dict[str, str]]:
+    def get_messages_for_llm(self, user_id: str, session_id: str) -> list[dict[str, str]]:
         """The summary (if any) as a leading system message, then the recent messages."""
-        session = self.load(session_id)
+        session = self.load(user_id, session_id)
         out: list[dict[str, str]] = []
         if session.compressed_context.strip():
             out.append({"role": "system", "content": f"{SUMMARY_HEADING}\n{session.compressed_context}"})
         out += [{"role": str(m["role"]), "content": str(m["content"])} for m in session.messages]
         return out
 
-    def list_sessions(self) -> list[str]:
-        """Ids of all stored sessions, most recently updated first."""
-        found: list[tuple[str, str]] = []
+    def sessions_of(self, user_id: str) -> list[Session]:
+        """``user_id``'s stored sessions (and no one else's), most recently updated first."""
+        found: list[Session] = []
         with self._lock:
-            for path in self.root.glob(f"*{SESSION_SUFFIX}"):
+            self._files.adopt_all(user_id)
+            for path, data in self._files.stored(user_id):
                 try:
-                    data = json.loads(path.read_text(encoding="utf-8"))
-                    found.append((str(data.get("updated_at", "")), str(data["session_id"])))
-                except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                    found.append(Session.from_dict(data))
+                except (ValueError, KeyError, TypeError, AttributeError):
                     log.warning("skipping unreadable session file %s", path)
-        return [sid for _, sid in sorted(found, reverse=True)]
+        return sorted(found, key=lambda session: (session.updated_at, session.session_id), reverse=True)
 
-    def clear(self, session_id: str) -> bool:
-        """Delete a session; True if it existed."""
+    def list_sessions(self, user_id: str) -> list[str]:
+        """Ids of ``user_id``'s stored sessions, most recently updated first."""
+        return [session.session_id for session in self.sessions_of(user_id)]
+
+    def all_sessions(self) -> list[tuple[str, str]]:
+        """``(user_id, session_id)`` of every user's stored sessions: for maintenance (the secret scrub),
+        never for an answer to a user."""
         with self._lock:
-            try:
-                self.path_for(session_id).unlink()
-                return True
-            except FileNotFoundError:
+            return self._files.all_keys()
+
+    def clear(self, user_id: str, session_id: str) -> bool:
+        """Delete ``user_id``'s session; True if it existed."""
+        with self._lock:
+            if self._files.read(user_id, session_id) is None:
                 return False
+            self.path_for(user_id, session_id).unlink(missing_ok=True)
+            return True

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from sidecar_shared.markers import contains_injected, strip_injected
 
 from sidecar.learn.parse.records import Candidate
+from sidecar.learn.units import prose_text
 
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
@@ -23,6 +24,8 @@ def normalise_whitespace(text: str) -> str:
 def select(candidates: Iterable[Candidate], *, min_chars: int = 8) -> list[Candidate]:
     """Candidates worth judging, with our own injected blocks removed.
 
+    Only prose and list items are kept (:mod:`sidecar.learn.units`): code,
+    commands, diffs, traces, logs, tables and headings never reach the gate.
     Blocks this project injected (``<agent-memory-context>`` ...) are cut out;
     a candidate that still carries one of our markers afterwards (a stray end
     tag, MEMORY.md's managed section) is dropped whole, as is one whose
@@ -31,8 +34,11 @@ def select(candidates: Iterable[Candidate], *, min_chars: int = 8) -> list[Candi
     """
     selected: list[Candidate] = []
     for candidate in candidates:
-        text = normalise_whitespace(strip_injected(candidate.text))
-        if contains_injected(text) or len(text) < min_chars or not any(ch.isalnum() for ch in text):
+        text = strip_injected(candidate.text)
+        if contains_injected(text):
+            continue
+        text = normalise_whitespace(prose_text(text))
+        if len(text) < min_chars or not any(ch.isalnum() for ch in text):
             continue
         selected.append(candidate if text == candidate.text else dataclasses.replace(candidate, text=text))
     return selected

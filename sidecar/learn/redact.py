@@ -70,6 +70,7 @@ _SECRET_IN_GROUP = {"aws.AWSKeyDetector", "basic_auth.BasicAuthDetector", "npm.N
 _TOKEN_CHAR = re.compile(r"[A-Za-z0-9_-]")
 _TOKEN_EDGE = " \t\r\n\"'=:"
 _MIN_OCCURRENCE_LEN = 6
+_PLACEHOLDER = re.compile(r"\[REDACTED:[^\]\n]{0,40}\]")
 # Every name in detect-secrets' keyword list contains one of these (api_key, db_pass, pwd, contraseña, ...).
 _KEYWORD_HINTS = ("key", "pass", "pwd", "secret", "contrase")
 
@@ -93,6 +94,9 @@ def redact(text: str) -> Redaction:
     """Replace every secret in ``text`` with ``[REDACTED:<kind>]``."""
     # The library's first: of two equal spans the first names the finding, and its names are the provider's.
     spans = _library_spans(text) + own_spans(text, _library()[1].calculate_shannon_entropy)
+    done = [(m.start(), m.end()) for m in _PLACEHOLDER.finditer(text)]
+    if done:  # redacting redacted text changes nothing ("password [REDACTED:pin]" is not a new secret)
+        spans = [s for s in spans if not any(s[1] < end and s[2] > start for start, end in done)]
     values = {text[start:end] for _kind, start, end in spans if end - start >= _MIN_OCCURRENCE_LEN}
     kinds = {text[start:end]: kind for kind, start, end in spans}
     for value in values:  # the same value elsewhere in the text is just as secret

@@ -1,6 +1,7 @@
 """Our own secret patterns: only what ``detect-secrets`` lacks, each with the reason it is ours.
 
-:func:`own_spans` finds them; :mod:`sidecar.learn.redact` adds the library's
+Secrets stated in words, and card numbers, are :mod:`sidecar.learn.secret_prose`'s.
+:func:`own_spans` finds them all; :mod:`sidecar.learn.redact` adds the library's
 findings and does the replacing.
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+
+from sidecar.learn.secret_prose import prose_spans
 
 Span = tuple[str, int, int]
 
@@ -42,9 +45,10 @@ TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("url-password", r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:(?P<v>[^\s@/]*[!$&'()*+,;=][^\s@/]*)@[^\s/]"),
     )
 )
+# bounded affixes: an unbounded prefix is retried from every position of a long dotted run (quadratic)
 SECRET_NAME = (
-    r"[A-Za-z0-9_.-]*(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
-    r"private[_-]?key|client[_-]?secret|credentials?|auth[_-]?key|signing[_-]?key)[A-Za-z0-9_]*"
+    r"[A-Za-z0-9_.-]{0,40}(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
+    r"private[_-]?key|client[_-]?secret|credentials?|auth[_-]?key|signing[_-]?key)[A-Za-z0-9_]{0,40}"
 )
 # KEY=value lines (.env, shell export) with bare values: the keyword plugin needs quotes unless told a file type.
 ENV_LINE = re.compile(
@@ -54,12 +58,6 @@ ENV_LINE = re.compile(
 # credentials or access key, and values that start with a symbol.
 ASSIGNMENT = re.compile(
     r"(?i)[\"']?(?P<k>\b" + SECRET_NAME + r")[\"']?\s*(?::=|=>|[:=])\s*(?P<q>[\"'`]?)(?P<v>[^\s\"'`,;)}\]]+)(?P=q)"
-)
-# Passwords stated in prose, in several languages: no plugin reads natural language.
-PROSE = re.compile(
-    r"(?i)\b(?:password|passwort|kennwort|passphrase|passcode|pin|contraseña|mot de passe|"
-    r"security question|security answer|secret answer)\b[^\n:=]{0,40}?\s(?:is|ist|es|est|lautet|was|:)\s+"
-    r"(?P<q>[\"'`‘“]?)(?P<v>[^\s\"'`’”]+?)(?P=q)?(?=[\s\"'`’”]|[.,;:?)]*(?:\s|$))"
 )
 # Unquoted random-looking tokens pasted in prose: the entropy plugins score quoted strings only.
 HIGH_ENTROPY_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{24,}={0,2}(?![A-Za-z0-9+/_=-])")
@@ -96,10 +94,7 @@ def own_spans(text: str, entropy: Callable[[str], float]) -> list[Span]:
             value = match.group("v")
             if (match.group("q") or looks_like_password(value)) and not is_placeholder(value):
                 spans.append(("secret-assignment", match.start("v"), match.end("v")))
-    for match in PROSE.finditer(text):
-        value = match.group("v")
-        if (match.group("q") or looks_like_password(value)) and not is_placeholder(value):
-            spans.append(("password", match.start("v"), match.end("v")))
+    spans += prose_spans(text)  # passwords, logins, PINs and codes, security answers, card numbers; CJK too
     for match in HIGH_ENTROPY_TOKEN.finditer(text):
         if is_high_entropy(match.group(0), entropy):
             spans.append(("high-entropy", match.start(), match.end()))
@@ -115,8 +110,9 @@ def key_block(text: str, marker_start: int, marker_end: int) -> tuple[int, int]:
 
 
 def is_placeholder(value: str) -> bool:
-    """Template values, variable references and stock words: ``<your-key>``, ``${TOKEN}``, ``changeme``."""
-    return bool(PLACEHOLDER.match(value.strip(".,;:!?"))) or "(" in value
+    """Template values, variable references, stock words and our own placeholders: ``<your-key>``,
+    ``${TOKEN}``, ``changeme``, ``[REDACTED:pin]`` (so redacting twice changes nothing)."""
+    return bool(PLACEHOLDER.match(value.strip(".,;:!?"))) or "(" in value or "[REDACTED" in value
 
 
 def looks_like_password(value: str) -> bool:

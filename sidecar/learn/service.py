@@ -4,8 +4,10 @@ Built once by the composition root from its typed config and the store. It owns
 the job queue (``<data_dir>/ingest/queue.db``), the provenance table
 (``<data_dir>/ingest/provenance.db``), the transcript watcher, the judge and
 reconciler (embedded by default, Ollama when ``[gate] backend = "ollama"``), the
-gate worker that drains the queue and the hand-off of session turns. It registers
-no ops: :mod:`sidecar.ops.registry` does, with this service as a dependency.
+gate worker that drains the queue and the hand-off of session turns, and the
+review inbox (``<data_dir>/ingest/review.db``) where facts of sources in
+``review`` mode wait for the user. It registers no ops: :mod:`sidecar.ops.registry`
+does, with this service as a dependency.
 """
 
 from __future__ import annotations
@@ -19,34 +21,43 @@ from typing import Any
 from sidecar.config.sections import GateConfig, WatchConfig
 from sidecar.learn.apply.conversation import learn_conversation
 from sidecar.learn.apply.gate_worker import GateWorker
+from sidecar.learn.apply.recurrence import RecurrenceLog
 from sidecar.learn.apply.pipeline import GatePipeline
 from sidecar.learn.apply.provenance import ProvenanceLog
 from sidecar.learn.apply.session_turns import SessionGateHandoff
 from sidecar.learn.judge.verdict import Judge
+from sidecar.learn.queue.dead_letters import DeadLetters
 from sidecar.learn.queue.job_queue import JobQueue
 from sidecar.learn.reconcile.decision import Reconciler
+from sidecar.learn.review.gate import ReviewGate
+from sidecar.learn.review.inbox import ReviewInbox
+from sidecar.learn.review.policy import GatePolicy
+from sidecar.learn.review.resolve import Reviewer
 from sidecar.learn.watch.scanner import FileScanner
 from sidecar.learn.watch.sources import Source, default_sources
 from sidecar.learn.watch.watcher import TranscriptWatcher
-from sidecar.store.embedder import MiniLMEmbedder
+from sidecar.store.embedder import MiniLMEmbedder, StoreEmbedder
 from sidecar.store.memory_store import MemoryStore
 
 log = logging.getLogger("sidecar.learn")
 
 
-def build_judge(gate: GateConfig, embedder: MiniLMEmbedder | None, ollama_url: str) -> Judge:
-    """The configured judge: the embedded classifier, or an Ollama model."""
+def build_judge(gate: GateConfig, embedder: StoreEmbedder | None, ollama_url: str,
+                cache_dir: Path | None = None) -> Judge:
+    """The configured judge: the embedded classifier (exemplar vectors cached in ``cache_dir``), or an Ollama model."""
     if gate.backend == "ollama":
         from sidecar.learn.judge.ollama_judge import OllamaJudge
         from sidecar.llm.ollama_client import OllamaClient
 
         return OllamaJudge(OllamaClient(ollama_url), model=gate.model, num_ctx=gate.num_ctx)
     from sidecar.learn.judge.embedded_judge import EmbeddedJudge
+    from sidecar.learn.judge.standalone import StandaloneRewriter
 
-    return EmbeddedJudge(embedder)
+    # one rewriter (one spaCy pipeline, loaded on first use) for the daemon's one judge
+    return EmbeddedJudge(embedder, rewriter=StandaloneRewriter(), cache_dir=cache_dir)
 
 
-def build_reconciler(gate: GateConfig, embedder: MiniLMEmbedder | None, ollama_url: str) -> Reconciler:
+def build_reconciler(gate: GateConfig, embedder: StoreEmbedder | None, ollama_url: str) -> Reconciler:
     """The configured reconciler: embedded rules over cosine similarity, or an Ollama model."""
     if gate.reconciler_backend == "ollama":
         from sidecar.learn.reconcile.reconcilers import OllamaReconciler
@@ -68,15 +79,27 @@ class LearnService:
         folder = data_dir / "ingest"
         folder.mkdir(parents=True, exist_ok=True)
         self.queue = JobQueue(folder / "queue.db")
+        self.dead_letters = DeadLetters(self.queue)
         self.provenance = ProvenanceLog(folder / "provenance.db")
-        embedder = store.embedder
+        self.inbox = ReviewInbox(folder / "review.db")
+        self.review = ReviewGate(GatePolicy(gate), self.inbox, store)
+        self.reviewer = Reviewer(self.inbox, store, self.provenance)
+        # The reconciler's thresholds and recurrence matching are MiniLM cosines (multilingual e5 puts
+        # unrelated facts at 0.8-0.9), so they keep MiniLM whatever the store embeds with: its own
+        # when the store uses another model. The judge's classifier is trained at start on the store's
+        # model: the multilingual one keeps the non-English facts MiniLM misses (bench/multilingual.py).
+        embedder = store.embedder if isinstance(store.embedder, MiniLMEmbedder) else None
         if embedder is None and (gate.backend != "ollama" or gate.reconciler_backend != "ollama"):
-            embedder = MiniLMEmbedder(threads=embedder_threads)  # the store embeds through Ollama
-        self.judge = build_judge(gate, embedder, ollama_url)
+            embedder = MiniLMEmbedder(threads=embedder_threads)
+        self.judge = build_judge(gate, store.embedder or embedder, ollama_url, cache_dir=data_dir / "cache")
         self.reconciler = build_reconciler(gate, embedder, ollama_url)
-        self.pipeline = GatePipeline(store, self.judge, self.reconciler, self.provenance, embedder=store.embedder)
+        self.recurrence = RecurrenceLog(folder / "recurrence.db", embedder.embed if embedder is not None else None)
+        self.pipeline = GatePipeline(store, self.judge, self.reconciler, self.provenance,
+                                     embedder=embedder if store.embedder is not None else None,
+                                     review=self.review, recurrence=self.recurrence)
         self.worker = GateWorker(self.queue, self.pipeline, user_id,
-                                 retry_base_s=gate.retry_base_s, retry_max_s=gate.retry_max_s)
+                                 retry_base_s=gate.retry_base_s, retry_max_s=gate.retry_max_s,
+                                 max_attempts=gate.max_attempts)
         self.session_turns = SessionGateHandoff(self.pipeline)
         self.scanner = FileScanner(self.queue, on_queued=self.worker.wake)
         self._watch = watch
@@ -126,10 +149,16 @@ class LearnService:
             "sources": [str(s.root) for s in (self.watcher.sources if self.watcher else [])],
             "watched_files": sum(1 for f in files if not f["deleted"]),
             "queue": self.queue.counts(),
+            # jobs the gate gave up on (memctl queue list | retry | drop), and a damaged queue.db set aside
+            "dead_letter": {"count": self.dead_letters.count(), "max_attempts": self.gate_config.max_attempts,
+                            "recovered_from": self.queue.recovered_from},
             "judge": judge,
             "worker": {"processed": self.worker.processed, "failed": self.worker.failed,
-                       "retried": self.worker.retried},
+                       "retried": self.worker.retried, "dead_lettered": self.worker.dead_lettered,
+                       "skipped": self.worker.skipped},
             "session_turns": self.session_turns.status(),
+            "refused": self.pipeline.guard.status(),  # instruction-like text the gate would not learn
+            "review": self.review.status(),
         }
 
     def close(self) -> None:
@@ -139,3 +168,5 @@ class LearnService:
         self.worker.stop()
         self.queue.close()
         self.provenance.close()
+        self.inbox.close()
+        self.recurrence.close()

@@ -1,10 +1,12 @@
 """The gate's view of a local Ollama, on top of the ``ollama`` package.
 
 One chat call shape (non-streaming, JSON-schema constrained, thinking off, an
-explicit temperature and ``num_ctx``) and a once-per-model "is it pulled?"
-check against ``/api/tags``. Connection failures, timeouts and odd replies
-become :class:`JudgeUnavailable` so callers can back off and retry; a model
-that is not pulled is a configuration error and says which ``ollama pull``
+explicit temperature and ``num_ctx``, and a ``num_predict`` cap so a rambling
+model stops after a bounded reply) and a once-per-model "is it pulled?" check
+against ``/api/tags``. Connection failures, timeouts and odd replies become
+:class:`JudgeUnavailable` so callers can back off and retry (a reply without
+content is :class:`JudgeReplyInvalid`, which counts toward a job's dead letter);
+a model that is not pulled is a configuration error and says which ``ollama pull``
 fixes it. Model choice by free RAM and context sizing live here too.
 """
 
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sidecar.learn.judge.verdict import JudgeUnavailable
+from sidecar.learn.judge.verdict import JudgeReplyInvalid, JudgeUnavailable
 
 if TYPE_CHECKING:
     import ollama
@@ -31,7 +33,7 @@ _T = TypeVar("_T")
 DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 DEFAULT_NUM_CTX = 4096
 DEFAULT_TEMPERATURE = 0.1
-OUTPUT_TOKEN_BUDGET = 512
+OUTPUT_TOKEN_BUDGET = 512  # the most tokens a reply may have (num_predict): a verdict or a decision needs ~150
 GIB = 1024**3
 # (minimum free RAM, model): the larger model only when it fits with room to spare
 MODEL_BY_FREE_RAM: tuple[tuple[int, str], ...] = ((6 * GIB, "qwen3:4b"), (3 * GIB + 1, "qwen2.5:1.5b"), (0, "llama3.2:1b"))
@@ -142,11 +144,13 @@ class OllamaClient:
         schema: dict[str, Any],
         num_ctx: int | None = None,
         temperature: float = DEFAULT_TEMPERATURE,
+        num_predict: int = OUTPUT_TOKEN_BUDGET,
     ) -> ChatReply:
-        """One non-streaming chat call whose reply is constrained to ``schema``."""
+        """One non-streaming chat call whose reply is constrained to ``schema`` and at most ``num_predict`` tokens."""
         self.ensure_model(model)
         prompt_chars = sum(len(m["content"]) for m in messages) + len(json.dumps(schema))
-        options = {"temperature": temperature, "num_ctx": fit_num_ctx(prompt_chars, num_ctx)}
+        options = {"temperature": temperature, "num_ctx": fit_num_ctx(prompt_chars, num_ctx, num_predict),
+                   "num_predict": num_predict}
         started = time.perf_counter()
         reply = self._call("/api/chat", model, lambda: self._api.chat(
             model, messages, stream=False, think=False, format=schema, options=options))
@@ -154,7 +158,7 @@ class OllamaClient:
         self.latencies.append(latency)
         content = reply.message.content
         if not isinstance(content, str):
-            raise JudgeUnavailable("Ollama reply has no message content")
+            raise JudgeReplyInvalid("Ollama reply has no message content")
         return ChatReply(content, latency, model, reply.eval_count)
 
     def _call(self, path: str, model: str | None, call: Callable[[], _T]) -> _T:

@@ -1,4 +1,4 @@
-"""The operating ops: ``status`` (every part's figures), ``export`` and ``import``."""
+"""The operating ops: ``status`` (every part's figures), ``export``, ``import`` and the secret scrub."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from sidecar.admin.export_import import MAX_EXPORT_PAGE, MAX_IMPORT_BATCH, export_page, import_records
+from sidecar.admin.scrub import SecretScrubber
 from sidecar.rpc import args as A
 from sidecar.rpc.dispatch import OpTable
 from sidecar.store.interface import Store
@@ -45,3 +46,9 @@ def register_admin_ops(table: OpTable, store: Store, status: Callable[[], dict[s
     table.register("status", status_op, write=False)
     table.register("export", export, write=False)
     table.register("import", import_, write=True)
+
+
+def register_scrub_ops(table: OpTable, scrubber: SecretScrubber) -> None:
+    """``secrets.scan`` (read: where secrets stored by older versions are) and ``secrets.scrub`` (write)."""
+    table.register("secrets.scan", lambda args: scrubber.scan(cached=A.boolean(args, "cached", False)), write=False)
+    table.register("secrets.scrub", lambda args: scrubber.scrub(), write=True)

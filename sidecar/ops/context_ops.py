@@ -1,7 +1,9 @@
 """The context ops: argument checks in front of :class:`MemoryManager`.
 
 ``context``, ``session.show`` and ``session.list`` read; ``session.update`` and
-``session.clear`` write, serialised per session id.
+``session.clear`` write, serialised per (user, session id). Every op acts on the
+sessions of its ``user_id`` (the daemon's default user when absent) only: another
+user's session id reads as a missing session.
 """
 
 from __future__ import annotations
@@ -20,12 +22,17 @@ MAX_SESSION_MESSAGES_PER_CALL = 1000
 MAX_BUDGET_TOKENS = 10_000_000
 
 
-def session_key(args: Mapping[str, Any]) -> tuple:
-    return ("session", args.get("session_id"))
+def session_key(args: Mapping[str, Any], default_user: str) -> tuple:
+    """Key of ``session.update``/``session.clear``: the user and the session id, checked first."""
+    return ("session", _user_id(args, default_user), _session_id(args))
+
+
+def _user_id(args: Mapping[str, Any], default_user: str) -> str:
+    return A.ident(args, "user_id", required=False) or default_user
 
 
 def _session_id(args: Mapping[str, Any], *, required: bool = True) -> str | None:
-    return A.string(args, "session_id", required=required, max_len=256)
+    return A.ident(args, "session_id", required=required)
 
 
 def _workspace(args: Mapping[str, Any]) -> Path | None:
@@ -54,7 +61,10 @@ def register_context_ops(table: OpTable, hub: MemoryManager, default_user: str) 
     """Register ``context`` and the ``session.*`` ops on ``table``."""
 
     def user_of(args: Mapping[str, Any]) -> str:
-        return A.string(args, "user_id", required=False, max_len=256) or default_user
+        return _user_id(args, default_user)
+
+    def key(args: Mapping[str, Any]) -> tuple:
+        return session_key(args, default_user)
 
     def context(args: Mapping[str, Any]) -> Any:
         budget = None
@@ -64,7 +74,7 @@ def register_context_ops(table: OpTable, hub: MemoryManager, default_user: str) 
             query=A.string(args, "query", max_len=20_000),
             user_id=user_of(args),
             session_id=_session_id(args, required=False),
-            agent_id=A.string(args, "agent_id", required=False, max_len=256),
+            agent_id=A.ident(args, "agent_id", required=False),
             budget_tokens=budget,
             workspace=_workspace(args),
         )
@@ -72,24 +82,24 @@ def register_context_ops(table: OpTable, hub: MemoryManager, default_user: str) 
 
     def session_update(args: Mapping[str, Any]) -> Any:
         return hub.update_session(_session_id(args), _session_messages(args), user_id=user_of(args),
-                                  agent_id=A.string(args, "agent_id", required=False, max_len=256))
+                                  agent_id=A.ident(args, "agent_id", required=False))
 
     def session_show(args: Mapping[str, Any]) -> Any:
         session_id = _session_id(args)
-        session = hub.show_session(session_id)
-        if session is None:
+        session = hub.show_session(session_id, user_id=user_of(args))
+        if session is None:  # another user's session answers exactly like a missing one
             raise OpError(Code.NOT_FOUND, f"no session with id {session_id}")
         return session
 
     def session_list(args: Mapping[str, Any]) -> Any:
-        return hub.list_sessions()
+        return hub.list_sessions(user_id=user_of(args))
 
     def session_clear(args: Mapping[str, Any]) -> Any:
         session_id = _session_id(args)
-        return {"session_id": session_id, "cleared": hub.clear_session(session_id)}
+        return {"session_id": session_id, "cleared": hub.clear_session(session_id, user_id=user_of(args))}
 
     table.register("context", context, write=False)
-    table.register("session.update", session_update, write=True, key=session_key)
+    table.register("session.update", session_update, write=True, key=key)
     table.register("session.show", session_show, write=False)
     table.register("session.list", session_list, write=False)
-    table.register("session.clear", session_clear, write=True, key=session_key)
+    table.register("session.clear", session_clear, write=True, key=key)

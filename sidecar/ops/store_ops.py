@@ -2,6 +2,8 @@
 
 ``add(infer=True)`` goes through the write gate (judge, reconcile, apply) when the
 daemon has one; ``history`` carries the write gate's provenance next to mem0's rows.
+``add(infer=False)`` and ``update`` refuse text or metadata holding a secret
+(``secret_detected``, naming its kind): the caller asked to store exactly that text.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from sidecar.learn.secret_guard import SecretDetected, refuse, refuse_messages, refuse_metadata
 from sidecar.rpc import args as A
 from sidecar.rpc.args import OpError
 from sidecar.rpc.dispatch import Handler, OpTable
 from sidecar.store.interface import MemoryNotFound, Store
-from sidecar_shared.protocol import Code
+from sidecar_shared.protocol import SCOPE_KEYS, Code
 
 
 class Gate(Protocol):
@@ -26,12 +29,19 @@ class Gate(Protocol):
     def enrich_history(self, memory_id: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
 
 
+def scope_lock_key(scope: Mapping[str, Any]) -> tuple:
+    """The serialisation key of writes to one (user_id, agent_id, run_id) scope."""
+    return ("scope", *(scope.get(key) or None for key in SCOPE_KEYS))
+
+
 def scope_key(args: Mapping[str, Any]) -> tuple:
-    return ("scope", args.get("user_id"), args.get("agent_id"), args.get("run_id"))
+    """Key of ``add``/``delete_all``: their scope, checked first (a list as user_id is refused here)."""
+    return scope_lock_key(A.scope(args))
 
 
 def id_key(args: Mapping[str, Any]) -> tuple:
-    return ("memory", args.get("memory_id"))
+    """Key of ``update``/``delete`` until a worker looks up the memory's scope (see ``memory_scope_key``)."""
+    return ("memory", A.ident(args, "memory_id", max_len=128))
 
 
 def _not_found_is_an_answer(handler: Handler) -> Handler:
@@ -40,6 +50,8 @@ def _not_found_is_an_answer(handler: Handler) -> Handler:
             return handler(args)
         except MemoryNotFound as exc:
             raise OpError(Code.NOT_FOUND, str(exc)) from None
+        except SecretDetected as exc:  # explicit writes refuse secrets (sidecar.learn.secret_guard)
+            raise OpError(Code.SECRET_DETECTED, str(exc)) from None
     return wrapped
 
 
@@ -49,11 +61,14 @@ def register_store_ops(table: OpTable, store: Store, gate: Gate | None) -> None:
     def add(args: Mapping[str, Any]) -> Any:
         scope = A.scope(args)
         metadata = A.mapping(args, "metadata")
+        refuse_metadata(metadata)
         if A.boolean(args, "infer", False):
             if gate is None:
                 raise OpError(Code.UNAVAILABLE, "this daemon has no write gate; add with infer=false")
             return gate.learn_messages(A.messages(args), scope=scope, metadata=metadata)
-        return store.add(A.messages(args), metadata=metadata, infer=False, **scope)
+        messages = A.messages(args)
+        refuse_messages(messages)
+        return store.add(messages, metadata=metadata, infer=False, **scope)
 
     def search(args: Mapping[str, Any]) -> Any:
         store.last_client_read = time.monotonic()
@@ -62,7 +77,7 @@ def register_store_ops(table: OpTable, store: Store, gate: Gate | None) -> None:
                             threshold=A.number(args, "threshold", 0.0, 1.0))
 
     def get(args: Mapping[str, Any]) -> Any:
-        return store.get(A.string(args, "memory_id", max_len=128))
+        return store.get(A.ident(args, "memory_id", max_len=128))
 
     def get_all(args: Mapping[str, Any]) -> Any:
         return store.get_all(filters=A.filters(args), top_k=A.integer(args, "top_k", 100, 1, 100_000))
@@ -72,18 +87,26 @@ def register_store_ops(table: OpTable, store: Store, gate: Gate | None) -> None:
         metadata = A.mapping(args, "metadata")
         if text is None and metadata is None:
             raise A.bad("update needs 'text' or 'metadata'")
-        return store.update(A.string(args, "memory_id", max_len=128), text=text, metadata=metadata)
+        refuse(text or "")
+        refuse_metadata(metadata)
+        return store.update(A.ident(args, "memory_id", max_len=128), text=text, metadata=metadata)
 
     def delete(args: Mapping[str, Any]) -> Any:
-        return store.delete(A.string(args, "memory_id", max_len=128))
+        return store.delete(A.ident(args, "memory_id", max_len=128))
 
     def delete_all(args: Mapping[str, Any]) -> Any:
         return store.delete_all(**A.scope(args))
 
     def history(args: Mapping[str, Any]) -> Any:
-        memory_id = A.string(args, "memory_id", max_len=128)
+        memory_id = A.ident(args, "memory_id", max_len=128)
         entries = list(store.history(memory_id) or [])
         return gate.enrich_history(memory_id, entries) if gate is not None else entries
+
+    def memory_scope_key(args: Mapping[str, Any]) -> tuple | None:
+        """The scope key of the memory an update/delete changes, so it queues behind that scope's writes
+        instead of blocking a worker on the store's scope lock; None (keep the id key) if it is gone."""
+        row = store.get(A.ident(args, "memory_id", max_len=128))
+        return scope_lock_key(row) if row else None
 
     ops: list[tuple[str, Callable[[Mapping[str, Any]], Any], bool, Any]] = [
         ("add", add, True, scope_key),
@@ -96,4 +119,5 @@ def register_store_ops(table: OpTable, store: Store, gate: Gate | None) -> None:
         ("history", history, False, None),
     ]
     for name, handler, write, key in ops:
-        table.register(name, _not_found_is_an_answer(handler), write=write, key=key)
+        refine = memory_scope_key if key is id_key else None
+        table.register(name, _not_found_is_an_answer(handler), write=write, key=key, refine=refine)

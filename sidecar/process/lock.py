@@ -10,9 +10,9 @@ from pathlib import Path
 class AlreadyRunning(RuntimeError):
     """Another daemon holds the store's lock."""
 
-    def __init__(self, lock_path: Path, pid: int | None) -> None:
+    def __init__(self, lock_path: Path, pid: int | None, hint: str = "") -> None:
         who = f"PID {pid}" if pid else "another process"
-        super().__init__(f"another memory daemon ({who}) already serves this store (lock {lock_path})")
+        super().__init__(f"another memory daemon ({who}) already serves this store (lock {lock_path}){hint}")
         self.pid = pid
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sidecar_shared.protocol import SCOPE_KEYS, Code
+from sidecar_shared.protocol import SCOPE_KEYS, Code, has_control_chars
+
+MAX_ID_CHARS = 256
 
 
 class OpError(Exception):
@@ -33,6 +35,18 @@ def string(args: Mapping[str, Any], key: str, *, required: bool = True, max_len:
         raise bad(f"argument {key!r} must not be empty")
     if len(value) > max_len:
         raise bad(f"argument {key!r} is longer than {max_len} characters")
+    return value
+
+
+def ident(args: Mapping[str, Any], key: str, *, required: bool = True, max_len: int = MAX_ID_CHARS) -> str | None:
+    """An id (user, agent, run, memory, session): a string without control characters.
+
+    Ids reach log lines and lock keys, so a newline (a forged log line) or a list (an
+    unhashable key) is refused here, before anything else sees the value.
+    """
+    value = string(args, key, required=required, max_len=max_len)
+    if value is not None and has_control_chars(value):
+        raise bad(f"argument {key!r} must not contain control characters or line breaks")
     return value
 
 
@@ -74,7 +88,7 @@ def mapping(args: Mapping[str, Any], key: str) -> dict[str, Any] | None:
 
 def scope(args: Mapping[str, Any]) -> dict[str, str]:
     """The scope ids given at the top level of ``args``; at least one is required."""
-    found = {key: string(args, key, required=False, max_len=256) for key in SCOPE_KEYS}
+    found = {key: ident(args, key, required=False) for key in SCOPE_KEYS}
     found = {key: value for key, value in found.items() if value}
     if not found:
         raise OpError(Code.MISSING_SCOPE, "at least one of user_id, agent_id, run_id is required")
@@ -88,8 +102,8 @@ def filters(args: Mapping[str, Any]) -> dict[str, Any]:
         raise OpError(Code.MISSING_SCOPE,
                       "filters must name at least one of user_id, agent_id, run_id, e.g. {'user_id': 'alice'}")
     for key in SCOPE_KEYS:
-        if key in value and not isinstance(value[key], str):
-            raise bad(f"filters.{key} must be a string")
+        if key in value and value[key] is not None:
+            ident(value, key, required=False)
     return value
 
 

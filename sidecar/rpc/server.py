@@ -1,10 +1,15 @@
 """The socket loop: the only thread that touches the ROUTER socket.
 
-It decodes requests, answers ``ping`` itself, hands every other op (``status``
-included: it reads the store) to the worker pool, and sends back the replies
-the workers push over inproc. Signal handlers only set flags; the loop polls
-them (uvicorn's shape). On SIGTERM it stops taking work, answers new requests
-``shutting_down``, and keeps sending replies until the running ones finished.
+It decodes requests, answers ``ping`` itself, checks each request's envelope
+and serialisation key, and hands every other op (``status`` included: it reads
+the store) to the :class:`Scheduler`; worker threads run them and their replies
+come back through :class:`Results`. Signal handlers only set flags; the loop
+polls them (uvicorn's shape), replaces dead workers, rebinds a deleted socket
+file and pings the systemd watchdog only while the pool is whole.
+
+On SIGTERM it stops taking work: queued requests and new ones are answered
+``shutting_down``, running ones get ``drain_seconds`` to finish, and the
+replies sent meanwhile get ``REPLY_LINGER_MS`` to leave before the socket closes.
 """
 
 from __future__ import annotations
@@ -21,20 +26,28 @@ from typing import Any
 import zmq
 
 from sidecar.process import notify
-from sidecar.rpc.args import OpError
-from sidecar.rpc.dispatch import Op, OpTable, run
-from sidecar.rpc.latency import OpLatencies, rss_bytes
+from sidecar.rpc.access_log import AccessLog, describe_scope
+from sidecar.rpc.applied import AppliedWrites
+from sidecar.rpc.dispatch import OpTable
+from sidecar.rpc.execute import REPLAYED, execute, refusal
+from sidecar.rpc.intake import Admitted, Refused, admit
+from sidecar.rpc.latency import rss_bytes
 from sidecar.rpc.replay import ReplayCache
-from sidecar.rpc.workers import RESULTS_ENDPOINT, WorkerPool
+from sidecar.rpc.scheduler import READ, WRITE, Job, Scheduler
+from sidecar.rpc.socket_watch import SocketWatch
+from sidecar.rpc.workers import Results, WorkerPool
 from sidecar_shared import protocol
-from sidecar_shared.paths import AppPaths
-from sidecar_shared.protocol import SCOPE_KEYS, Code, ProtocolError
+from sidecar_shared.paths import AppPaths, ensure_runtime_dir
+from sidecar_shared.protocol import Code
+
+__all__ = ["Server", "execute"]
 
 log = logging.getLogger("sidecar.rpc.server")
-request_log = logging.getLogger("sidecar.request")
 POLL_MS = 100
 DRAIN_SECONDS = 10.0
 REPLY_LINGER_MS = 2000
+QUEUE_PER_KEY = 64
+SOCKET_CHECK_SECONDS = 2.0
 
 
 @dataclass
@@ -47,34 +60,33 @@ class Pending:
     write: bool
 
 
-def describe_scope(args: dict[str, Any]) -> str:
-    source = args.get("filters") if isinstance(args.get("filters"), dict) else args
-    parts = [f"{key}={source[key]}" for key in SCOPE_KEYS if isinstance(source.get(key), str)]
-    return ",".join(parts) or "-"
-
-
 class Server:
     """Serves ``ops`` on ``paths.endpoint`` until :meth:`request_exit` is called."""
 
     def __init__(self, paths: AppPaths, ops: OpTable, *, workers: int, queue_size: int,
-                 drain_seconds: float = DRAIN_SECONDS, on_reload: Callable[[], None] | None = None) -> None:
+                 drain_seconds: float = DRAIN_SECONDS, queue_per_key: int = QUEUE_PER_KEY,
+                 socket_check_seconds: float = SOCKET_CHECK_SECONDS, applied: AppliedWrites | None = None,
+                 on_reload: Callable[[], None] | None = None) -> None:
         self.paths = paths
         self.ops = ops
         self.drain_seconds = drain_seconds
         self._on_reload = on_reload
         self._context = zmq.Context()
         self._context.linger = 0
-        self._pool = WorkerPool(self._context, workers, queue_size)
+        self._scheduler = Scheduler(workers, queue_size, queue_per_key)
+        self._results = Results()
+        self._pool = WorkerPool(self._scheduler, workers, self._results)
         self._replay = ReplayCache()
+        self._applied = applied if applied is not None else AppliedWrites(paths.data_dir / "requests.db")
+        self._watch = SocketWatch(paths.socket_path, socket_check_seconds)
         self._pending: dict[bytes, Pending] = {}
         self._tokens = (str(n).encode() for n in itertools.count())
         self._exit = False
         self._draining = False
         self._reload = False
+        self.abandoned = False  # requests still running when the drain ended (the daemon exits without them)
         self.started = time.monotonic()
-        self.requests = 0
-        self.errors = 0
-        self.latencies = OpLatencies()
+        self.access = AccessLog()
 
     # -- signals only set flags -------------------------------------------
 
@@ -91,64 +103,92 @@ class Server:
 
     # -- metrics -----------------------------------------------------------
 
+    def health(self) -> dict[str, Any]:
+        """What ``ping`` adds: whether every worker thread is alive."""
+        return {"healthy": self._pool.healthy(), "workers_alive": self._pool.alive(), "workers": self._pool.size}
+
     def metrics(self) -> dict[str, Any]:
-        return {"uptime_s": round(time.monotonic() - self.started, 3), "queue_depth": self._pool.depth,
-                "in_flight": self._pool.in_flight, "requests": self.requests, "errors": self.errors,
-                "replayed": self._replay.replays, "rss_bytes": rss_bytes(),
-                "latency": self.latencies.summary()}
+        return {"uptime_s": round(time.monotonic() - self.started, 3), "queue_depth": self._scheduler.depth(),
+                "in_flight": self._scheduler.in_flight(), "requests": self.access.requests,
+                "errors": self.access.errors, "replayed": self._replay.replays, "rss_bytes": rss_bytes(),
+                "latency": self.access.latencies.summary(), "lanes": self._scheduler.figures(),
+                "oldest_running_s": self._scheduler.oldest_running_s(), "workers_replaced": self._pool.replaced,
+                "replay_cache": {"entries": len(self._replay), "bytes": self._replay.bytes},
+                "socket_rebinds": self._watch.rebinds, **self.health()}
 
     # -- the loop ----------------------------------------------------------
 
     def serve(self, on_ready: Callable[[], None] | None = None) -> None:
         router = self._context.socket(zmq.ROUTER)
         router.setsockopt(zmq.MAXMSGSIZE, protocol.HARD_FRAME_LIMIT)
-        router.bind(self.paths.endpoint)
-        results = self._context.socket(zmq.PULL)
-        results.bind(RESULTS_ENDPOINT)
-        self._pool.start()
-        poller = zmq.Poller()
-        poller.register(router, zmq.POLLIN)
-        poller.register(results, zmq.POLLIN)
-        if on_ready:
-            on_ready()
-        watchdog = notify.watchdog_interval()
-        next_ping = time.monotonic()
         try:
+            router.bind(self.paths.endpoint)
+            self._watch.bound()
+            self._pool.start()
+            poller = zmq.Poller()
+            poller.register(router, zmq.POLLIN)
+            poller.register(self._results.fd, zmq.POLLIN)
+            if on_ready:
+                on_ready()
+            watchdog = notify.watchdog_interval()
+            next_ping = time.monotonic()
             while not self._exit:
-                events = dict(poller.poll(POLL_MS))
-                if results in events:
-                    self._drain_results(results, router)
-                if router in events:
-                    self._drain_requests(router)
+                self._turn(poller, router)
                 if self._reload:
                     self._reload = False
                     self._do_reload()
-                if watchdog and time.monotonic() >= next_ping:
-                    notify.watchdog_ping()
+                self._pool.check()
+                if self._watch.due() and not self._watch.intact():
+                    self._rebind(router)
+                if watchdog and time.monotonic() >= next_ping and self._pool.healthy():
+                    notify.watchdog_ping()  # withheld while a worker is dead: systemd then restarts us
                     next_ping = time.monotonic() + watchdog
-            log.info("shutting down: finishing %d queued and %d running requests",
-                     self._pool.depth, self._pool.in_flight)
+            log.info("shutting down: finishing %d running requests, refusing %d queued",
+                     self._scheduler.in_flight(), self._scheduler.depth())
             notify.stopping()
-            self._drain(poller, router, results)
+            self._drain(poller, router)
         finally:
-            router.close(linger=REPLY_LINGER_MS)  # replies sent just now still reach their clients
-            results.close(linger=0)
-            self._context.term()
+            router.close(linger=REPLY_LINGER_MS)  # replies sent during the drain still reach their clients
+            self._context.term()  # waits at most the linger: workers own no socket
+            if not self.abandoned:  # a worker still running would write its reply into a reused fd
+                self._results.close()
+            self._applied.close()
 
-    def _drain(self, poller: zmq.Poller, router: zmq.Socket, results: zmq.Socket) -> None:
-        """Finish queued and running work; new requests are answered ``shutting_down`` meanwhile."""
+    def _turn(self, poller: zmq.Poller, router: zmq.Socket) -> None:
+        events = dict(poller.poll(POLL_MS))
+        if self._results.fd in events:
+            self._send_results(router)
+        if router in events:
+            self._drain_requests(router)
+
+    def _drain(self, poller: zmq.Poller, router: zmq.Socket) -> None:
+        """Answer queued work ``shutting_down``; give running work ``drain_seconds``; keep answering meanwhile."""
         self._draining = True
-        self._pool.close_intake()
+        for job in self._pool.close_intake():
+            self._finish(router, job.token, refusal_reply(job.request_id), Code.SHUTTING_DOWN.encode())
         deadline = time.monotonic() + self.drain_seconds
-        while self._pool.running() and time.monotonic() < deadline:
-            events = dict(poller.poll(POLL_MS))
-            if results in events:
-                self._drain_results(results, router)
-            if router in events:
-                self._drain_requests(router)
-        if not self._pool.join(0.0):
-            log.warning("some requests did not finish within %.0fs ([daemon] drain_seconds)", self.drain_seconds)
-        self._drain_results(results, router)
+        while self._pool.busy() and time.monotonic() < deadline:
+            self._turn(poller, router)
+        self._send_results(router)
+        self.abandoned = self._pool.busy()
+        if self.abandoned:
+            log.warning("%d requests did not finish within %gs ([daemon] drain_seconds); exiting without "
+                        "their replies", self._scheduler.in_flight(), self.drain_seconds)
+
+    def _rebind(self, router: zmq.Socket) -> None:
+        log.warning("the socket file %s was removed or replaced; binding it again", self.paths.socket_path)
+        try:
+            router.unbind(self.paths.endpoint)
+        except zmq.ZMQError:
+            pass
+        try:
+            ensure_runtime_dir(self.paths.runtime_dir)
+            router.bind(self.paths.endpoint)
+            self._watch.bound()
+            self._watch.rebinds += 1
+        except Exception as exc:  # nobody can reach us: leave, so that a new daemon can start
+            log.error("cannot bind %s again (%s); stopping so a new daemon can start", self.paths.socket_path, exc)
+            self._exit = True
 
     def _do_reload(self) -> None:
         notify.reloading()
@@ -159,104 +199,99 @@ class Server:
                 log.error("reload failed, keeping the old settings: %s", exc)
         notify.ready()
 
+    # -- requests in, replies out --------------------------------------------------
+
     def _drain_requests(self, router: zmq.Socket) -> None:
         for _ in range(1000):
             try:
                 frames = router.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
                 return
-            self._handle(router, frames[:-1], frames[-1])
-
-    def _drain_results(self, results: zmq.Socket, router: zmq.Socket) -> None:
-        while True:
+            envelope, started = frames[:-1], time.perf_counter()
             try:
-                token, reply, outcome = results.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            pending = self._pending.pop(token, None)
-            if pending is None:
-                continue
-            ok = outcome == b"ok"
-            waiters = self._replay.finish(pending.request_id, reply, cache=ok) if pending.write else []
-            for envelope in [pending.envelope, *waiters]:
-                router.send_multipart([*envelope, reply])
-            self._log(pending.op, pending.scope, pending.started, outcome.decode(), pending.request_id)
+                self._handle(router, envelope, frames[-1], started)
+            except Exception as exc:  # a bug here must cost one request, never the socket thread
+                log.exception("request could not be handled")
+                self._refuse(router, envelope, None, "?", Code.INTERNAL,
+                             f"the request could not be handled ({exc.__class__.__name__})", started)
 
-    def _send(self, router: zmq.Socket, envelope: list[bytes], message: dict[str, Any]) -> None:
-        router.send_multipart([*envelope, protocol.pack(message)])
+    def _send_results(self, router: zmq.Socket) -> None:
+        for token, reply, outcome in self._results.take_all():
+            self._finish(router, token, reply, outcome)
 
-    def _log(self, op: str, scope: str, started: float, outcome: str, request_id: str | None) -> None:
-        self.requests += 1
-        if outcome != "ok":
-            self.errors += 1
-        millis = (time.perf_counter() - started) * 1000
-        self.latencies.record(op, millis)
-        request_log.info("op=%s scope=%s dur_ms=%.1f outcome=%s id=%s", op, scope, millis, outcome, request_id)
+    def _finish(self, router: zmq.Socket, token: bytes, reply: bytes, outcome: bytes) -> None:
+        pending = self._pending.pop(token, None)
+        if pending is None:
+            return
+        cache = outcome in (b"ok", REPLAYED)
+        waiters = self._replay.finish(pending.request_id, reply, cache=cache) if pending.write else []
+        for envelope in [pending.envelope, *waiters]:
+            self._send_raw(router, envelope, reply)
+        self.access.record(pending.op, pending.scope, pending.started, outcome.decode(errors="replace"),
+                           pending.request_id)
+
+    def _send_raw(self, router: zmq.Socket, envelope: list[bytes], reply: bytes) -> None:
+        try:
+            router.send_multipart([*envelope, reply], zmq.NOBLOCK)
+        except zmq.ZMQError as exc:  # the peer is gone or not reading: its reply is lost, nobody else's
+            log.debug("reply not sent: %s", exc)
 
     def _refuse(self, router: zmq.Socket, envelope: list[bytes], request_id: str | None, op: str,
                 code: str, message: str, started: float) -> None:
-        self._send(router, envelope, protocol.error(request_id, code, message))
-        self._log(op, "-", started, code, request_id)
+        self._send_raw(router, envelope, protocol.pack(protocol.error(request_id, code, message)))
+        self.access.record(op, "-", started, code, request_id)
 
-    def _handle(self, router: zmq.Socket, envelope: list[bytes], frame: bytes) -> None:
-        started = time.perf_counter()
-        try:
-            request = protocol.parse_request(frame)
-        except ProtocolError as exc:
-            self._refuse(router, envelope, protocol.peek_id(frame), "?", exc.code, exc.message, started)
-            return
-        request_id, name, args = request["id"], request["op"], request["args"]
-        if name == "ping":
-            self._send(router, envelope, protocol.ok(request_id, {"pong": True, "pid": os.getpid()}))
-            self._log(name, "-", started, "ok", request_id)
-            return
-        if self._draining:
-            self._refuse(router, envelope, request_id, name, Code.SHUTTING_DOWN,
-                         "the daemon is shutting down; retry once it is back", started)
-            return
-        op = self.ops.get(name)
-        if op is None:
-            known = ", ".join(["ping", *self.ops.names()])
-            self._refuse(router, envelope, request_id, name, Code.UNKNOWN_OP,
-                         f"unknown op {name!r}; this daemon answers: {known}", started)
-            return
-        if op.write:
-            seen = self._replay.seen(request_id, envelope)
-            if isinstance(seen, bytes):
-                router.send_multipart([*envelope, seen])
-                self._log(name, describe_scope(args), started, "replayed", request_id)
-            if seen:
-                return
-        self._submit(router, envelope, request, op, started)
+    def _handle(self, router: zmq.Socket, envelope: list[bytes], frame: bytes, started: float) -> None:
+        request = admit(frame, self.ops, draining=self._draining)
+        if isinstance(request, Refused):
+            self._refuse(router, envelope, request.request_id, request.name, request.code, request.message, started)
+        elif request.op is None:  # ping, answered here
+            self._send_raw(router, envelope, protocol.pack(protocol.ok(
+                request.request_id, {"pong": True, "pid": os.getpid(), **self.health()})))
+            self.access.record(request.name, "-", started, "ok", request.request_id)
+        elif not (request.op.write and self._replayed(router, envelope, request, started)):
+            self._submit(router, envelope, request, started)
 
-    def _submit(self, router: zmq.Socket, envelope: list[bytes], request: dict[str, Any], op: Op,
-                started: float) -> None:
-        request_id, args = request["id"], request["args"]
+    def _replayed(self, router: zmq.Socket, envelope: list[bytes], request: Admitted, started: float) -> bool:
+        """True if a write's id was seen: replayed, refused, or now waiting for the running original."""
+        request_id, name = request.request_id, request.name
+        seen = self._replay.seen(request_id, request.digest, envelope)
+        if seen.state == "new":
+            return False
+        if seen.state == "replay":
+            self._send_raw(router, envelope, seen.reply)
+            self.access.record(name, "-", started, "replayed", request_id)
+        elif seen.state in ("reused", "applied"):
+            code = Code.ID_REUSED if seen.state == "reused" else Code.ALREADY_APPLIED
+            self._send_raw(router, envelope, refusal(request_id, code))
+            self.access.record(name, "-", started, code, request_id)
+        return True
+
+    def _submit(self, router: zmq.Socket, envelope: list[bytes], request: Admitted, started: float) -> None:
+        op, request_id, args, digest = request.op, request.request_id, request.args, request.digest
+        assert op is not None
         token = next(self._tokens)
+        if op.write:
+            lane, key = WRITE, request.key if request.key is not None else ("alone", token)
+            applied: AppliedWrites | None = self._applied
+        else:
+            lane, key, applied = READ, envelope[0] if envelope else b"", None  # reads: one queue per connection
+        refine = (lambda: op.refine(args)) if op.refine is not None else None  # type: ignore[misc]
+        job = Job(token, request_id, lane, key,
+                  lambda: execute(op, request_id, args, digest=digest or None, applied=applied), refine)
         self._pending[token] = Pending(envelope, request_id, op.name, describe_scope(args), started, op.write)
         if op.write:
-            self._replay.start(request_id)
-        key = op.key(args) if op.key else None
-        if not self._pool.submit(token, key, lambda: execute(op, request_id, args)):
+            self._replay.start(request_id, digest)
+        if not self._scheduler.submit(job):
             self._pending.pop(token)
             if op.write:
                 self._replay.finish(request_id, b"", cache=False)
+            what = "writes (or this scope's)" if op.write else "reads (or this connection's)"
             self._refuse(router, envelope, request_id, op.name, Code.BUSY,
-                         f"the daemon's queue is full ({self._pool.depth} waiting); retry shortly", started)
+                         f"the daemon's queue of {what} is full; retry shortly", started)
 
-def execute(op: Op, request_id: str, args: dict[str, Any]) -> tuple[bytes, bytes]:
-    """Run one op in a worker thread; always returns a reply frame, never raises."""
-    try:
-        message = protocol.ok(request_id, run(op, args))
-        outcome = b"ok"
-    except OpError as exc:
-        message = protocol.error(request_id, exc.code, exc.message)
-        outcome = exc.code.encode()
-    except Exception as exc:  # pragma: no cover - run() already maps everything
-        message = protocol.error(request_id, Code.INTERNAL, f"{exc.__class__.__name__}: {exc}")
-        outcome = Code.INTERNAL.encode()
-    try:
-        return protocol.pack(message), outcome
-    except Exception as exc:
-        fallback = protocol.error(request_id, Code.INTERNAL, f"result could not be encoded: {exc}")
-        return protocol.pack(fallback), Code.INTERNAL.encode()
+
+def refusal_reply(request_id: str) -> bytes:
+    """The reply to a queued request that the daemon will not run because it is shutting down."""
+    return protocol.pack(protocol.error(request_id, Code.SHUTTING_DOWN,
+                                        "the daemon is shutting down; this request was not run, retry once it is back"))

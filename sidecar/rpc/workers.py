@@ -1,102 +1,157 @@
-"""A bounded pool of worker threads; results return to the socket thread over inproc.
+"""The worker threads: each takes the next job from the :class:`Scheduler`, runs it, hands back its reply.
 
-The socket-owning thread never runs store work: it only enqueues. A full queue
-is refused at once (the caller replies ``busy``) instead of growing without bound.
+A worker survives anything a job does: every exception (``BaseException``
+included) becomes an ``internal`` reply, so a malformed request can never end
+the thread that ran it. Should a thread still die, :meth:`WorkerPool.check`
+(called by the socket thread on every loop) replaces it and counts it, and
+:meth:`WorkerPool.healthy` turns false until it is replaced, which ``ping``,
+``status`` and the systemd watchdog report.
+
+Workers own no ZeroMQ socket: replies travel to the socket thread through
+:class:`Results`, a queue plus a pipe its poller watches, so closing the daemon
+never waits on a socket a busy worker holds.
 """
 
 from __future__ import annotations
 
-import queue
+import logging
+import os
 import threading
-from collections.abc import Callable, Hashable
+from collections import deque
 
+from sidecar.rpc.scheduler import Job, Scheduler
+from sidecar_shared import protocol
+from sidecar_shared.protocol import Code
 
-import zmq
-
-from sidecar.keyed_locks import KeyedLocks
-
-RESULTS_ENDPOINT = "inproc://sidecar-results"
+log = logging.getLogger("sidecar.rpc.workers")
 IDLE_POLL_S = 0.2  # how soon an idle worker notices that the pool is closing
 
 
+class Results:
+    """Finished replies, from any thread to the socket thread; :attr:`fd` becomes readable when one waits."""
+
+    def __init__(self) -> None:
+        self._items: deque[tuple[bytes, bytes, bytes]] = deque()
+        self.fd, self._wake = os.pipe()
+        os.set_blocking(self.fd, False)
+        os.set_blocking(self._wake, False)
+
+    def put(self, token: bytes, reply: bytes, outcome: bytes) -> None:
+        self._items.append((token, reply, outcome))
+        try:
+            os.write(self._wake, b"\0")
+        except BlockingIOError:
+            pass  # the pipe is full of wake-ups already: the socket thread will look
+
+    def take_all(self) -> list[tuple[bytes, bytes, bytes]]:
+        try:
+            while os.read(self.fd, 65536):
+                pass
+        except BlockingIOError:
+            pass
+        items = []
+        while self._items:
+            items.append(self._items.popleft())
+        return items
+
+    def close(self) -> None:
+        for fd in (self.fd, self._wake):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def crash_reply(job: Job, exc: BaseException) -> tuple[bytes, bytes]:
+    """The reply to a job whose run raised past every handler (a bug, not bad input)."""
+    message = protocol.error(job.request_id, Code.INTERNAL, f"the request failed unexpectedly ({exc.__class__.__name__})")
+    return protocol.pack(message), Code.INTERNAL.encode()
+
+
 class WorkerPool:
-    """Runs ``work()`` callables; each finished job pushes ``[token, reply, outcome]`` to the results socket.
+    """``workers`` threads running the scheduler's jobs; replies go to ``results``."""
 
-    ``work`` returns the packed reply frame and a short outcome for the log; the pool only moves bytes.
-    """
-
-    def __init__(self, context: zmq.Context, workers: int, queue_size: int) -> None:
-        self._context = context
-        self._queue: queue.Queue[tuple[bytes, Hashable | None, Callable[[], tuple[bytes, bytes]]]] = \
-            queue.Queue(maxsize=queue_size)
+    def __init__(self, scheduler: Scheduler, workers: int, results: Results) -> None:
+        self.scheduler = scheduler
+        self.results = results
+        self.size = workers
+        self.replaced = 0
         self._closing = threading.Event()
-        self._locks = KeyedLocks()
-        self._in_flight = 0
-        self._count_lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._loop, name=f"worker-{i}", daemon=True)
-                         for i in range(workers)]
+        self._threads: list[threading.Thread] = [self._thread(i) for i in range(workers)]
+
+    def _thread(self, index: int) -> threading.Thread:
+        return threading.Thread(target=self._loop, name=f"worker-{index}", daemon=True)
 
     def start(self) -> None:
         for thread in self._threads:
             thread.start()
 
-    @property
-    def depth(self) -> int:
-        return self._queue.qsize()
+    # -- health -----------------------------------------------------------------
 
-    @property
-    def in_flight(self) -> int:
-        return self._in_flight
+    def alive(self) -> int:
+        return sum(thread.is_alive() for thread in self._threads)
 
-    def submit(self, token: bytes, key: Hashable | None, work: Callable[[], tuple[bytes, bytes]]) -> bool:
-        """Queue a job; False when the queue is full or the pool is closing."""
+    def healthy(self) -> bool:
+        """Every worker thread is alive (while the pool is open)."""
+        return self._closing.is_set() or self.alive() == self.size
+
+    def check(self) -> int:
+        """Replace worker threads that died; returns how many were replaced now."""
         if self._closing.is_set():
-            return False
-        try:
-            self._queue.put_nowait((token, key, work))
-        except queue.Full:
-            return False
-        return True
+            return 0
+        replaced = 0
+        for index, thread in enumerate(self._threads):
+            if thread.ident is not None and not thread.is_alive():
+                log.error("worker thread %s died; starting a new one", thread.name)
+                self._threads[index] = self._thread(index)
+                self._threads[index].start()
+                replaced += 1
+        self.replaced += replaced
+        return replaced
+
+    # -- the worker loop ------------------------------------------------------------
 
     def _loop(self) -> None:
-        push = self._context.socket(zmq.PUSH)
-        push.linger = 1000
-        push.connect(RESULTS_ENDPOINT)
+        while True:
+            job = self.scheduler.take(IDLE_POLL_S)
+            if job is None:
+                if self._closing.is_set():
+                    return  # intake closed and nothing left to run
+                continue
+            self._run(job)
+
+    def _run(self, job: Job) -> None:
         try:
-            while True:
+            if job.refine is not None:
                 try:
-                    token, key, work = self._queue.get(timeout=IDLE_POLL_S)
-                except queue.Empty:
-                    if self._closing.is_set():
-                        return  # intake closed and nothing left to run
-                    continue
-                with self._count_lock:
-                    self._in_flight += 1
-                try:
-                    with self._locks.hold(key):
-                        reply, outcome = work()
-                finally:
-                    with self._count_lock:
-                        self._in_flight -= 1
-                push.send_multipart([token, reply, outcome])
+                    key = job.refine()
+                except Exception:  # the op itself reports a missing memory or a store error
+                    key = None
+                if not self.scheduler.refine(job, key):
+                    return  # it waits behind the key it refined to; this worker takes other work
+            reply, outcome = job.work()
+        except BaseException as exc:  # noqa: BLE001 - one request must never end a worker
+            log.exception("request %s failed unexpectedly", protocol.printable(job.request_id))
+            reply, outcome = crash_reply(job, exc)
+        try:
+            self.results.put(job.token, reply, outcome)
         finally:
-            push.close()
+            # after the reply is handed over: the drain, which waits until nothing runs, then finds it
+            self.scheduler.done(job)
 
-    def close_intake(self) -> None:
-        """Take no new jobs; each thread ends after the jobs already queued (non-blocking)."""
+    # -- closing ----------------------------------------------------------------------
+
+    def close_intake(self) -> list[Job]:
+        """Take no new jobs; return the queued ones (not started). Threads end once idle."""
         self._closing.set()
+        return self.scheduler.close()
 
-    def running(self) -> bool:
-        """True while a worker thread is still alive."""
-        return any(thread.is_alive() for thread in self._threads)
+    def busy(self) -> bool:
+        """True while some job is still running."""
+        return self.scheduler.in_flight() > 0
 
     def join(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for the threads; False if some are still running."""
         for thread in self._threads:
             thread.join(timeout)
-        return not self.running()
-
-    def stop(self, timeout: float) -> bool:
-        """Let queued and running jobs finish, then end the threads; False if some did not end in time."""
-        self.close_intake()
-        return self.join(timeout)
+        return not any(thread.is_alive() for thread in self._threads)

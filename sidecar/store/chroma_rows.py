@@ -48,9 +48,21 @@ def score_of(distance: float) -> float:
     return 1.0 / (1.0 + distance)
 
 
-def scope_where(scope: Mapping[str, Any]) -> dict[str, Any] | None:
-    """A Chroma ``where`` matching every item of ``scope`` (None when it is empty)."""
-    clauses = [{key: value} for key, value in scope.items()]
+def scope_where(scope: Mapping[str, str], extra: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """A Chroma ``where``: every scope id equal (exact match), and each ``extra`` condition (None when both are empty).
+
+    ``scope`` holds only scope keys with string values, and ``extra`` names no
+    scope key, so a condition can never stand in for the scope; anything else
+    raises ``ValueError``.
+    """
+    for key, value in scope.items():
+        if key not in SCOPE_KEYS or not isinstance(value, str):
+            raise ValueError(f"a scope is scope ids with string values, not {key}={value!r}")
+    clashing = sorted(set(extra or {}) & set(SCOPE_KEYS))
+    if clashing:
+        raise ValueError(f"extra conditions may not name scope keys: {', '.join(clashing)}")
+    clauses = [{key: {"$eq": value}} for key, value in scope.items()]
+    clauses += [{key: value} for key, value in (extra or {}).items()]
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -184,7 +196,7 @@ class ChromaRows:
         wanted = sorted(set(hashes))
         if not wanted:
             return {}
-        where = scope_where({**scope, HASH_KEY: {"$in": wanted}})
+        where = scope_where(scope, {HASH_KEY: {"$in": wanted}})
         found = self._collection.get(where=where, include=["metadatas"])
         return {meta[HASH_KEY]: row_id for row_id, meta in zip(found["ids"], found["metadatas"])
                 if meta and meta.get(HASH_KEY)}

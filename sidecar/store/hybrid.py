@@ -22,6 +22,7 @@ from typing import Any
 from sidecar.store.chroma_rows import StoredRow
 from sidecar.store.fusion import DEFAULT_PARAMS, FusionParams, fuse
 from sidecar.store.keyword import KeywordIndex
+from sidecar.store.keyword_sync import resync_by_content
 from sidecar_shared.protocol import SCOPE_KEYS
 
 log = logging.getLogger("sidecar.store.hybrid")
@@ -69,24 +70,14 @@ class HybridIndex:
         self.keyword.delete_scope(**{k: scope.get(k) for k in SCOPE_KEYS})
 
     def resync(self, rows: Iterable[StoredRow], expected: int) -> int:
-        """Rebuild from the store's rows when the counts disagree; returns rows indexed."""
-        if self.keyword.count() == expected:
-            return 0
-        log.warning("keyword index out of step with the store (%d vs %d rows): rebuilding",
-                    self.keyword.count(), expected)
-        for memory_id in self.keyword.ids():
-            self.keyword.delete(memory_id)
-        ordered = sorted(rows, key=lambda row: str(row.created_at or ""))
-        for row in ordered:
-            self.added(row.id, row.text, row.scope, row.metadata, row.created_at)
-        return len(ordered)
+        """Compare with the store's rows by content (``expected`` is unused); returns rows rewritten.
+
+        See :mod:`sidecar.store.keyword_sync`: a crash between the store's write and
+        the index's leaves the same row count with different texts.
+        """
+        return resync_by_content(self, rows).rewritten
 
     # -- searching --------------------------------------------------------------
-
-    @staticmethod
-    def applies(filters: Mapping[str, Any]) -> bool:
-        """Only plain scope filters can be answered by the keyword channel."""
-        return all(k in SCOPE_KEYS and isinstance(v, str) for k, v in filters.items())
 
     def fuse(self, query: str, dense: list[dict[str, Any]], filters: Mapping[str, str],
              top_k: int) -> list[tuple[str, float, float | None, float | None]]:

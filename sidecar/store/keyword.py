@@ -4,36 +4,30 @@ One row per memory id, with the mem0 scope (user_id / agent_id / run_id) kept in
 plain table joined inside SQL, so a search never sees rows outside its filters.
 Each memory has two indexed columns: ``text`` (the memory itself) and ``context``
 (optional surrounding text, e.g. the previous turn), the latter down-weighted in BM25.
+
+The index is derived from the store: a damaged file is kept aside and a new one
+started (:attr:`KeywordIndex.recovered_from`), and :meth:`KeywordIndex.digests`
+lets :mod:`sidecar.store.keyword_sync` compare it with the store row by row.
+Schema and migrations: :mod:`sidecar.store.keyword_schema`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from sidecar.sqlite_files import set_aside
+from sidecar.store import keyword_schema
 from sidecar.store.keyword_query import DEFAULT_STOPWORDS, build_match_query
 from sidecar_shared.protocol import SCOPE_KEYS
 
 STEMMING_TOKENIZER = "porter unicode61 remove_diacritics 2"
 PLAIN_TOKENIZER = "unicode61 remove_diacritics 2"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS keyword_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS keyword_rows (
-    rowid INTEGER PRIMARY KEY,
-    memory_id TEXT NOT NULL UNIQUE,
-    user_id TEXT,
-    agent_id TEXT,
-    run_id TEXT,
-    touched INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS keyword_rows_user ON keyword_rows(user_id);
-CREATE INDEX IF NOT EXISTS keyword_rows_agent ON keyword_rows(agent_id);
-CREATE INDEX IF NOT EXISTS keyword_rows_run ON keyword_rows(run_id);
-"""
 
 
 class KeywordIndex:
@@ -61,8 +55,9 @@ class KeywordIndex:
         self._connections: list[sqlite3.Connection] = []
         self._registry_lock = threading.Lock()
         self._closed = False
+        self.recovered_from: str | None = None  # the name a damaged file was kept under, if it was
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._prepare_schema()
+        self._open_checked()
 
     # -- connections -------------------------------------------------------------
 
@@ -80,6 +75,7 @@ class KeywordIndex:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA secure_delete=ON")  # a deleted memory's text does not linger in free pages
         self._local.conn = conn
         with self._registry_lock:
             self._connections.append(conn)
@@ -98,41 +94,24 @@ class KeywordIndex:
         conn.execute("COMMIT")
 
     def _prepare_schema(self) -> None:
-        with self._transaction() as conn:
-            for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
-                conn.execute(statement)
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(keyword_rows)")}
-            if "touched" not in columns:  # an index made before rows kept their write order
-                conn.execute("ALTER TABLE keyword_rows ADD COLUMN touched INTEGER NOT NULL DEFAULT 0")
-                conn.execute("UPDATE keyword_rows SET touched = rowid")
-            conn.execute("CREATE INDEX IF NOT EXISTS keyword_rows_touched ON keyword_rows(touched)")
-            row = conn.execute("SELECT value FROM keyword_meta WHERE key='tokenizer'").fetchone()
-            exists = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE name='keyword_fts'"
-            ).fetchone()
-            if not exists:
-                self._create_fts(conn, "keyword_fts")
-            elif row is None or row[0] != self.tokenizer:
-                self._retokenize(conn)
-            conn.execute(
-                "INSERT OR REPLACE INTO keyword_meta(key, value) VALUES('tokenizer', ?)",
-                (self.tokenizer,),
-            )
+        conn = self._conn()
+        keyword_schema.prepare(conn, self.path, self.tokenizer)
 
-    def _create_fts(self, conn: sqlite3.Connection, name: str) -> None:
-        conn.execute(
-            f"CREATE VIRTUAL TABLE {name} USING fts5(text, context, tokenize='{self.tokenizer}')"
-        )
+    def _open_checked(self) -> None:
+        """Open and check the file; a damaged one is kept aside and a new, empty index started."""
+        try:
+            self._prepare_schema()
+        except sqlite3.DatabaseError as exc:
+            self._drop_connections()
+            self.recovered_from = set_aside(self.path, str(exc)).name
+            self._prepare_schema()
 
-    def _retokenize(self, conn: sqlite3.Connection) -> None:
-        """Rebuild the FTS table when the tokenizer setting changed since it was made."""
-        self._create_fts(conn, "keyword_fts_new")
-        conn.execute(
-            "INSERT INTO keyword_fts_new(rowid, text, context) "
-            "SELECT rowid, text, context FROM keyword_fts"
-        )
-        conn.execute("DROP TABLE keyword_fts")
-        conn.execute("ALTER TABLE keyword_fts_new RENAME TO keyword_fts")
+    def _drop_connections(self) -> None:
+        with self._registry_lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
+        self._local = threading.local()
 
     # -- writes ------------------------------------------------------------------
 
@@ -271,20 +250,36 @@ class KeywordIndex:
             (memory_id,)).fetchone()
         return row[0] if row else None
 
+    def digests(self) -> dict[str, str]:
+        """``{memory id: digest of its text and scope}`` for every indexed row (see :func:`row_digest`)."""
+        rows = self._conn().execute(
+            "SELECT r.memory_id, r.user_id, r.agent_id, r.run_id, f.text FROM keyword_rows r "
+            "LEFT JOIN keyword_fts f ON f.rowid = r.rowid").fetchall()
+        return {memory_id: row_digest(text or "", user_id, agent_id, run_id)
+                for memory_id, user_id, agent_id, run_id, text in rows}
+
+    def compact(self) -> None:
+        """Merge the index into one segment, so deleted texts leave no terms behind, and empty the WAL."""
+        with self._transaction() as conn:
+            conn.execute("INSERT INTO keyword_fts(keyword_fts) VALUES('optimize')")
+        self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
         """Close every connection this index opened, in any thread."""
         self._closed = True
-        with self._registry_lock:
-            connections, self._connections = self._connections, []
-        for conn in connections:
-            conn.close()
-        self._local = threading.local()
+        self._drop_connections()
 
     def __enter__(self) -> KeywordIndex:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def row_digest(text: str, user_id: str | None, agent_id: str | None, run_id: str | None) -> str:
+    """What must agree between the index and the store for one memory: its text and scope."""
+    material = "\x1f".join((text, user_id or "", agent_id or "", run_id or ""))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
 def _scope_clause(filters: Mapping[str, str]) -> tuple[str, list[str]]:

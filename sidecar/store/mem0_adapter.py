@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sidecar.config.settings import ConfigError
 from sidecar.store.chroma_rows import ChromaRows, ScoredRow, StoredRow, text_hash
-from sidecar.store.embedder import MiniLMEmbedder
+from sidecar.store.embedder import StoreEmbedder
 from sidecar.store.errors import StoreError
 
 log = logging.getLogger("sidecar.store.mem0")
@@ -36,7 +36,19 @@ log = logging.getLogger("sidecar.store.mem0")
 _PLACEHOLDER_EMBEDDER = {"provider": "lmstudio", "config": {"lmstudio_base_url": "http://127.0.0.1:9/v1"}}
 
 
-def build_memory(config: Mapping[str, Any], embedder: MiniLMEmbedder | None) -> Any:
+def _keep_mem0_off_spacy() -> None:
+    """mem0 lemmatises and extracts entities with spaCy's ``en_core_web_sm`` whenever spaCy is
+    importable, and downloads that model from the network when it is missing under that name.
+    Our own spaCy model (the fact rewriter's) is installed under another name, so mem0 would try
+    a download on every add: mark its loader failed, which is the path it takes without spaCy
+    (plain text for its BM25 field, no entities; our hybrid search has its own keyword index)."""
+    from mem0.utils import spacy_models
+
+    spacy_models._load_failed_full = True
+    spacy_models._load_failed_lemma = True
+
+
+def build_memory(config: Mapping[str, Any], embedder: StoreEmbedder | None) -> Any:
     """mem0's ``Memory`` for ``config`` (our embedded model plugged in when ``embedder`` is given).
 
     ``config`` is the dict :func:`sidecar.store.mem0_config.build_mem0_config` makes;
@@ -44,6 +56,7 @@ def build_memory(config: Mapping[str, Any], embedder: MiniLMEmbedder | None) -> 
     """
     from mem0 import Memory
 
+    _keep_mem0_off_spacy()
     config = dict(config)
     if embedder is not None:
         placeholder = _PLACEHOLDER_EMBEDDER["config"]
@@ -51,8 +64,10 @@ def build_memory(config: Mapping[str, Any], embedder: MiniLMEmbedder | None) -> 
                               "config": {**placeholder, "embedding_dims": embedder.dims}}
     try:
         memory = Memory.from_config(config)
-    except Exception as exc:
-        raise ConfigError(f"mem0 rejected the [mem0] config: {exc}") from exc
+    except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+        raise ConfigError(f"mem0 rejected the [mem0] config: {' '.join(str(exc).split())}") from exc
+    except Exception as exc:  # a file of the store: corrupt, unreadable, not what it should be
+        raise StoreError(f"mem0 could not open the store: {' '.join(str(exc).split())}") from exc
     if embedder is not None:
         if not hasattr(memory, "embedding_model"):
             raise StoreError("this mem0 version has no Memory.embedding_model; pin mem0ai==2.2.1")
@@ -60,19 +75,21 @@ def build_memory(config: Mapping[str, Any], embedder: MiniLMEmbedder | None) -> 
     return memory
 
 
-def _embedding_model(embedder: MiniLMEmbedder) -> Any:
+def _embedding_model(embedder: StoreEmbedder) -> Any:
     from mem0.embeddings.base import EmbeddingBase
 
-    class EmbeddedMiniLM(EmbeddingBase):
-        """mem0's embedder interface over the embedded ONNX model."""
+    class EmbeddedModel(EmbeddingBase):
+        """mem0's embedder interface over the embedded model (MiniLM or multilingual e5)."""
 
         def embed(self, text: str, memory_action: str | None = None) -> list[float]:
-            return embedder.embed_one(text)
+            # mem0 says "search" for queries; stored texts ("add", "update") are passages (e5 tells them apart)
+            return embedder.query_one(text) if memory_action == "search" else embedder.embed_one(text)
 
         def embed_batch(self, texts: list[str], memory_action: str = "add") -> list[list[float]]:
-            return [vector.tolist() for vector in embedder.embed(list(texts))]
+            vectors = embedder.embed_queries(list(texts)) if memory_action == "search" else embedder.embed(list(texts))
+            return [vector.tolist() for vector in vectors]
 
-    model = EmbeddedMiniLM()
+    model = EmbeddedModel()
     model.config.embedding_dims = embedder.dims
     return model
 
@@ -154,7 +171,7 @@ class Mem0Adapter:
     :meth:`history` are mem0's own dicts, unchanged.
     """
 
-    def __init__(self, memory: Any, embedder: MiniLMEmbedder | None = None) -> None:
+    def __init__(self, memory: Any, embedder: StoreEmbedder | None = None) -> None:
         """Wrap ``memory`` (from :func:`build_memory`); the adapter owns it from now on."""
         self._memory = memory
         self._embedder = embedder
@@ -167,7 +184,7 @@ class Mem0Adapter:
         self._rows = ChromaRows(collection) if collection is not None else None
 
     @classmethod
-    def open(cls, config: Mapping[str, Any], embedder: MiniLMEmbedder | None = None) -> Mem0Adapter:
+    def open(cls, config: Mapping[str, Any], embedder: StoreEmbedder | None = None) -> Mem0Adapter:
         """Build mem0 from ``config`` (see :func:`build_memory`) and wrap it."""
         return cls(build_memory(config, embedder), embedder)
 
@@ -244,6 +261,16 @@ class Mem0Adapter:
     def history(self, memory_id: str) -> list[dict[str, Any]]:
         """mem0's history rows of one memory, oldest first."""
         return self._memory.history(memory_id)
+
+    def rewrite_history(self, rewrite: Callable[[str], str], *, dry_run: bool = False) -> int:
+        """Apply ``rewrite`` (text -> text) to every text of mem0's history database; rows changed.
+
+        Through mem0's own connection under its lock (``SQLiteManager.connection``/``_lock``).
+        """
+        from sidecar.store.history_texts import rewrite_texts
+
+        with self._history._lock:
+            return rewrite_texts(self._history.connection, rewrite, dry_run=dry_run)
 
     def embed_query(self, text: str) -> list[float]:
         """The vector mem0 would search with for ``text``."""

@@ -7,7 +7,9 @@ mem0's own documentation stays true:
   (never mem0's ``/tmp/<provider>`` default);
 * ``history_db_path``: mem0's SQLite history in our data dir;
 * ``llm``: Ollama (constructing it makes no call, so no API key is ever needed);
-* ``embedder``: absent (or ``provider = "embedded"``) means the embedded MiniLM.
+* ``embedder``: absent (or ``provider = "embedded"``) means the embedded MiniLM;
+  ``provider = "embedded"`` with ``config.model = "multilingual-e5"`` the embedded
+  multilingual-e5-small (the ``multilingual`` extra).
 """
 
 from __future__ import annotations
@@ -17,14 +19,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sidecar.config.settings import ConfigError, Settings
-from sidecar.store.embedder import DIMS as EMBEDDED_DIMS
-from sidecar.store.embedder import MODEL_NAME as EMBEDDED_NAME
+from sidecar.store import e5_embedder, embedder
 
 COLLECTION = "memories"
 DEFAULT_LLM_MODEL = "qwen2.5:1.5b"
 # Dimensions of common Ollama embedding models, used when the config omits embedding_dims.
 KNOWN_DIMS = {"nomic-embed-text": 768, "mxbai-embed-large": 1024, "all-minilm": 384,
               "snowflake-arctic-embed": 1024, "bge-m3": 1024}
+# config.model of the embedded provider -> (the name the store's card records, dimensions)
+EMBEDDED_MODELS = {embedder.MODEL_KEY: (embedder.MODEL_NAME, embedder.DIMS),
+                   e5_embedder.MODEL_KEY: (e5_embedder.MODEL_NAME, e5_embedder.DIMS)}
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,14 @@ class EmbedderChoice:
     embedded: bool
     name: str
     dims: int
+
+
+def config_lines(name: str) -> str:
+    """How the config names the embedded model recorded as ``name`` ("" for other embedders)."""
+    for key, (model_name, _) in EMBEDDED_MODELS.items():
+        if model_name == name:
+            return f'[mem0.embedder] provider = "embedded", config = {{ model = "{key}" }}'
+    return ""
 
 
 def build_mem0_config(settings: Settings) -> tuple[dict[str, Any], EmbedderChoice]:
@@ -59,12 +71,16 @@ def build_mem0_config(settings: Settings) -> tuple[dict[str, Any], EmbedderChoic
         llm_config.setdefault("model", DEFAULT_LLM_MODEL)
         llm_config.setdefault("ollama_base_url", settings.ollama_url)
 
-    embedder = config.get("embedder")
-    if embedder is None or embedder.get("provider") == "embedded":
+    table = config.get("embedder")
+    if table is None or table.get("provider") == "embedded":
+        model = (table or {}).get("config", {}).get("model", embedder.MODEL_KEY)
+        if model not in EMBEDDED_MODELS:
+            raise ConfigError(f"[mem0.embedder] config.model must be one of {', '.join(EMBEDDED_MODELS)} "
+                              f"(got {model!r})")
         config.pop("embedder", None)
-        return config, EmbedderChoice(True, EMBEDDED_NAME, EMBEDDED_DIMS)
-    provider = embedder.get("provider")
-    emb_config = embedder.setdefault("config", {})
+        return config, EmbedderChoice(True, *EMBEDDED_MODELS[model])
+    provider = table.get("provider")
+    emb_config = table.setdefault("config", {})
     model = str(emb_config.get("model") or "")
     if provider == "ollama":
         model = model or "nomic-embed-text"

@@ -12,7 +12,7 @@ On top of mem0:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
@@ -20,14 +20,15 @@ from typing import Any
 from sidecar.config.settings import Settings
 from sidecar.keyed_locks import KeyedLocks
 from sidecar.store.dense import DenseChannel
-from sidecar.store.embedder import MiniLMEmbedder
+from sidecar.store.embedder import StoreEmbedder, build_embedded
 from sidecar.store.hybrid import HybridIndex
 from sidecar.store.interface import MemoryNotFound, Observer, StoreChange
 from sidecar.store.mem0_adapter import Mem0Adapter
 from sidecar.store.mem0_config import EmbedderChoice, build_mem0_config
-from sidecar.store.meta import check_or_record
+from sidecar.store.meta import check_or_record, opened
 from sidecar.store.preflight import check_embedder
 from sidecar.store.scan import all_rows, newest_by_scan
+from sidecar.store.scope_filters import bind_filters, check_scope, in_scope, only_in_scope
 from sidecar_shared.protocol import SCOPE_KEYS, scope_ids
 
 log = logging.getLogger("sidecar.store")
@@ -48,12 +49,13 @@ class MemoryStore:
         self.choice: EmbedderChoice = choice
         self.path = settings.store_dir
         check_or_record(settings.store_dir, choice)
-        self.embedder: MiniLMEmbedder | None = None
+        self.embedder: StoreEmbedder | None = None
         if choice.embedded:
-            self.embedder = MiniLMEmbedder(threads=settings.embedder_threads)
+            self.embedder = build_embedded(choice.name, threads=settings.embedder_threads)
         else:
             check_embedder(config)
         self._mem0 = Mem0Adapter.open(config, self.embedder)
+        opened(settings.store_dir, choice)  # recorded only once open; a migration (backed up first) is over
         self._locks = KeyedLocks()
         self._observers: list[Observer] = []
         self.last_client_read = 0.0  # monotonic time of the latest client read; background work yields to it
@@ -107,7 +109,7 @@ class MemoryStore:
             run_id: str | None = None, metadata: dict[str, Any] | None = None,
             infer: bool = False) -> dict[str, Any]:
         """Store ``messages`` (text, a message, or a list); with ``infer``, mem0's LLM extracts facts first."""
-        scope = scope_ids(user_id, agent_id, run_id)
+        scope = check_scope(scope_ids(user_id, agent_id, run_id))
         with self.scope_lock(scope):
             result = self._add_locked(messages, scope, metadata, infer)
             now = datetime.now(timezone.utc).isoformat()
@@ -148,18 +150,24 @@ class MemoryStore:
 
     def search(self, query: str, *, filters: dict[str, Any], top_k: int = 20,
                threshold: float | None = None) -> dict[str, Any]:
-        """Hybrid (dense + keyword) when the filters are plain scope ids, else mem0's dense search."""
-        if self.hybrid is None or self.dense is None or not HybridIndex.applies(filters):
-            return self._mem0.search(query, filters, top_k, threshold)
+        """Hybrid (dense + keyword) when the filters are plain scope ids, else mem0's dense search.
+
+        The filters' scope ids bound the results whatever else they say (see
+        :mod:`sidecar.store.scope_filters`); :class:`ScopeError` for filters that try to widen them.
+        """
+        bound = bind_filters(filters)
+        if self.hybrid is None or self.dense is None or not bound.plain:
+            return only_in_scope(self._mem0.search(query, bound.as_filters(), top_k, threshold), bound.scope)
+        scope = bound.scope
         depth = max(top_k, self.hybrid.params.dense_depth)
-        dense = self.dense.search(self._mem0.embed_query(query), filters, depth)
+        dense = self.dense.search(self._mem0.embed_query(query), scope, depth)
         by_id = {str(m["id"]): m for m in dense}
         results = []
-        for memory_id, score, dense_score, keyword_score in self.hybrid.fuse(query, dense, filters, top_k):
+        for memory_id, score, dense_score, keyword_score in self.hybrid.fuse(query, dense, scope, top_k):
             if threshold is not None and score < threshold:
                 continue
             row = by_id.get(memory_id) or self._mem0.get(memory_id)
-            if row is None:  # deleted between the two channels
+            if row is None or not in_scope(row, scope):  # deleted between the two channels; or a stray row
                 continue
             results.append({**row, "score": score,
                             "score_details": {"dense": dense_score, "keyword": keyword_score}})
@@ -169,7 +177,9 @@ class MemoryStore:
         return self._mem0.get(memory_id)
 
     def get_all(self, *, filters: dict[str, Any], top_k: int = 100) -> dict[str, Any]:
-        return self._mem0.get_all(filters, top_k)
+        """Up to ``top_k`` memories of the filters' scope (bounded by it like :meth:`search`)."""
+        bound = bind_filters(filters)
+        return only_in_scope(self._mem0.get_all(bound.as_filters(), top_k), bound.scope)
 
     def update(self, memory_id: str, text: str | None = None,
                metadata: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -193,7 +203,7 @@ class MemoryStore:
 
     def delete_all(self, *, user_id: str | None = None, agent_id: str | None = None,
                    run_id: str | None = None) -> dict[str, Any]:
-        scope = scope_ids(user_id, agent_id, run_id)
+        scope = check_scope(scope_ids(user_id, agent_id, run_id))
         with self.scope_lock(scope):
             result = self._mem0.delete_all(scope)
             if self.hybrid:
@@ -203,6 +213,10 @@ class MemoryStore:
 
     def history(self, memory_id: str) -> list[dict[str, Any]]:
         return self._mem0.history(memory_id)
+
+    def rewrite_history(self, rewrite: Callable[[str], str], *, dry_run: bool = False) -> int:
+        """Apply ``rewrite`` to every text mem0's history keeps (old versions too); rows changed (the secret scrub)."""
+        return self._mem0.rewrite_history(rewrite, dry_run=dry_run)
 
     def count(self) -> int:
         """Number of memories in the collection (all scopes)."""

@@ -14,6 +14,14 @@ from typing import Any
 from sidecar.store.errors import StoreError
 
 
+class OllamaUnreachable(StoreError):
+    """The configured Ollama embedder does not answer (it may come up later: worth a retry)."""
+
+
+class EmbedderModelMissing(StoreError):
+    """The configured Ollama embedding model is not pulled (a person must pull it)."""
+
+
 def check_embedder(config: Mapping[str, Any]) -> None:
     """Raise :class:`StoreError` when the mem0 config names an Ollama embedder that cannot serve."""
     embedder = config.get("embedder") or {}
@@ -27,8 +35,8 @@ def require_ollama_model(url: str, model: str) -> None:
         with urllib.request.urlopen(f"{url.rstrip('/')}/api/tags", timeout=3) as response:
             tags = json.loads(response.read())
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise StoreError(f"Ollama is configured as the embedder but not reachable at {url} ({exc}); "
+        raise OllamaUnreachable(f"Ollama is configured as the embedder but not reachable at {url} ({exc}); "
                          "start it (ollama serve) or remove [mem0.embedder] to use the embedded model") from None
     names = {m.get("name", "") for m in tags.get("models", [])} | {m.get("model", "") for m in tags.get("models", [])}
     if model not in names and f"{model}:latest" not in names:
-        raise StoreError(f"the Ollama embedding model {model!r} is not pulled; run: ollama pull {model}")
+        raise EmbedderModelMissing(f"the Ollama embedding model {model!r} is not pulled; run: ollama pull {model}")

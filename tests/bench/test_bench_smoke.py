@@ -77,8 +77,12 @@ def test_load_bench(tmp_path: Path):
 def test_locomo_and_retrieval_eval_benches(tmp_path: Path):
     data = tiny_locomo(tmp_path / "tiny.json")
     out = tmp_path / "locomo.json"
-    run_bench("locomo.py", "--data", str(data), "--json", str(out))
-    assert json.loads(out.read_text())["questions"] == 3
+    run_bench("locomo.py", "--data", str(data), "--mode", "both", "--json", str(out))
+    report = json.loads(out.read_text())
+    assert report["questions"] == 3 and set(report["modes"]) == {"verbatim", "learn"}
+    assert report["modes"]["verbatim"]["memories_per_turn"] == 1.0
+    assert all(mode["questions"] == 3 and "recall@10" in mode["overall"] for mode in report["modes"].values())
+    assert report["modes"]["learn"]["speaker"] == "name"
     run_bench("retrieval_eval.py", "--data", str(data), "--latency-rows", "0", "--only", "default",
               "--json", str(tmp_path / "retrieval.json"))
 
@@ -125,7 +129,7 @@ def test_ingest_bench(tmp_path: Path):
 
 
 @pytest.mark.parametrize("script", sorted(p.name for p in BENCH.glob("*.py")
-                                          if p.name not in {"common.py", "corpus.py"}))
+                                          if p.name not in {"common.py", "corpus.py", "learning_score.py"}))
 def test_every_bench_script_has_help(script: str):
     result = subprocess.run([sys.executable, str(BENCH / script), "--help"], capture_output=True, text=True,
                             timeout=ready_limit())

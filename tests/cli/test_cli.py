@@ -70,3 +70,13 @@ def test_every_command_has_json_output(shared_daemon, command):
     result = memctl(shared_daemon, *command, "--json")
     assert result.returncode == 0, result.stderr
     json.loads(result.stdout)
+
+
+def test_search_and_list_narrow_to_one_project(shared_daemon):
+    memctl(shared_daemon, "add", "Project shop uses pnpm", "--user", "cli-pia", "--metadata", '{"project": "shop"}')
+    memctl(shared_daemon, "add", "Project blog uses npm", "--user", "cli-pia", "--metadata", '{"project": "blog"}')
+    found = json.loads(memctl(shared_daemon, "search", "package manager", "--user", "cli-pia", "--project", "shop",
+                              "--json").stdout)
+    assert [r["memory"] for r in found["results"]] == ["Project shop uses pnpm"]
+    listed = json.loads(memctl(shared_daemon, "list", "--user", "cli-pia", "--project", "blog", "--json").stdout)
+    assert [r["memory"] for r in listed["results"]] == ["Project blog uses npm"]

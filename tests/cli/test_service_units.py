@@ -60,6 +60,7 @@ def test_unit_has_the_required_service_settings(memctl):
         "RestartPreventExitStatus": f"{ALREADY_RUNNING} {CONFIG}",
         "RuntimeDirectory": "agent-memory",
         "RuntimeDirectoryMode": "0700",
+        "TimeoutStartSec": "300",
         "TimeoutStopSec": "15",
         "WatchdogSec": "30",
     }

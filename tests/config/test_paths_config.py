@@ -4,7 +4,7 @@ import pytest
 
 from sidecar.config.settings import ConfigError, load_settings
 from sidecar.store.mem0_config import build_mem0_config
-from sidecar.store.meta import EmbedderMismatch, check_or_record
+from sidecar.store.meta import EmbedderMismatch, check_or_record, opened
 from sidecar.store.mem0_config import EmbedderChoice
 from sidecar_shared.paths import PathTooLong, app_paths, ensure_private_dir
 
@@ -79,8 +79,18 @@ def test_bad_daemon_value_is_a_config_error():
 
 def test_store_refuses_an_embedder_of_other_dimensions(tmp_path: Path):
     check_or_record(tmp_path, EmbedderChoice(True, "all-MiniLM-L6-v2-int8", 384))
+    opened(tmp_path, EmbedderChoice(True, "all-MiniLM-L6-v2-int8", 384))
     check_or_record(tmp_path, EmbedderChoice(True, "all-MiniLM-L6-v2-int8", 384))
     with pytest.raises(EmbedderMismatch, match="384.*768|768.*384"):
         check_or_record(tmp_path, EmbedderChoice(False, "ollama/nomic-embed-text", 768))
     with pytest.raises(EmbedderMismatch, match="different model"):
         check_or_record(tmp_path, EmbedderChoice(False, "ollama/all-minilm", 384))
+
+
+def test_a_store_that_never_opened_records_no_embedder(tmp_path: Path):
+    """A first start that fails before the store opens (an Ollama embedder down) must not pin its embedder."""
+    check_or_record(tmp_path, EmbedderChoice(False, "ollama/nomic-embed-text", 768))
+    check_or_record(tmp_path, EmbedderChoice(True, "all-MiniLM-L6-v2-int8", 384))  # no mismatch: nothing recorded
+    opened(tmp_path, EmbedderChoice(True, "all-MiniLM-L6-v2-int8", 384))
+    with pytest.raises(EmbedderMismatch):
+        check_or_record(tmp_path, EmbedderChoice(False, "ollama/nomic-embed-text", 768))

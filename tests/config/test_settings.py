@@ -95,3 +95,15 @@ def test_a_client_ignores_a_broken_config_file_for_the_default_user(tmp_path: Pa
     (home / "config").mkdir(parents=True)
     (home / "config" / "config.toml").write_text("user_id = [\n")
     assert default_user_id({"SIDECAR_HOME": str(home)}) == getpass.getuser()
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:11434", "localhost:11434", "https://gpu.lan/ollama",
+                                 "http://[::1]:11434", "ollama"])
+def test_ollama_urls_in_the_forms_ollama_host_takes(tmp_path: Path, url: str) -> None:
+    assert settings_from(tmp_path, f'[ollama]\nurl = "{url}"\n').ollama_url == url
+
+
+@pytest.mark.parametrize("url", ["", "ftp://host", "http://host name", "http:/host"])
+def test_ollama_urls_that_cannot_work_are_refused(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError, match="ollama.url"):
+        settings_from(tmp_path, f'[ollama]\nurl = "{url}"\n')

@@ -116,17 +116,17 @@ def test_direct_below_threshold_rag_above_with_md5_cache(ctx_daemon: DaemonProce
 
 
 def test_fold_at_twenty_and_summary_as_own_system_message(ctx_daemon: DaemonProcess) -> None:
-    client, session = ctx_daemon.client, "fold-session"
+    client, session, user = ctx_daemon.client, "fold-session", "nobody-here"
     for n in range(20):
-        result = client.call("session.update", {"session_id": session, "messages": [
+        result = client.call("session.update", {"session_id": session, "user_id": user, "messages": [
             {"role": "user", "content": f"Note {n}: my favourite number is {n}."}]}, timeout=ready_limit())
         assert result["messages"] == n + 1 and not result["folded"]
-    result = client.call("session.update", {"session_id": session, "messages": [
+    result = client.call("session.update", {"session_id": session, "user_id": user, "messages": [
         {"role": "assistant", "content": "Noted, thanks."}]}, timeout=ready_limit())
     assert result["folded"] and result["messages"] == 11 and "Note 0" in result["compressed"]
 
     context = client.call("context", {"query": "What numbers did I mention?", "session_id": session,
-                                      "user_id": "nobody-here"})
+                                      "user_id": user})
     messages = context["messages"]
     assert messages[0]["role"] == "system" and messages[0]["content"].startswith("Summary of the earlier")
     assert [m["content"] for m in messages[1:-1]][0] == "Note 10: my favourite number is 10."
@@ -134,12 +134,12 @@ def test_fold_at_twenty_and_summary_as_own_system_message(ctx_daemon: DaemonProc
     assert [layer["name"] for layer in context["layers"]] == ["summary", "history"]
     assert context["text"].startswith(CONTEXT_BEGIN) and strip_injected(context["text"]) == ""
 
-    shown = client.call("session.show", {"session_id": session})
+    shown = client.call("session.show", {"session_id": session, "user_id": user})
     assert shown["folds"] == 1 and len(shown["messages"]) == 11
-    assert session in [row["session_id"] for row in client.call("session.list")]
-    assert client.call("session.clear", {"session_id": session})["cleared"] is True
+    assert session in [row["session_id"] for row in client.call("session.list", {"user_id": user})]
+    assert client.call("session.clear", {"session_id": session, "user_id": user})["cleared"] is True
     with pytest.raises(NotFound):
-        client.call("session.show", {"session_id": session})
+        client.call("session.show", {"session_id": session, "user_id": user})
 
 
 def test_layer_order_truncation_and_budget(ctx_daemon: DaemonProcess, tmp_path: Path) -> None:
@@ -163,7 +163,7 @@ def test_layer_order_truncation_and_budget(ctx_daemon: DaemonProcess, tmp_path: 
     assert system.rstrip().endswith(CONTEXT_END)
 
     for n in range(6):
-        client.call("session.update", {"session_id": "budget", "messages": [
+        client.call("session.update", {"session_id": "budget", "user_id": user, "messages": [
             {"role": "user", "content": f"Message {n} " + "y" * 300}]})
     small = client.call("context", {"query": "q", "user_id": user, "session_id": "budget", "budget_tokens": 700})
     assert small["dropped_messages"] > 0 and small["tokens"] <= 700
@@ -178,7 +178,7 @@ def test_dead_long_term_store_still_yields_session_context(isolated_home: Path) 
     with running_daemon(isolated_home) as daemon:
         client = daemon.client
         client.add("I live in Lyon", user_id="dead")
-        client.call("session.update", {"session_id": "s", "messages": [
+        client.call("session.update", {"session_id": "s", "user_id": "dead", "messages": [
             {"role": "user", "content": "Let us plan the trip."}]})
         context = client.call("context", {"query": "where do I live?", "user_id": "dead", "session_id": "s"})
         assert context["mode"] == "degraded" and context["memories"] == []
@@ -194,13 +194,14 @@ def test_memctl_context_and_session_commands(ctx_daemon: DaemonProcess) -> None:
     from sidecar_cli.main import cli
 
     runner = CliRunner(env={"SIDECAR_HOME": ctx_daemon.env["SIDECAR_HOME"]})
-    ctx_daemon.client.call("session.update", {"session_id": "cli", "messages": [
+    ctx_daemon.client.call("session.update", {"session_id": "cli", "user_id": "cli-user", "messages": [
         {"role": "user", "content": "We are planning the Lisbon offsite."}]})
     shown = runner.invoke(cli, ["context", "Where is the offsite?", "--user", "cli-user", "--session", "cli"])
     assert shown.exit_code == 0, shown.output
     assert "We are planning the Lisbon offsite." in shown.output and "── [2] user" in shown.output
-    listed = runner.invoke(cli, ["session", "list", "--json"])
+    listed = runner.invoke(cli, ["session", "list", "--json", "--user", "cli-user"])
     assert listed.exit_code == 0 and '"session_id": "cli"' in listed.output
-    assert runner.invoke(cli, ["session", "clear", "cli"]).exit_code == 0
-    missing = runner.invoke(cli, ["session", "show", "cli"])
+    assert '"session_id": "cli"' not in runner.invoke(cli, ["session", "list", "--json"]).output  # another user's
+    assert runner.invoke(cli, ["session", "clear", "cli", "--user", "cli-user"]).exit_code == 0
+    missing = runner.invoke(cli, ["session", "show", "cli", "--user", "cli-user"])
     assert missing.exit_code != 0 and "no session with id cli" in missing.output

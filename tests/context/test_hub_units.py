@@ -71,7 +71,7 @@ class _Md:
 
 
 class _BrokenSessions:
-    def load(self, session_id: str) -> None:
+    def load(self, user_id: str, session_id: str) -> None:
         raise ValueError("unreadable session")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sidecar.context.longterm import MEMORY_TOKEN_THRESHOLD, LongTermInjector, direct_content
+from sidecar.context.longterm import MEMORY_NOTE, MEMORY_TOKEN_THRESHOLD, LongTermInjector, direct_content
 from sidecar.context.memory_md import render_managed, splice
 from sidecar.context.tokens import estimate_tokens
 from sidecar_shared.markers import CONTEXT_BEGIN, CONTEXT_END
@@ -78,7 +78,8 @@ def test_rag_at_and_above_threshold() -> None:
     search = Search(hits)
     block = LongTermInjector(Source(text), search, top_k=5).block("tea?")
     assert block.mode == "rag" and search.calls == [("tea?", 5)]
-    assert block.text == f"{CONTEXT_BEGIN}\n[memory mode: rag]\n- relevant one\n- relevant two\n{CONTEXT_END}"
+    assert block.text == (f"{CONTEXT_BEGIN}\n[memory mode: rag]\n{MEMORY_NOTE}\n- relevant one\n- relevant two\n"
+                          f"{CONTEXT_END}")
     assert [m["id"] for m in block.memories] == ["a", "b"]
     # Exactly at the threshold is RAG too; one token below is Direct.
     at = LongTermInjector(Source(text), Search(hits), threshold=direct_tokens).block("q")

@@ -5,9 +5,11 @@ JSON the test queued; with ``"stream": true`` it streams ``stream_pieces`` as ND
 lines, one content piece per line, then a ``done`` line, as Ollama does) and ``/api/embed`` (deterministic unit
 vectors derived from a hash of each input) on 127.0.0.1 at a free port, in a
 background thread, with TCP_NODELAY on every connection. It can be told to be
-"down" (drop connections without answering), "slow" (sleep before answering) or
-"malformed" (chat content that is not JSON), and it records every request so
-tests can assert on temperature, num_ctx, think and format.
+"down" (drop connections without answering), "slow" (sleep before answering),
+"malformed" (chat content that is not JSON) or "rambling" (a JSON reply that never
+ends, cut off at the request's ``num_predict`` with ``done_reason: length``, as a
+real model stopped by the cap), and it records every request so tests can assert
+on temperature, num_ctx, num_predict, think and format.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class FakeOllamaState:
     """What the fake serves; tests mutate it between calls."""
 
     models: list[str] = field(default_factory=lambda: ["qwen2.5:1.5b", "llama3.2:1b"])
-    mode: str = "ok"  # ok | down | slow | malformed
+    mode: str = "ok"  # ok | down | slow | malformed | rambling
     delay_s: float = 0.0
     chat_replies: deque[Any] = field(default_factory=deque)
     default_reply: Any = field(default_factory=dict)
@@ -107,10 +109,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         reply = state.chat_replies.popleft() if state.chat_replies else state.default_reply
         content = "{not json at all" if state.mode == "malformed" else (reply if isinstance(reply, str) else json.dumps(reply))
+        done_reason = "stop"
+        if state.mode == "rambling":  # about 4 characters a token, stopped by the cap (or at 100k without one)
+            limit = (body.get("options") or {}).get("num_predict") or 25_000
+            content = ('{"memorize": true, "kind": "personal_fact", "facts": ["' + "and also " * 20_000)[: 4 * limit]
+            done_reason = "length"
         self._send(200, {
             "model": model, "created_at": "2025-01-01T00:00:00Z",
             "message": {"role": "assistant", "content": content},
-            "done": True, "done_reason": "stop", "eval_count": len(content) // 4,
+            "done": True, "done_reason": done_reason, "eval_count": len(content) // 4,
         })
 
     def _stream(self, model: str, pieces: list[str]) -> None:

@@ -26,7 +26,7 @@ class ScriptedDaemon:
 
     def __init__(self, home: Path, answer: Answer) -> None:
         self.paths: AppPaths = app_paths({"SIDECAR_HOME": str(home)})
-        self.paths.runtime_dir.mkdir(parents=True, exist_ok=True)
+        self.paths.runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # clients refuse one open to others
         self.answer = answer
         self.requests: list[dict[str, Any]] = []
         self._stop = threading.Event()

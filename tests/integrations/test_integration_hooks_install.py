@@ -90,16 +90,23 @@ def test_agents_md_section_preserves_the_rest_byte_for_byte(tmp_path: Path) -> N
     path = tmp_path / "AGENTS.md"
     head, tail = "# Project rules\r\n\r\nUse tabs.\r\n\r\n", "\r\n## Later section\r\nkeep me  \r\n"
     path.write_bytes((head + tail).encode())
-    assert agents_md.sync_file(path, [{"memory": "prefers pytest"}], "alice")
+
+    def convention(text: str) -> dict:
+        return {"memory": text, "metadata": {"kind": "project_convention", "cwd": str(tmp_path)}}
+
+    assert agents_md.sync_file(path, [convention("uses pytest")], project=tmp_path, opt_in=True).changed
     first = path.read_bytes().decode()
     assert first.startswith(head + tail)  # no section yet: appended after everything
-    assert "- prefers pytest" in first and first.count(markers.MANAGED_BEGIN) == 1
+    assert "- uses pytest" in first and first.count(markers.MANAGED_BEGIN) == 1
 
     # move the section to the middle, then refresh it with other memories
     section = first[first.index(markers.MANAGED_BEGIN):first.index(markers.MANAGED_END) + len(markers.MANAGED_END)]
     path.write_bytes((head + section + tail).encode())
-    assert agents_md.sync_file(path, [{"memory": "prefers uv"}, {"memory": "works on the billing service"}], "alice")
+    later = [convention("uses uv"), convention("the billing service is in services/billing")]
+    assert agents_md.sync_file(path, later, project=tmp_path).changed  # the opt-in is in the file now
     text = path.read_bytes().decode()
     assert text.startswith(head) and text.endswith(tail)
-    assert "- prefers uv\r\n- works on the billing service" in text and "prefers pytest" not in text
-    assert not agents_md.sync_file(path, [{"memory": "prefers uv"}, {"memory": "works on the billing service"}], "alice")
+    assert "- uses uv\r\n- the billing service is in services/billing" in text and "uses pytest" not in text
+    assert not agents_md.sync_file(path, later, project=tmp_path).changed
+    # removing the section gives back the file as it was
+    assert agents_md.remove_section(path) and path.read_bytes().decode() == head + tail

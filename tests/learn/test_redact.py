@@ -147,3 +147,86 @@ def test_high_entropy_string_without_a_known_shape() -> None:
 def test_non_secrets_are_left_alone(text: str) -> None:
     result = redact(text)
     assert not result.redacted and result.text == text
+
+
+# -- secrets in words, card numbers, CJK (issue 14) ------------------------------------------------------
+
+def card(prefix: str, length: int = 16) -> str:
+    from sidecar.testing.planted import luhn_complete
+
+    return luhn_complete(prefix, length, _rng)
+
+
+@pytest.mark.parametrize("text, secret, kind", [
+    ("My Netflix login is jana.k@example.com / Banane!77", "Banane!77", "login-password"),
+    ("user: admin / pass: s3cretPass", "s3cretPass", "login-password"),
+    ("Remember that my home alarm code is 2580", "2580", "access-code"),
+    ("The locker combination is 12-34-56.", "12-34-56", "access-code"),
+    ("2580 is my alarm code", "2580", "access-code"),
+    ("the code to my safe is 4471", "4471", "access-code"),
+    ("my PIN is 4821", "4821", "pin"),
+    ("PIN 4821", "4821", "pin"),
+    ("CVV 123", "123", "card-security-code"),
+    ("The answer to my security question (first pet) is Biscuit", "Biscuit", "security-answer"),
+    ("Security question: name of first pet. Answer: Mr Biscuit.", "Mr Biscuit", "security-answer"),
+    ("my wifi password is sunshine.", "sunshine", "password"),
+    ("Mein Passwort ist Sonnenschein.", "Sonnenschein", "password"),
+    ("my GitHub recovery codes are 4k9x-2281, 1m80-2277 and 5q31-0082", "1m80-2277", "recovery-code"),
+    ("TOTP secret JBSWY3DPEHPK3PXP", "JBSWY3DPEHPK3PXP", "recovery-code"),
+    ("My seed phrase is abandon ability able about above absent absorb abstract absurd abuse access accident",
+     "abandon ability able about above absent absorb abstract absurd abuse access accident", "recovery-phrase"),
+    ("我的支付宝支付密码是538261", "538261", "password"),
+    ("私の銀行の暗証番号は4821です", "4821", "pin"),
+    ("パスワードは「Banane77」です", "Banane77", "password"),
+    ("내 은행 비밀번호는 4821이야", "4821", "password"),
+    ("인증번호는 553201입니다", "553201", "pin"),
+    ("安全问题的答案是旺财", "旺财", "security-answer"),
+])
+def test_secrets_stated_in_words_are_removed(text: str, secret: str, kind: str) -> None:
+    result = redact(text)
+    assert secret not in result.text and f"[REDACTED:{kind}]" in result.text, result.text
+
+
+@pytest.mark.parametrize("shown", [
+    "{a} {b} {c} {d}", "{a}-{b}-{c}-{d}", "{a}{b}{c}{d}",
+])
+def test_card_numbers_pass_the_luhn_check_with_spaces_or_dashes(shown: str) -> None:
+    number = card("4")
+    text = "Please book it with " + shown.format(a=number[:4], b=number[4:8], c=number[8:12], d=number[12:]) + "."
+    assert redact(text).text == "Please book it with [REDACTED:card-number]."
+    wrong = number[:-1] + str((int(number[-1]) + 1) % 10)  # one digit off: fails Luhn, not a card
+    assert not redact(f"Please book it with {wrong}.").redacted
+
+
+def test_a_card_number_followed_by_its_expiry_and_an_amex_grouping() -> None:
+    visa, amex = card("4"), card("37", 15)
+    text = f"Visa {visa[:4]} {visa[4:8]} {visa[8:12]} {visa[12:]} 0929 and Amex {amex[:4]}-{amex[4:10]}-{amex[10:]}"
+    assert redact(text).text == "Visa [REDACTED:card-number] 0929 and Amex [REDACTED:card-number]"
+
+
+@pytest.mark.parametrize("text", [
+    "lives at 12 Baker Street", "my son is 7", "uses Python 3.12", "port 5001", "The Flask app binds to port 5001",
+    "I noticed a spiderman pin on your purse. Is Spider-Man your favorite superhero?",
+    "exit code 1 means failure", "zip code 10115", "status code 404", "code review took 120 minutes",
+    "The PIN must have 4 digits", "I changed my PIN in 2021", "verification code expired after 300 seconds",
+    "I saved my backup codes in 1Password", "my password manager is 1Password", "The password is correct.",
+    "git@github.com:myorg123/repo.git", "ssh deploy@10.0.0.5:2222", "Contact alice@example.com / bob@example.com",
+    "Ticket 4111111111111112 was closed", "call me at +49 170 1234567", "timestamp 1700000000000",
+    "What is a good security question?", "The combination of Python 3.12 and uv works well",
+    "The user is admin, and the group is staff", "Credential storage | CredentialStore",
+    "login with GitHub / GitLab", "我的密码是什么？", "密码长度是12位", "パスワードを忘れました", "비밀번호가 뭐야?",
+    "ISBN 978-3-16-148410-0", "Order #4521 shipped", "pin 13 on the Arduino is PWM",
+])
+def test_ordinary_facts_with_numbers_and_secret_words_are_kept(text: str) -> None:
+    result = redact(text)
+    assert not result.redacted and result.text == text, result.text
+
+
+def test_redacting_twice_changes_nothing() -> None:
+    from sidecar.testing.planted import plant
+
+    for item in plant(random.Random(7), per_kind=3):
+        once = redact(item.text).text
+        assert not any(value in once for value in item.values), item.text
+        assert redact(once).text == once
+        assert redact("- " + " ".join(once.split()) + " <!-- mem:1a2b3c4d -->").redacted is False

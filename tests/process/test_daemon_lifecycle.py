@@ -73,7 +73,7 @@ def test_sigterm_finishes_in_flight_work(isolated_home):
         assert reply["ok"] and len(reply["result"]["results"]) == 120
         assert wait_for_exit(daemon.process) == 0
         # the signal reached the daemon while the add ran, not after it
-        assert "finishing 0 queued and 1 running requests" in daemon.log()
+        assert "finishing 1 running requests, refusing 0 queued" in daemon.log()
 
 
 def test_kill_9_then_restart_works(isolated_home):

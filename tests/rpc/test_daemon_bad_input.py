@@ -106,3 +106,62 @@ def test_client_refuses_oversized_requests_before_sending(shared_daemon):
 
     with pytest.raises(RequestFailed, match="too_large"):
         shared_daemon.client.add("y" * (protocol.MAX_REQUEST_BYTES + 1), user_id="alice")
+
+
+# -- arguments that used to reach the lock key unchecked (a list is unhashable: the worker thread died) --
+
+KEY_BREAKERS = [
+    request("add", {"messages": "x", "user_id": ["a", "list"]}),
+    request("add", {"messages": "x", "user_id": {"a": "map"}}),
+    request("delete_all", {"agent_id": [1, 2]}),
+    request("update", {"memory_id": ["m"], "text": "t"}),
+    request("delete", {"memory_id": {"m": 1}}),
+    request("session.update", {"session_id": {"s": 1}, "messages": [{"role": "user", "content": "hi"}]}),
+    request("session.clear", {"session_id": ["s"]}),
+]
+
+
+def test_unhashable_ids_are_refused_and_no_worker_dies(raw, shared_daemon):
+    workers = shared_daemon.client.status()["workers"]
+    for _ in range(workers + 1):  # more than the pool has threads: each one used to kill one
+        for frame in KEY_BREAKERS:
+            reply = exchange(raw, frame)
+            assert reply is not None, "no reply"
+            assert reply["error"]["code"] == "bad_request", reply
+    assert shared_daemon.client.search("tea", filters={"user_id": "after-breakers"}) == {"results": []}
+    status = shared_daemon.client.status()
+    assert status["workers_alive"] == workers and status["workers_replaced"] == 0
+    assert shared_daemon.client.ping()["healthy"] is True
+
+
+# -- protocol strictness -----------------------------------------------------------------
+
+@pytest.mark.parametrize("frame, code", [
+    (request("ping", v=1.0), "bad_version"),
+    (request("ping", v=True), "bad_version"),
+    (request("ping", v="1"), "bad_version"),
+    (request("search\nforged=1 op=delete_all", {"query": "q", "filters": {"user_id": "a"}}), "bad_request"),
+    (request("ping", id="x\nforged=1"), "bad_request"),
+    (request("ping", id="x\u2028y"), "bad_request"),
+    (request("search", {"query": "q", "filters": {"user_id": "bob\nforged=1"}}), "bad_request"),
+    (request("add", {"messages": "m", "user_id": "bob\r\nforged=1"}), "bad_request"),
+    (request("get", {"memory_id": "m\x00"}), "bad_request"),
+])
+def test_loose_versions_and_control_characters_are_refused(raw, shared_daemon, frame, code):
+    reply = exchange(raw, frame)
+    assert reply is not None and reply["ok"] is False and reply["error"]["code"] == code, reply
+    assert not [line for line in shared_daemon.log().splitlines() if line.startswith("forged")]
+
+
+# -- request ids: a resend is replayed, a reused id for another request is refused ----------
+
+def test_a_reused_request_id_for_a_different_write_is_refused(raw, shared_daemon):
+    first = exchange(raw, request("add", {"messages": "I like green tea", "user_id": "reuse"}, id="same-id"))
+    assert first["ok"], first
+    resent = exchange(raw, request("add", {"messages": "I like green tea", "user_id": "reuse"}, id="same-id"))
+    assert resent == first  # the same request again: its first reply, not a second write
+    other = exchange(raw, request("add", {"messages": "I like black coffee", "user_id": "reuse"}, id="same-id"))
+    assert other["ok"] is False and other["error"]["code"] == "id_reused", other
+    assert "nothing was applied" in other["error"]["message"]
+    texts = [m["memory"] for m in shared_daemon.client.get_all(filters={"user_id": "reuse"})["results"]]
+    assert texts == ["I like green tea"]

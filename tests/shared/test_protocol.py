@@ -41,3 +41,31 @@ def test_pack_carries_unencodable_values_as_text():
 
     when = datetime.datetime(2026, 1, 2, 3, 4, 5)
     assert protocol.unpack(protocol.pack({"t": when}))["t"] == str(when)
+
+
+@pytest.mark.parametrize("version", [1.0, True, "1", None, 2, [1]])
+def test_only_the_integer_one_is_version_one(version):
+    with pytest.raises(ProtocolError) as info:
+        protocol.parse_request(msgpack.packb({"v": version, "id": "x", "op": "ping"}))
+    assert info.value.code == Code.BAD_VERSION
+
+
+@pytest.mark.parametrize("field, value", [
+    ("op", "search\nforged=1"), ("op", "ping\x00"), ("op", "a\u2028b"), ("op", ""), ("op", "x" * 65),
+    ("id", "x\ny"), ("id", "x\r"), ("id", "\x85"), ("id", "x" * 129),
+])
+def test_op_names_and_ids_with_control_characters_are_refused(field, value):
+    message = {"v": 1, "id": "x", "op": "ping", field: value}
+    with pytest.raises(ProtocolError) as info:
+        protocol.parse_request(msgpack.packb(message))
+    assert info.value.code == Code.BAD_REQUEST
+
+
+def test_peek_id_returns_only_usable_ids():
+    assert protocol.peek_id(msgpack.packb({"v": 7, "id": "x\nforged"})) is None
+
+
+def test_printable_escapes_line_breaks_and_bounds_length():
+    assert protocol.printable("a\nb\x00c\u2028") == "a\\nb\\x00c\\u2028"
+    assert "\n" not in protocol.printable(["x\ny"])
+    assert len(protocol.printable("z" * 1000, 50)) == 50

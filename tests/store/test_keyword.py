@@ -212,3 +212,56 @@ def test_counts_by_scope_column(index):
     assert index.counts_by("agent_id") == {"codex": 2, "-": 1}
     with pytest.raises(ValueError):
         index.counts_by("text; DROP TABLE keyword_rows")
+
+
+@pytest.mark.parametrize("damage", ["zeroed", "garbage"])
+def test_a_damaged_index_is_kept_aside_and_a_new_one_starts(tmp_path: Path, damage: str, caplog) -> None:
+    path = tmp_path / "keyword.db"
+    with KeywordIndex(path) as idx:
+        idx.upsert("m1", "she painted a sunrise", user_id="u")
+    size = path.stat().st_size
+    path.write_bytes(b"\0" * size if damage == "zeroed" else b"not sqlite at all " * 300)
+    damaged = path.read_bytes()
+    with KeywordIndex(path) as idx:
+        assert idx.recovered_from is not None and idx.recovered_from.startswith("keyword.db.corrupt-")
+        assert (tmp_path / idx.recovered_from).read_bytes() == damaged
+        assert idx.count() == 0
+        idx.upsert("m2", "a new row", user_id="u")  # and it works
+        assert ids(idx.search("new row", filters={"user_id": "u"}, limit=5)) == ["m2"]
+    assert any(idx.recovered_from in r.getMessage() for r in caplog.records)
+
+
+def test_an_index_from_a_newer_version_is_rebuilt_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "keyword.db"
+    with KeywordIndex(path) as idx:
+        idx.upsert("m1", "text", user_id="u")
+    with sqlite3.connect(path) as raw:
+        raw.execute("PRAGMA user_version=99")
+    with KeywordIndex(path) as idx:
+        assert idx.recovered_from is not None and idx.count() == 0
+
+
+def test_an_unversioned_index_is_backed_up_then_stamped(tmp_path: Path) -> None:
+    path = tmp_path / "keyword.db"
+    with KeywordIndex(path) as idx:
+        idx.upsert("m1", "she painted a sunrise", user_id="u")
+    with sqlite3.connect(path) as raw:
+        raw.execute("PRAGMA user_version=0")  # as every index made before versions were stamped
+    with KeywordIndex(path) as idx:
+        assert idx.ids() == {"m1"} and idx.recovered_from is None
+    (backup,) = tmp_path.glob("keyword.db.v0-backup-*")
+    with sqlite3.connect(backup) as raw:
+        assert raw.execute("SELECT memory_id FROM keyword_rows").fetchall() == [("m1",)]
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+    KeywordIndex(path).close()
+    assert len(list(tmp_path.glob("keyword.db.v*-backup-*"))) == 1  # a current file is not backed up again
+
+
+def test_digests_follow_text_and_scope(index: KeywordIndex) -> None:
+    index.upsert("m1", "likes tea", user_id="u")
+    index.upsert("m2", "likes tea", user_id="u", agent_id="codex")
+    first = index.digests()
+    assert set(first) == {"m1", "m2"} and first["m1"] != first["m2"]
+    index.upsert("m1", "likes coffee", user_id="u")
+    assert index.digests()["m1"] != first["m1"] and index.digests()["m2"] == first["m2"]

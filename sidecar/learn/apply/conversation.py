@@ -18,10 +18,22 @@ CONTEXT_CHARS = 600
 
 
 def utterances(messages: str | list[dict[str, str]]) -> list[tuple[str, str]]:
-    """(role, text) pairs to judge; system and tool messages are left out."""
+    """(role, text) pairs to judge; system and tool messages are left out.
+
+    A message's ``name`` (OpenAI-style: who said it, when not the user) is kept as a
+    "Name: text" label, so what someone else says is learned as a fact about them.
+    """
     if isinstance(messages, str):
         return [("user", messages)]
-    return [(JUDGED_ROLES[m["role"]], m["content"]) for m in messages if m["role"] in JUDGED_ROLES]
+    return [(JUDGED_ROLES[m["role"]], _with_speaker(m)) for m in messages if m["role"] in JUDGED_ROLES]
+
+
+def _with_speaker(message: dict[str, str]) -> str:
+    name = message.get("name")
+    content = message["content"]
+    if not isinstance(name, str) or not name.strip() or content.lstrip().startswith(f"{name.strip()}:"):
+        return content
+    return f"{name.strip()}: {content}"
 
 
 def learn_conversation(pipeline: GatePipeline, messages: str | list[dict[str, str]], *,

@@ -11,16 +11,24 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sidecar.learn.apply.project import agent_as_subject, name_project, project_key
 from sidecar.learn.apply.provenance import ProvenanceLog, ProvenanceRow
+from sidecar.learn.apply.recurrence import SESSIONS_FOR_FACT, SESSIONS_FOR_REQUEST, RecurrenceLog
 from sidecar.learn.reconcile.decision import Decision, Neighbour, Reconciler
 from sidecar.learn.redact import redact
+from sidecar.learn.judge.observation import observation_verdict
 from sidecar.learn.judge.verdict import Judge, JudgeUnavailable, Verdict
+from sidecar.learn.observe.events import OBSERVATION_ROLE, VERIFIED_ROLE
+from sidecar.learn.judge.poisoning import REASON, InstructionGuard
 from sidecar.rpc.latency import OpLatencies
 from sidecar.store.memory_store import MemoryStore
+
+if TYPE_CHECKING:
+    from sidecar.learn.review.gate import ReviewGate
 
 NEIGHBOURS = 5
 
@@ -78,16 +86,23 @@ class GatePipeline:
     """Judge + reconcile + apply; decide-and-apply holds the store's lock on the scope."""
 
     def __init__(self, store: MemoryStore, judge: Judge, reconciler: Reconciler, provenance: ProvenanceLog,
-                 *, embedder: Any = None) -> None:
+                 *, embedder: Any = None, review: ReviewGate | None = None,
+                 recurrence: RecurrenceLog | None = None) -> None:
         self.store = store
+        self.recurrence = recurrence  # statements turned down once may recur in other sessions
+        self.review = review  # per-source modes ([gate] mode): off skips, review holds decisions in the inbox
         self.judge = judge
         self.reconciler = reconciler
         self.provenance = provenance
+        self.guard = InstructionGuard()  # memory poisoning: text that instructs an agent is never learned
         self.timings = JudgeTimings()
         self._embedder = embedder
 
     def judge_text(self, text: str, *, role: str, context: str = "") -> Verdict:
-        """The judge's verdict, timed; :class:`JudgeUnavailable` propagates."""
+        """The judge's verdict, timed; :class:`JudgeUnavailable` propagates. Verified observations
+        (facts read from tool output) are kept without asking the judge."""
+        if role == OBSERVATION_ROLE:
+            return observation_verdict(text, backend=getattr(self.judge, "name", ""))
         started = time.perf_counter()
         try:
             verdict = self.judge.judge(text, role=role, context=context)
@@ -99,20 +114,53 @@ class GatePipeline:
 
     def learn(self, text: str, *, role: str, context: str, scope: Mapping[str, str], origin: Origin) -> Learned:
         """Judge ``text`` and apply each of its facts to ``scope``."""
+        if self.review is not None and (skipped := self.review.skipped(origin)) is not None:
+            return Learned(skipped, [])
+        if (refused := self.guard.screen(text)) is not None:
+            self._record_refusal(refused, origin)
+            return Learned(refused, [])
         verdict = self.judge_text(text, role=role, context=context)
         results = []
+        project = project_key(origin.cwd)
+        if not verdict.memorize and role == "user":
+            verdict = self._recurring(text, verdict, scope, origin, project) or verdict
         for fact in verdict.facts if verdict.memorize else ():
             clean = redact(fact).text
-            if clean != fact:
-                continue  # a fact that still carries a secret is never stored
+            if clean != fact or not self.guard.allows_fact(clean):
+                continue  # a fact still carrying a secret or reading as an instruction to an agent is never stored
+            if role == VERIFIED_ROLE:
+                clean = agent_as_subject(clean, origin.agent)
+            clean = name_project(clean, verdict.kind, project)
             results.append(self.apply_fact(clean, utterance=text, scope=scope, verdict=verdict, origin=origin))
         return Learned(verdict, results)
+
+    def _recurring(self, text: str, verdict: Verdict, scope: Mapping[str, str], origin: Origin,
+                   project: str | None) -> Verdict | None:
+        """A turned-down statement said again in enough other sessions: a standing fact (see ``recurrence``)."""
+        statement = " ".join(text.split())
+        if self.recurrence is None or not origin.session_id or not self.recurrence.eligible(statement, verdict.kind):
+            return None
+        request = verdict.kind == "one_off_instruction"
+        sessions = self.recurrence.sessions_saying(statement, user_id=scope.get("user_id", ""), project=project,
+                                                   session_id=origin.session_id)
+        if sessions < (SESSIONS_FOR_REQUEST if request else SESSIONS_FOR_FACT):
+            return None
+        kind = "project_convention" if project else "durable_instruction" if request else "personal_fact"
+        reasons = {"factuality": f"said again in {sessions} separate sessions",
+                   "stability": "recurs across sessions", "reuse": "comes up in session after session"}
+        fact = statement.rstrip(" .!")
+        return Verdict(True, kind, (fact[:1].upper() + fact[1:],), reasons, 0.6, verdict.backend)
 
     def apply_fact(self, fact: str, *, utterance: str, scope: Mapping[str, str], verdict: Verdict,
                    origin: Origin) -> dict[str, Any]:
         """Reconcile ``fact`` with its nearest memories in ``scope`` and apply the decision."""
         with self.store.scope_lock(dict(scope)):
             decision = self.reconciler.decide(fact, self.neighbours(fact, scope), utterance=utterance)
+            held = None if self.review is None else self.review.hold(
+                decision, utterance=utterance, scope=scope, verdict=verdict, origin=origin,
+                metadata=self._metadata(verdict, origin))
+            if held is not None:
+                return held  # waits in the review inbox; applied (with provenance) when accepted
             result = self._apply(decision, scope, self._metadata(verdict, origin))
         if result["event"] in ("ADD", "UPDATE", "DELETE"):
             self.provenance.record(ProvenanceRow(
@@ -121,6 +169,13 @@ class GatePipeline:
                 score=round(verdict.score, 4), backend=verdict.backend, decision=decision.reason,
                 job_key=origin.job_key))
         return result
+
+    def _record_refusal(self, verdict: Verdict, origin: Origin) -> None:
+        # no memory exists for a refusal: the row is keyed by the empty id and found by op/decision
+        self.provenance.record(ProvenanceRow(
+            memory_id="", op="REJECT", source=origin.source, line=origin.line, agent=origin.agent,
+            session=origin.session_id, kind=verdict.kind, reasons=dict(verdict.reasons), score=verdict.score,
+            backend=verdict.backend, decision=REASON, job_key=origin.job_key))
 
     def neighbours(self, fact: str, scope: Mapping[str, str]) -> list[Neighbour]:
         """The nearest memories of ``scope``, scored by cosine similarity when we embed locally."""
@@ -160,5 +215,5 @@ class GatePipeline:
     def _metadata(verdict: Verdict, origin: Origin) -> dict[str, Any]:
         values = {**dict(origin.metadata), "source": origin.source, "line": origin.line,
                   "session_id": origin.session_id, "cwd": origin.cwd, "kind": verdict.kind,
-                  "judge": verdict.backend}
+                  "judge": verdict.backend, "project": project_key(origin.cwd)}
         return {k: v for k, v in values.items() if v is not None}

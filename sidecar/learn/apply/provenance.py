@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS provenance (
     at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS provenance_memory ON provenance (memory_id, seq);
+CREATE INDEX IF NOT EXISTS provenance_job ON provenance (job_key);
 """
 
 
@@ -77,6 +78,11 @@ class ProvenanceLog:
         marks = ", ".join("?" * len(values))
         with self._lock:
             self._db.execute(f"INSERT INTO provenance ({columns}) VALUES ({marks})", tuple(values.values()))
+
+    def applied(self, job_key: str) -> bool:
+        """Whether a queued job with ``job_key`` already changed the store (its utterance was learned)."""
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM provenance WHERE job_key=? LIMIT 1", (job_key,)).fetchone() is not None
 
     def rows_for(self, memory_id: str) -> list[dict[str, Any]]:
         """Every row of ``memory_id``, oldest first."""

@@ -22,6 +22,7 @@ from sidecar_shared.markers import contains_injected, strip_injected
 log = logging.getLogger("sidecar.learn.session_turns")
 
 MAX_PENDING = 10_000
+MAX_CONTEXTS = 10_000  # sessions whose last turn is remembered as judge context
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,9 @@ class SessionGateHandoff:
         self._pipeline = pipeline
         self._queue: queue.Queue[_Turn | None] = queue.Queue(maxsize=max_pending)
         self._thread: threading.Thread | None = None
-        self._last: dict[str, str] = {}  # session id -> the previous turn, as judge context
+        # (user id, session id) -> the previous turn, as judge context; one user's turn never
+        # becomes the context of another user's session that has the same id. Oldest dropped first.
+        self._last: dict[tuple[str, str], str] = {}
         self.queued = self.learned = self.failed = self.dropped = 0
 
     def __call__(self, messages: list[dict[str, str]], *, session_id: str, user_id: str,
@@ -78,14 +81,17 @@ class SessionGateHandoff:
             text = redact(turn.text).text
             origin = Origin(source="session", agent=turn.agent_id, session_id=turn.session_id,
                             metadata={"learned_from": "session", "role": turn.role})
+            key = (turn.user_id, turn.session_id)
             try:
-                self._pipeline.learn(text, role=turn.role, context=self._last.get(turn.session_id, ""),
+                self._pipeline.learn(text, role=turn.role, context=self._last.pop(key, ""),
                                      scope=scope, origin=origin)
                 self.learned += 1
             except Exception:  # one bad turn must not stop the queue
                 self.failed += 1
                 log.exception("write gate failed on a message of session %s", turn.session_id)
-            self._last[turn.session_id] = f"{turn.role}: {text[-CONTEXT_CHARS:]}"
+            self._last[key] = f"{turn.role}: {text[-CONTEXT_CHARS:]}"
+            if len(self._last) > MAX_CONTEXTS:
+                del self._last[next(iter(self._last))]
 
     def status(self) -> dict[str, int]:
         return {"pending": self._queue.qsize(), "queued": self.queued, "learned": self.learned,

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from sidecar.learn.judge import rules
-from sidecar.learn.judge.facts import counterfactual_fact, drop_subsumed, normalise_fact, split_sentences
+from sidecar.learn.judge.facts import counterfactual_fact, drop_subsumed, split_sentences
 from sidecar.learn.judge.kind_classifier import (
     EXEMPLARS_PATH,
     Embedder,
@@ -25,7 +25,10 @@ from sidecar.learn.judge.kind_classifier import (
     embed_exemplars,
     load_exemplars,
 )
+from sidecar.learn.judge.fact_text import split_speaker
+from sidecar.learn.judge.standalone import StandaloneRewriter
 from sidecar.learn.judge.verdict import MEMORABLE_KINDS, Verdict
+from sidecar.learn.observe.events import VERIFIED_ROLE
 
 DEFAULT_THRESHOLD = 0.5
 _ASSISTANT_DISCARD = ("assistant_hypothesis", "question", "small_talk")
@@ -63,9 +66,12 @@ class EmbeddedJudge:
         threshold: float = DEFAULT_THRESHOLD,
         exemplars_path: Path = EXEMPLARS_PATH,
         cache_dir: Path | None = None,
+        rewriter: StandaloneRewriter | None = None,
     ) -> None:
         started = time.perf_counter()
         self._embedder = embedder
+        # accepted sentences -> standalone facts; its spaCy pipeline loads on the first accepted sentence
+        self._rewriter = rewriter if rewriter is not None else StandaloneRewriter()
         self.threshold = threshold
         exemplars = load_exemplars(exemplars_path)
         vectors = embed_exemplars(embedder, exemplars, cache_dir)
@@ -77,8 +83,10 @@ class EmbeddedJudge:
     # -- public API ---------------------------------------------------------------
 
     def judge(self, text: str, *, role: str = "user", context: str = "") -> Verdict:
-        """Judge one utterance; secrets (redacted or not) fail closed on the whole text."""
-        if rules.has_redaction(text) or rules.looks_like_secret(text):
+        """Judge one utterance. A line holding a secret (redacted or not) is dropped; within a line
+        the gate fails closed: the whole utterance is judged a secret if no line is left."""
+        text = "\n".join(line for line in text.splitlines() if not _is_secret(line))
+        if not text.strip():
             return Verdict(
                 memorize=False,
                 kind="secret",
@@ -97,7 +105,7 @@ class EmbeddedJudge:
         passing = [a for a in assessments if a.probability >= self.threshold]
         best = max(assessments, key=lambda a: a.probability)
         if passing:
-            facts = tuple(drop_subsumed([a.fact for a in passing if a.fact]))
+            facts = tuple(drop_subsumed(self._standalone([a for a in passing if a.fact], role, text)))
             return Verdict(True, best.kind, facts, _reasons(best, best.cues), best.probability, self.name)
         decisive = _most_telling_rejection(assessments)
         return Verdict(False, decisive.kind, (), _reasons(decisive, decisive.cues), best.probability, self.name)
@@ -119,18 +127,32 @@ class EmbeddedJudge:
 
     # -- internals ----------------------------------------------------------------
 
+    def _standalone(self, passing: list[SentenceAssessment], role: str, utterance: str) -> list[str]:
+        """The stored texts of the passing sentences; facts the rules built themselves are kept as built."""
+        said = [a for a in passing if a.fact == a.text or "verified" in a.cues]
+        # "X, so Y" passes with its clause "X": only the clause is parsed, as drop_subsumed keeps only it
+        said = [a for a in said if not any(b.fact != a.fact and a.fact.startswith(b.fact) for b in said)]
+        passing = [a for a in passing if a in said or not (a.fact == a.text or "verified" in a.cues)]
+        speaker = split_speaker(utterance)[0] if role == "user" else None  # "Caroline: …" is about Caroline
+        facts = self._rewriter.rewrite_many([a.fact for a in said], role="user" if role == "user" else "assistant",
+                                            speaker=speaker, kinds=[a.kind for a in said])
+        rewritten = {id(a): fact for a, fact in zip(said, facts)}
+        return [rewritten.get(id(a), a.fact) for a in passing]
+
+
     def _assess_sentence(self, sentence: str, role: str, context: str, vector: np.ndarray) -> SentenceAssessment:
         probs = self._classifier.predict_proba(vector[None, :])[0]
         kinds = self._classifier.kinds
         p_memorable = float(probs[self._memorable_columns].sum())
         memorable_kind = _argmax_kind(kinds, probs, lambda k: k in MEMORABLE_KINDS)
         discard_kind = _argmax_kind(kinds, probs, lambda k: k not in MEMORABLE_KINDS)
-        if role == "assistant":
-            return self._assess_assistant(sentence, p_memorable, memorable_kind, kinds, probs)
+        if role in ("assistant", VERIFIED_ROLE):
+            return self._assess_assistant(sentence, p_memorable, memorable_kind, kinds, probs,
+                                          evidence=role == VERIFIED_ROLE)
 
         cues: list[str] = []
         shift = 0.0
-        durable = bool(rules.DURABLE.search(sentence))
+        durable = bool(rules.DURABLE.search(sentence) or rules.CONDITIONAL_RULE.match(sentence))
         counterfactual = rules.COUNTERFACTUAL_FACT.search(sentence)
         if counterfactual:
             fact = counterfactual_fact(counterfactual.group("verb"), counterfactual.group("fact"))
@@ -168,13 +190,14 @@ class EmbeddedJudge:
             shift -= 1.5
             cues.append("one_off")
             discard_kind = "one_off_instruction"
-        elif not durable and rules.IMPERATIVE_START.search(sentence):
-            shift -= 1.0
+        elif not durable and (rules.IMPERATIVE_START.search(sentence) or rules.REQUEST.search(sentence)):
+            # a task for the session, never a fact however it is phrased; "give me X over Y" is a taste
+            shift -= 1.0 if rules.COMPARATIVE_TASTE.search(sentence) else 4.0
             cues.append("imperative")
             if discard_kind not in ("question", "hypothetical"):
                 discard_kind = "one_off_instruction"
         if rules.is_question(sentence):
-            shift -= 1.5
+            shift -= 1.5 if durable else 4.0
             cues.append("question")
             if discard_kind not in ("hypothetical",):
                 discard_kind = "question"
@@ -182,24 +205,51 @@ class EmbeddedJudge:
             shift -= 2.0
             cues.append("pleasantry")
             discard_kind = "small_talk"
-        if not rules.FIRST_PERSON.search(sentence) and not durable:
+        if not rules.speaks_of_self(sentence) and not durable:
             shift -= 0.5
             cues.append("impersonal")
+        labelled = rules.LABELLED_FACT.match(sentence)
+        if labelled:
+            shift += 3.0
+            cues.append("labelled")
+        elif rules.REQUIREMENT.match(sentence) and "question" not in cues and "one_off" not in cues:
+            shift += 2.5
+            cues.append("requirement")
         probability = _sigmoid(_logit(p_memorable) + shift)
+        if labelled:
+            probability = max(probability, 0.8)  # "Telegram username: @x" is stated, not inferred
+        if not durable and not labelled and (("imperative" in cues and not rules.COMPARATIVE_TASTE.search(sentence))
+                                             or "question" in cues):
+            probability = min(probability, 0.05)  # a task or a question is never a fact, however phrased
+        if rules.PRONOUN_SUBJECT.match(sentence) and not rules.NAMED_THING.search(sentence):
+            probability = min(probability, 0.2)  # "It's important" stands for nothing outside this conversation
+            cues.append("pronoun")
         kind = memorable_kind
+        if labelled:
+            kind = "identity"
+        elif "requirement" in cues and kind not in ("preference", "durable_instruction", "environment"):
+            kind = "project_convention"
         if durable and kind in ("preference", "durable_instruction") and _directive(sentence):
             kind = "durable_instruction"
         if rules.CORRECTION.search(sentence) and probability >= self.threshold:
             kind = "correction"
         if probability < self.threshold:
             kind = discard_kind
-        return SentenceAssessment(sentence, probability, kind, normalise_fact(sentence), tuple(cues))
+        fact = f"{labelled.group('field').strip().capitalize()} is {labelled.group('value')}" if labelled \
+            else sentence  # made standalone in judge(), for the sentences that pass only
+        return SentenceAssessment(sentence, probability, kind, fact, tuple(cues))
 
     def _assess_assistant(
-        self, sentence: str, p_memorable: float, memorable_kind: str, kinds: tuple[str, ...], probs: np.ndarray
+        self, sentence: str, p_memorable: float, memorable_kind: str, kinds: tuple[str, ...], probs: np.ndarray,
+        *, evidence: bool = False,
     ) -> SentenceAssessment:
-        # only verified observations from files or tool output are ever stored from the assistant
-        verified = bool(rules.ASSISTANT_VERIFIED.search(sentence))
+        # only verified observations from files or tool output are ever stored from the assistant:
+        # a report of what it read, right after tool output, or an explicit "I checked ..."
+        reported = evidence and bool(rules.ASSISTANT_REPORT.search(sentence)) \
+            and not rules.ASSISTANT_PROGRESS.search(sentence) and not rules.ADDRESSES_USER.search(sentence) \
+            and not rules.PRONOUN_SUBJECT.match(sentence) and not rules.EVALUATIVE.search(sentence) \
+            and not rules.CODE_FILE_SUBJECT.match(sentence)
+        verified = reported or bool(rules.ASSISTANT_VERIFIED.search(sentence))
         speculative = bool(rules.ASSISTANT_SPECULATION.search(sentence))
         if verified and not speculative and not rules.is_question(sentence):
             probability = _sigmoid(_logit(p_memorable) + 1.0)
@@ -232,6 +282,10 @@ class EmbeddedJudge:
         return SentenceAssessment(sentence, 0.9, "durable_instruction", f"Wants assistant to always {request}", ("answer", "durable"))
 
 
+def _is_secret(text: str) -> bool:
+    return rules.has_redaction(text) or rules.looks_like_secret(text)
+
+
 def _directive(sentence: str) -> bool:
     lowered = sentence.lower()
     return (
@@ -244,7 +298,7 @@ def _directive(sentence: str) -> bool:
 def _observation_fact(sentence: str) -> str:
     """'I checked the repo: X uses Y' -> 'X uses Y'."""
     _, sep, rest = sentence.partition(":")
-    return normalise_fact(rest if sep and rest.strip() else sentence)
+    return (rest if sep and rest.strip() else sentence).strip()
 
 
 def _argmax_kind(kinds: tuple[str, ...], probs: np.ndarray, allowed) -> str:

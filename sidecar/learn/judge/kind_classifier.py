@@ -58,8 +58,11 @@ def embed_exemplars(
     digest = hashlib.sha256(("\n".join(texts) + getattr(embedder, "name", "")).encode()).hexdigest()[:16]
     cache_file = cache_dir / f"gate-exemplars-{digest}.npy"
     if cache_file.is_file():
-        cached = np.load(cache_file)
-        if cached.shape[0] == len(texts):
+        try:
+            cached = np.load(cache_file)
+        except (OSError, ValueError, EOFError):  # a damaged cache is only a cache: embed again and replace it
+            cached = None
+        if cached is not None and cached.shape == (len(texts), getattr(embedder, "dims", cached.shape[-1])):
             return cached
     vectors = embedder.embed(texts)
     cache_dir.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,9 @@
 
 One short prompt per utterance; the reply is constrained by a JSON schema
 (Ollama's ``format``) and validated again here, because small models still
-drift. A reply that is not JSON means "try again later" (:class:`JudgeUnavailable`);
-a JSON reply that breaks the rules becomes a safe "don't memorize" with the reason.
+drift. A reply that is not JSON (or is cut off at the ``num_predict`` cap) is
+:class:`JudgeReplyInvalid`: retried a few times, then dead-lettered by the gate
+worker; a JSON reply that breaks the rules becomes a safe "don't memorize" with the reason.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from typing import Any
 
 from sidecar.learn.judge import rules
 from sidecar.llm.ollama_client import OllamaClient, choose_model
-from sidecar.learn.judge.verdict import ALL_KINDS, REASON_KEYS, JudgeUnavailable, Verdict, kind_is_memorable
+from sidecar.learn.judge.verdict import ALL_KINDS, REASON_KEYS, JudgeReplyInvalid, Verdict, kind_is_memorable
+
+# a verdict is ~100 tokens; the cap leaves room for long fact lists and stops a model that never closes its JSON
+VERDICT_NUM_PREDICT = 384
 
 VERDICT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -66,7 +70,10 @@ class OllamaJudge:
         self.num_ctx = num_ctx
 
     def judge(self, text: str, *, role: str = "user", context: str = "") -> Verdict:
-        """Judge one utterance; raises :class:`JudgeUnavailable` when Ollama cannot answer now."""
+        """Judge one utterance; raises :class:`JudgeUnavailable` when Ollama cannot answer now.
+
+        :class:`JudgeReplyInvalid` (a subclass) when it answered something that is not a verdict.
+        """
         if rules.has_redaction(text) or rules.looks_like_secret(text):
             return _safe_no(self.name, "secret", "contains a secret value; never sent to the model")
         turn = f"Previous turn: {context}\n" if context else ""
@@ -74,7 +81,8 @@ class OllamaJudge:
             {"role": "system", "content": SYSTEM_PROMPT},
             {"role": "user", "content": f"{turn}Speaker: {role}\nUtterance:\n{text}"},
         ]
-        reply = self.client.chat(self.model, messages, schema=VERDICT_SCHEMA, num_ctx=self.num_ctx)
+        reply = self.client.chat(self.model, messages, schema=VERDICT_SCHEMA, num_ctx=self.num_ctx,
+                                 num_predict=VERDICT_NUM_PREDICT)
         return parse_verdict(reply.content, backend=f"{self.name}:{self.model}")
 
     def latency_stats(self) -> dict[str, float]:
@@ -91,9 +99,9 @@ def parse_verdict(content: str, *, backend: str) -> Verdict:
     try:
         data = json.loads(content)
     except ValueError as exc:
-        raise JudgeUnavailable(f"judge reply is not JSON: {content[:80]!r}") from exc
+        raise JudgeReplyInvalid(f"judge reply is not JSON ({len(content)} characters)") from exc
     if not isinstance(data, dict):
-        raise JudgeUnavailable("judge reply is not a JSON object")
+        raise JudgeReplyInvalid("judge reply is not a JSON object")
     problems = _schema_problems(data)
     if problems:
         return _safe_no(backend, "small_talk", "model reply failed validation: " + "; ".join(problems))

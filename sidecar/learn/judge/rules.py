@@ -31,7 +31,7 @@ _SECRET_SHAPES = re.compile(
     """,
     re.VERBOSE,
 )
-_URL_CREDENTIALS = re.compile(r"\b[a-z][a-z0-9+.\-]*://([^:/\s@]+):([^@\s/]+)@([^\s/:]+)", re.I)
+_URL_CREDENTIALS = re.compile(r"(?<![a-z0-9+.\-])[a-z][a-z0-9+.\-]{0,30}://([^:/\s@]+):([^@\s/]+)@([^\s/:]+)", re.I)
 _DUMMY_PASSWORDS = {"password", "pass", "secret", "changeme", "example", "xxx", "***", "user"}
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "db", "example.com"}
 _SECRET_STATEMENT = re.compile(
@@ -112,7 +112,36 @@ IMPERATIVE_START = re.compile(
     r"(?i)^\s*(?:(?:in|for|on|at) [^,]{1,40},\s*)?(?:please\s+)?(?:rename|make|translate|write|add|fix|convert|summari[sz]e|change|"
     r"undo|revert|delete|remove|move|draft|give me|rewrite|refactor|split|run|skip|use|"
     r"keep|shorten|format|generate|create|explain|list|show me|tell me|help me|check|"
+    r"open|install|update|upgrade|push|pull|commit|deploy|build|implement|work on|start|finish|"
+    r"continue|resume|debug|investigate|review|test|analy[sz]e|look (?:at|into)|find|search|read|"
+    r"execute|set ?up|configure|clean up|merge|rebase|clone|init|launch|restart|stop|print|show|"
+    r"display|try|give|send|upload|download|compare|plan|design|document|describe|apply|exit|"
+    r"sync|audit|scan|verify|ensure|do|go|resolve|close|port|migrate|bump|publish|release|"
+    r"confirm|make sure|double[- ]check|validate|inspect|wire|hook up|polish|tweak|tidy|integrate|replace|"
+    r"improve|optimi[sz]e|handle|enable|disable|adjust|extract|restructure|modify|edit|patch|rerun|re-run|retry|"
     r"traduce|schreib|übersetze|把|帮我)\b"
+)
+# "Telegram username: @x", "Time zone: Asia/Calcutta": a labelled value the user gives about themselves.
+LABELLED_FACT = re.compile(
+    r"(?i)^\s*(?:my\s+)?(?P<field>(?:(?:telegram|twitter|x|github|gitlab|discord|linkedin|mastodon|bluesky|"
+    r"youtube|instagram|reddit|hugging ?face|npm|pypi|matrix|slack)(?: (?:username|handle|profile|account|user|id))?|"
+    r"username|user name|handle|website|homepage|portfolio|blog|(?:solana|ethereum|eth|btc|bitcoin) wallet(?: address)?|"
+    r"wallet address|time ?zone|pronouns|preferred name|nickname|employer|company|job title|location|home town|"
+    r"native language|languages?))\s*(?:\([^)]{1,20}\))?\s*[:=]\s*(?P<value>\S[^\n]{0,80}?)\s*$"
+)
+# "The Flask app must bind to 0.0.0.0": a requirement on a named part of the project.
+REQUIREMENT = re.compile(
+    r"(?i)^\s*(?:the |our |this |all |every |each )?[\w.\-/' ]{2,50}?\b(?:must|must always|must never|"
+    r"should always|should never|needs? to always|has to|have to|is required to|are required to|shall)\b"
+)
+COMPARATIVE_TASTE = _words(r"over (?:a|an|the|any)", r"rather than", r"instead of", r"any day", r"every time")
+# A request to the assistant, however polite: a task for this session, not a fact.
+REQUEST = re.compile(
+    r"(?i)^\s*(?:(?:can|could|would|will|can't|couldn't) (?:you|u)\b|(?:please|pls|plz|kindly)\b|"
+    r"help me\b|let'?s\b|let me know\b|i (?:would|'d) like (?:you|a|an|to)\b|"
+    r"i (?:want|need) (?:you|a|an|it|this|that)\b|i want to (?:know|see|add|make|build|create|try|get)\b|"
+    r"go ahead\b|try again\b|[^。？?]*(?:してほしい|して欲しい|してください|して下さい|お願い(?:します)?)|(?:now|next|then|first|also|and|ok(?:ay)?|so),?\s+(?:please\s+)?"
+    r"(?:add|make|fix|run|write|create|update|change|remove|delete|push|commit|install|open|implement)\b)"
 )
 QUESTION_START = re.compile(
     r"(?i)^\s*(?:what|what's|how|why|when|where|which|who|is|are|can|could|would|should|"
@@ -144,6 +173,32 @@ ASSISTANT_VERIFIED = re.compile(
     r"looking at (?:the|your)|according to (?:the|your)|the (?:output|file|config) (?:shows|says)|"
     r"i found)"
 )
+# What an agent states about files or tool output it just read (only trusted right after tool output).
+ASSISTANT_REPORT = _words(
+    r"is not available", r"isn't available", r"are not available", r"aren't available", r"is not installed",
+    r"isn't installed", r"not recognized", r"is installed", r"are installed", r"installed (?:via|with|through|globally)",
+    r"was installed (?:via|with|through|globally)", r"is configured", r"is built (?:with|on)", r"is written in",
+    r"runs on", r"is hosted", r"is deployed", r"is served", r"points? to", r"is located (?:at|in)",
+    r"lives (?:at|in)", r"is set to", r"uses", r"is using", r"depends on", r"has a hardcoded", r"is managed by",
+)
+# Progress chatter and plans: what the agent will do or just did, not how things are.
+ASSISTANT_PROGRESS = re.compile(
+    r"(?i)^\s*(?:i'll|i will|i'm going|i am going|i'm now|i am now|let me|let's|now\b|next\b|first\b|then\b|"
+    r"i need to|we need|i'?ve (?:now |successfully )?(?:updated|created|fixed|added|implemented|modified|changed|"
+    r"incorporated|made|applied|written|rewritten|removed|installed|run|pushed|committed)|i (?:updated|created|fixed|"
+    r"added|implemented|modified|changed|made|applied|wrote|removed|ran|pushed|committed)\b|done\b|all committed|"
+    r"great\b|perfect\b|to (?:fix|update|install|do)\b)|\b(?:i'll|i will|let me)\b"
+)
+# A report whose subject is a bare pronoun is not a standalone fact ("It also uses ...").
+PRONOUN_SUBJECT = re.compile(r"(?i)^\s*(?:it|this|that|they|these|those|he|she|which)\b(?!\s+(?:project|repo))")
+# A proper name, a product or a path that gives a pronoun-led sentence its subject back.
+NAMED_THING = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w.-]{0,40}?[a-z][\w.-]{0,40}\b|(?<![\w-])[\w-]{1,60}\.[a-z]{2,4}\b|"
+                         r"`[^`\n]{1,80}`")
+# A report about one source file's internals ("The `sync.py` script has a hardcoded path") is a code
+# detail for the task at hand, not how the project or the machine is set up.
+CODE_FILE_SUBJECT = re.compile(r"(?i)^\s*(?:the\s+)?`?[\w./-]+\.(?:py|ts|tsx|js|jsx|rs|go|rb|java|kt|cs|cpp|c|h|sh|ps1)`?\b")
+EVALUATIVE = _words(r"correctly", r"properly", r"successfully", r"gracefully", r"now", r"already", r"yet")
+ADDRESSES_USER = _words(r"you", r"your", r"you're", r"you'll")
 AFFIRMATIVE_ANSWER = re.compile(r"(?i)^\s*(?:yes|yeah|yep|sure|please do|definitely|ja|sí|si|好)\b")
 CORRECTION = _words(
     r"actually", r"correction", r"i misspoke", r"my mistake", r"mixed (?:that|it) up",
@@ -155,9 +210,26 @@ FIRST_PERSON = _words(
     r"ich", r"mein\w*", r"wir", r"unser\w*", r"yo", r"mi", r"mis", r"nuestr\w+", r"me llamo",
     r"je", r"mon", r"ma", r"我",
 )
+# CJK has no spaces, so no \b: the pronoun anywhere in the sentence
+FIRST_PERSON_CJK = re.compile(r"[我私僕俺]|わたし|저는|제가|나는|내가")
+
+
+def speaks_of_self(sentence: str) -> bool:
+    """The speaker talks about themselves (first person, in any of the languages we cue)."""
+    return bool(FIRST_PERSON.search(sentence) or FIRST_PERSON_CJK.search(sentence))
+
+
+# "When X, do Y" / "Whenever X, don't Y": a standing rule for a recurring situation.
+CONDITIONAL_RULE = re.compile(
+    r"(?i)^\s*(?:when|whenever|each time|every time|if ever)\b[^?？]{3,120}?,?\s+"
+    r"(?:(?:please|always|never|just)\s+)?(?:do not|don't|dont|never|always|use|run|add|keep|make|put|write|"
+    r"redact|ask|skip|check|prefer|avoid|include|exclude|block|commit|push)\b[^?？]*$"
+)
 
 
 def is_question(sentence: str) -> bool:
     """A request for information: ends with a question mark or opens like one."""
     stripped = sentence.strip()
+    if CONDITIONAL_RULE.match(stripped):
+        return False
     return stripped.endswith(("?", "？")) or bool(QUESTION_START.match(stripped))

@@ -84,3 +84,11 @@ class Judge(Protocol):
 
 class JudgeUnavailable(Exception):
     """The backend cannot answer right now (server down, timeout, bad reply); retry later."""
+
+
+class JudgeReplyInvalid(JudgeUnavailable):
+    """The model answered, but not with what was asked (not JSON, cut off): a retry may help, a few times.
+
+    Unlike a server that is down, each of these counts toward the job's dead letter
+    (``[gate] max_attempts``): a model that always answers garbage must not be asked forever.
+    """

@@ -12,8 +12,9 @@ import json
 import re
 from typing import Any
 
+from sidecar.learn.parse import tool_turns
 from sidecar.learn.parse.fields import as_str, document_records, session_from_filename, text_of
-from sidecar.learn.parse.jsonl import JsonLinesParser
+from sidecar.learn.parse.jsonl import JsonLinesParser, add_found
 from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
 
 # Blocks Claude Code itself writes into user turns (slash commands, local shell
@@ -70,14 +71,12 @@ class ClaudeCodeParser(JsonLinesParser):
         for record, line, offset in document_records(chunk, loglines, result, start_offset=start_offset,
                                                      start_line=start_line,
                                                      needle=lambda r: r.get("uuid") or r.get("timestamp")):
-            candidate = self._candidate(record, source=source, line=line, offset=offset, state=state)
-            if candidate is not None:
-                result.candidates.append(candidate)
+            add_found(result, self._candidate(record, source=source, line=line, offset=offset, state=state))
         return result
 
     def _candidate(
         self, record: dict[str, Any], line: int, offset: int, *, source: str, state: ParserState
-    ) -> Candidate | None:
+    ) -> Candidate | list[Candidate] | None:
         session = as_str(record.get("sessionId"))
         if session and not state.session_id:
             state.session_id = session
@@ -93,8 +92,16 @@ class ClaudeCodeParser(JsonLinesParser):
             return None
         message = record.get("message")
         content = message.get("content") if isinstance(message, dict) else message
+        tool_results = self._tool_traffic(content, state, kind)
+        if tool_results:
+            session_id = session or state.session_id or session_from_filename(source)
+            return [found for event in tool_results for found in tool_turns.observations(
+                state, event, agent=self.agent, session_id=session_id, source=source, line=line, offset=offset,
+                cwd=cwd or state.cwd, timestamp=as_str(record.get("timestamp")))]
         if kind == "user":
             text = clean_user_text(text_of(content))
+            if text:
+                tool_turns.user_spoke(state)
         else:
             if isinstance(message, dict) and message.get("model") == "<synthetic>":
                 return None
@@ -106,7 +113,7 @@ class ClaudeCodeParser(JsonLinesParser):
         return Candidate(
             agent=self.agent,
             session_id=session or state.session_id or session_from_filename(source),
-            role=kind,
+            role=kind if kind == "user" else tool_turns.assistant_role(state),
             text=text,
             source=source,
             line=line,
@@ -115,3 +122,19 @@ class ClaudeCodeParser(JsonLinesParser):
             cwd=cwd or state.cwd,
             message_id=as_str(record.get("uuid")),
         )
+
+    @staticmethod
+    def _tool_traffic(content: Any, state: ParserState, kind: str) -> list[tool_turns.ToolEvent]:
+        """Remember tool_use blocks; the events of tool_result blocks (a user record carrying them)."""
+        if not isinstance(content, list):
+            return []
+        events = []
+        for block in content:
+            if not isinstance(block, dict):
+                continue
+            if kind == "assistant" and block.get("type") == "tool_use":
+                tool_turns.remember_call(state, block.get("id"), block.get("name"), block.get("input"))
+            elif kind == "user" and block.get("type") == "tool_result":
+                events.append(tool_turns.result_event(state, block.get("tool_use_id"), block.get("content"),
+                                                      failed=bool(block.get("is_error"))))
+        return events

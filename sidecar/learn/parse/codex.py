@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import json
+
+from sidecar.learn.parse import tool_turns
 from sidecar.learn.parse.fields import as_str, seen_recently, session_from_filename, text_digest, text_of
 from sidecar.learn.parse.jsonl import JsonLinesParser
 from sidecar.learn.parse.records import Candidate, ParserState
@@ -72,16 +75,19 @@ class CodexParser(JsonLinesParser):
         self._learn_context(record, state)
         found = _message(record)
         if found is None:
-            return None
+            return self._tool_traffic(record, line, offset, source=source, state=state)
         role, raw_text, message_id, channel = found
         if role == "user":
             text = clean_codex_user_text(raw_text)
         elif role == "assistant":
             text = raw_text.strip()
+            role = tool_turns.assistant_role(state)
         else:
             return None  # developer / system prompts
-        if not text or seen_recently(state, text_digest(role, text), line, channel):
+        if not text or seen_recently(state, text_digest(found[0], text), line, channel):
             return None
+        if role == "user":
+            tool_turns.user_spoke(state)
         return Candidate(
             agent=self.agent,
             session_id=state.session_id or session_from_filename(source),
@@ -94,6 +100,32 @@ class CodexParser(JsonLinesParser):
             cwd=state.cwd,
             message_id=message_id,
         )
+
+    def _tool_traffic(self, record: dict[str, Any], line: int, offset: int, *, source: str,
+                      state: ParserState) -> list[Candidate] | None:
+        """Remember function calls; turn their outputs into observations."""
+        payload = record.get("payload")
+        if record.get("type") != "response_item" or not isinstance(payload, dict):
+            return None
+        kind = payload.get("type")
+        if kind in ("function_call", "local_shell_call"):
+            arguments = payload.get("arguments")
+            if isinstance(arguments, str):
+                try:
+                    arguments = json.loads(arguments)
+                except ValueError:
+                    arguments = {}
+            if kind == "local_shell_call" and isinstance(payload.get("action"), dict):
+                arguments = payload["action"]
+            tool_turns.remember_call(state, payload.get("call_id"), payload.get("name") or kind, arguments)
+            return None
+        if kind != "function_call_output":
+            return None
+        output = payload.get("output")
+        event = tool_turns.result_event(state, payload.get("call_id"), output)
+        return tool_turns.observations(
+            state, event, agent=self.agent, session_id=state.session_id or session_from_filename(source),
+            source=source, line=line, offset=offset, cwd=state.cwd, timestamp=as_str(record.get("timestamp")))
 
     @staticmethod
     def _learn_context(record: dict[str, Any], state: ParserState) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sidecar.learn.parse import tool_turns
 from sidecar.learn.parse.fields import as_str, document_records, session_from_filename, text_digest, text_of
 from sidecar.learn.parse.jsonl import JsonLinesParser
 from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
@@ -79,23 +80,31 @@ class GeminiParser(JsonLinesParser):
             messages = document
         for record, line, offset in document_records(chunk, messages, result, start_offset=start_offset,
                                                      start_line=start_line, needle=lambda r: r.get("id")):
-            candidate = self._candidate(record, source=source, line=line, offset=offset, state=state)
-            if candidate is not None and self._is_new(candidate, state):
-                result.candidates.append(candidate)
+            found = self._candidate(record, source=source, line=line, offset=offset, state=state)
+            for candidate in found if isinstance(found, list) else [found] if found else []:
+                if self._is_new(candidate, state):
+                    result.candidates.append(candidate)
         return result
 
     def _candidate(
         self, record: dict[str, Any], line: int, offset: int, *, source: str, state: ParserState
-    ) -> Candidate | None:
+    ) -> Candidate | list[Candidate] | None:
         session = as_str(record.get("sessionId"))
         if session and not state.session_id:
             state.session_id = session
         found = _message(record)
-        if found is None or not found[1]:
+        if found is None:
             return None
         role, text = found
+        if role == "user" and text:
+            tool_turns.user_spoke(state)
+        elif role == "assistant":
+            role = tool_turns.assistant_role(state)  # before this message's own calls: its text precedes them
+        observed = self._observations(record, line, offset, source=source, state=state)
+        if not text:
+            return observed or None
         message_id = record.get("id", record.get("messageId"))
-        return Candidate(
+        message = Candidate(
             agent=self.agent,
             session_id=session or state.session_id or session_from_filename(source),
             role=role,
@@ -107,6 +116,23 @@ class GeminiParser(JsonLinesParser):
             cwd=state.cwd,
             message_id=None if message_id is None else str(message_id),
         )
+        return [message, *observed] if observed else message
+
+    def _observations(self, record: dict[str, Any], line: int, offset: int, *, source: str,
+                      state: ParserState) -> list[Candidate]:
+        """Observations from the tool calls a model message carries with their results."""
+        calls = record.get("toolCalls")
+        found: list[Candidate] = []
+        for call in calls if isinstance(calls, list) else []:
+            if not isinstance(call, dict) or "result" not in call:
+                continue
+            event = tool_turns.result_event(state, None, call.get("result"), name=str(call.get("name") or ""),
+                                            arguments=call.get("args"), failed=call.get("status") == "error")
+            found += tool_turns.observations(
+                state, event, agent=self.agent, session_id=state.session_id or session_from_filename(source),
+                source=source, line=line, offset=offset + 1 + len(found), cwd=state.cwd,
+                timestamp=_timestamp(record))
+        return found
 
     @staticmethod
     def _is_new(candidate: Candidate, state: ParserState) -> bool:

@@ -19,7 +19,7 @@ from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
 
 # Turns one decoded JSONL record (with its line number and byte offset) into a
 # candidate, or None when the record says nothing worth keeping.
-RecordHandler = Callable[[dict[str, Any], int, int], Candidate | None]
+RecordHandler = Callable[[dict[str, Any], int, int], "Candidate | list[Candidate] | None"]
 
 
 @dataclass(frozen=True)
@@ -95,10 +95,16 @@ def parse_json_lines(chunk: bytes, *, start_offset: int, start_line: int, handle
             result.corrupt += 1
             continue
         result.records += 1
-        candidate = handle(item.value, item.line, item.offset)
-        if candidate is not None:
-            result.candidates.append(candidate)
+        add_found(result, handle(item.value, item.line, item.offset))
     return result
+
+
+def add_found(result: ParseResult, found: Candidate | list[Candidate] | None) -> None:
+    """Append what a record handler returned (one candidate, several, or none) to ``result``."""
+    if isinstance(found, list):
+        result.candidates.extend(found)
+    elif found is not None:
+        result.candidates.append(found)
 
 
 class JsonLinesParser:
@@ -114,5 +120,6 @@ class JsonLinesParser:
                                 handle=partial(self._candidate, source=source, state=state))
 
     def _candidate(self, record: dict[str, Any], line: int, offset: int, *, source: str,
-                   state: ParserState) -> Candidate | None:
+                   state: ParserState) -> Candidate | list[Candidate] | None:
+        """The candidate(s) one record holds: a message, or observations from a tool result."""
         raise NotImplementedError

@@ -12,7 +12,13 @@ job is marked ``done`` in the same transaction that records its applied result
 ids, and because re-applying a fact is a no-op (the store skips exact
 duplicates within a scope; the reconciler says NONE for a restated fact).
 
-Only redacted text ever reaches this file.
+Only redacted text ever reaches this file, and only until the job is finished:
+:meth:`JobQueue.complete` and :meth:`~sidecar.learn.queue.dead_letters.DeadLetters.drop`
+erase it (the row keeps ids, verdict and result ids for provenance), the file is
+opened with ``secure_delete`` so erased text is overwritten, and :meth:`JobQueue.compact`
+empties the write-ahead log once the queue is idle. A job that keeps failing is
+dead-lettered after ``[gate] max_attempts`` (see :mod:`.dead_letters`).
+Opening, versions and damaged files: :mod:`.schema`.
 """
 
 from __future__ import annotations
@@ -26,24 +32,34 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sidecar.learn.queue.records import ChunkCounts, DONE, FAILED, FileCursor, Job, PENDING, RUNNING, _SCHEMA
+from sidecar.learn.queue import schema
+from sidecar.learn.queue.records import ChunkCounts, DONE, DROPPED, FAILED, FINISHED, FileCursor, Job, PENDING, RUNNING
 from sidecar.learn.parse.records import Candidate
+
 
 class JobQueue:
     """SQLite-backed queue; safe to share between threads (one connection, one lock)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
+        self._db, self.recovered_from = schema.connect(self.path)  # the damaged file's new name, if any
         self._lock = threading.RLock()
+        self._erased = 0  # texts erased since the last compact()
         with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
             # claimed by a process that died: deliver again (at-least-once)
             self._db.execute("UPDATE jobs SET status=? WHERE status=?", (PENDING, RUNNING))
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection, for reads, under the queue's lock."""
+        with self._lock:
+            yield self._db
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that takes SQLite's lock up front."""
+        with self._transaction() as db:
+            yield db
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -121,7 +137,7 @@ class JobQueue:
             if row is not None:
                 db.execute(
                     """UPDATE jobs SET key=?, source=?, line=?, offset=?, agent=?, session_id=?, cwd=?,
-                       role=?, text=?, context=?, status=?, attempts=0, next_at=0, error=NULL,
+                       role=?, text=?, context=?, status=?, attempts=0, failures=0, next_at=0, error=NULL,
                        results=NULL, updated_at=? WHERE id=?""",
                     (*fields, PENDING, now, row["id"]),
                 )
@@ -155,7 +171,8 @@ class JobQueue:
             db.execute("UPDATE jobs SET status=?, attempts=attempts+1, updated_at=? WHERE id=?",
                        (RUNNING, now, row["id"]))
         return Job(row["id"], row["key"], row["source"], row["line"], row["offset"], row["agent"],
-                   row["session_id"], row["cwd"], row["role"], row["text"], row["context"], row["attempts"] + 1)
+                   row["session_id"], row["cwd"], row["role"], row["text"], row["context"], row["attempts"] + 1,
+                   row["failures"])
 
     def next_ready_at(self) -> float | None:
         """When the earliest pending job becomes ready (None if none is pending)."""
@@ -164,24 +181,44 @@ class JobQueue:
         return row[0]
 
     def complete(self, job_id: int, results: list[dict[str, Any]], verdict: dict[str, Any] | None) -> None:
-        """Mark a job done together with what it applied (ids and events, no text)."""
+        """Mark a job done with what it applied (ids and events) and erase its text, stored or rejected."""
         record = json.dumps({"results": results, "verdict": verdict})
         with self._transaction() as db:
-            db.execute("UPDATE jobs SET status=?, results=?, error=NULL, updated_at=? WHERE id=? AND status=?",
-                       (DONE, record, time.time(), job_id, RUNNING))
+            done = db.execute("UPDATE jobs SET status=?, results=?, text='', context='', error=NULL, updated_at=? "
+                              "WHERE id=? AND status=?", (DONE, record, time.time(), job_id, RUNNING)).rowcount
+            self._erased += done
 
-    def retry(self, job_id: int, delay_s: float, error: str) -> None:
-        """Put a job back; it becomes ready again after ``delay_s``."""
+    def retry(self, job_id: int, delay_s: float, error: str, *, failed: bool = False) -> None:
+        """Put a job back, ready again after ``delay_s``; ``failed`` counts the attempt toward the dead letter."""
         now = time.time()
         with self._transaction() as db:
-            db.execute("UPDATE jobs SET status=?, next_at=?, error=?, updated_at=? WHERE id=? AND status=?",
-                       (PENDING, now + delay_s, error[:500], now, job_id, RUNNING))
+            db.execute("UPDATE jobs SET status=?, next_at=?, error=?, failures=failures+?, updated_at=? "
+                       "WHERE id=? AND status=?", (PENDING, now + delay_s, error[:500], int(failed), now, job_id,
+                                                   RUNNING))
 
     def fail(self, job_id: int, error: str) -> None:
-        """Give up on a job; it stays in the table with its error."""
+        """Dead-letter a job: it keeps its text and error and is not retried until :meth:`DeadLetters.requeue`."""
         with self._transaction() as db:
-            db.execute("UPDATE jobs SET status=?, error=?, updated_at=? WHERE id=?",
+            db.execute("UPDATE jobs SET status=?, error=?, failures=failures+1, updated_at=? WHERE id=?",
                        (FAILED, error[:500], time.time(), job_id))
+
+    def erased(self, count: int) -> None:
+        """``count`` texts were erased outside :meth:`complete` (by a drop): :meth:`compact` should run."""
+        with self._lock:
+            self._erased += count
+
+    def compact(self) -> bool:
+        """Empty the write-ahead log once texts were erased, so no copy of them is left in it.
+
+        Called by the gate worker when the queue is idle; returns whether it ran.
+        """
+        with self._lock:
+            if not self._erased:
+                return False
+            row = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if row[0] == 0:  # not blocked by a reader: the log is empty now
+                self._erased = 0
+            return True
 
     def open_job_ids(self, sources: Iterable[str]) -> list[int]:
         """Ids of the not yet finished jobs read from ``sources``."""
@@ -204,7 +241,7 @@ class JobQueue:
                 marks = ",".join("?" * len(part))
                 rows = self._db.execute(f"SELECT status, results FROM jobs WHERE id IN ({marks})", part).fetchall()
                 for row in rows:
-                    if row["status"] in (PENDING, RUNNING):
+                    if row["status"] not in FINISHED:
                         totals["pending"] += 1
                         continue
                     totals["processed"] += 1
@@ -216,10 +253,10 @@ class JobQueue:
         return totals
 
     def counts(self) -> dict[str, int]:
-        """Queue depth by state; ``retrying`` are pending jobs that already failed once."""
+        """Jobs by state (``failed`` is the dead letter); ``retrying`` are pending jobs tried before."""
         with self._lock:
             rows = self._db.execute("SELECT status, COUNT(*), SUM(attempts>0) FROM jobs GROUP BY status").fetchall()
-        out = {PENDING: 0, DONE: 0, FAILED: 0, "retrying": 0, RUNNING: 0}
+        out = {PENDING: 0, DONE: 0, FAILED: 0, DROPPED: 0, "retrying": 0, RUNNING: 0}
         for status, count, retried in rows:
             out[status] = count
             if status == PENDING:

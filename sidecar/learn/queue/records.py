@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+PENDING, RUNNING, DONE = "pending", "running", "done"
+# The dead-letter state: the job failed ``[gate] max_attempts`` times (or could never work). It keeps
+# its text and error and is not retried until ``memctl queue retry``; ``memctl queue drop`` drops it.
+FAILED = "failed"
+DROPPED = "dropped"  # dropped by the user: no text kept; the row stays so the utterance is never queued again
+FINISHED = (DONE, FAILED, DROPPED)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -40,6 +45,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     context TEXT NOT NULL DEFAULT '',
     status TEXT NOT NULL DEFAULT 'pending',
     attempts INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
     next_at REAL NOT NULL DEFAULT 0,
     error TEXT,
     results TEXT,
@@ -82,6 +88,7 @@ class Job:
     text: str
     context: str
     attempts: int
+    failures: int = 0  # failed attempts before this one (an unreachable judge does not count)
 
 
 @dataclass

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sidecar.learn.judge.verdict import JudgeUnavailable
+from sidecar.learn.judge.verdict import JudgeReplyInvalid
 from sidecar.learn.reconcile.decision import Decision
 from sidecar.store.mem0_adapter import update_memory_prompt
 
@@ -47,16 +47,16 @@ def build_update_prompt(old_memory: list[dict[str, str]], fact: str) -> str:
 def parse_update_reply(content: str, fact: str, target_ids: Sequence[str], target_texts: Sequence[str]) -> Decision:
     """Validate the model's JSON and reduce it to one decision for ``fact``.
 
-    Unparsable JSON raises :class:`JudgeUnavailable` (retry); a well-formed reply
+    Unparsable JSON raises :class:`JudgeReplyInvalid` (retried, a few times); a well-formed reply
     that points at an unknown memory degrades to ADD, the choice that loses nothing.
     """
     try:
         parsed = json.loads(content)
     except ValueError as exc:
-        raise JudgeUnavailable(f"update reply is not JSON: {content[:80]!r}") from exc
+        raise JudgeReplyInvalid(f"update reply is not JSON: {content[:80]!r}") from exc
     rows = parsed.get("memory") if isinstance(parsed, dict) else None
     if not isinstance(rows, list):
-        raise JudgeUnavailable("update reply lacks a 'memory' list")
+        raise JudgeReplyInvalid("update reply lacks a 'memory' list")
     valid = [
         r for r in rows
         if isinstance(r, dict) and r.get("event") in EVENTS and isinstance(r.get("text", ""), str)

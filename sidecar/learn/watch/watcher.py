@@ -78,7 +78,8 @@ class TranscriptWatcher:
         self._observer.stop()
         if self._thread.is_alive():
             self._thread.join(timeout)
-        self._observer.join(timeout)
+        if self._observer.is_alive():  # never started when the daemon failed to start
+            self._observer.join(timeout)
 
     def touch(self, path: Path) -> None:
         """A filesystem event for ``path``: scan it after the debounce delay."""

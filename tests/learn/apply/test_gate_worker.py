@@ -15,8 +15,9 @@ import pytest
 from sidecar.learn.apply.pipeline import GatePipeline
 from sidecar.learn.apply.provenance import ProvenanceLog
 from sidecar.learn.reconcile.decision import Decision
-from sidecar.learn.judge.verdict import JudgeUnavailable, Verdict
+from sidecar.learn.judge.verdict import JudgeReplyInvalid, JudgeUnavailable, Verdict
 from sidecar.learn.apply.gate_worker import GateWorker
+from sidecar.learn.queue.dead_letters import DeadLetters
 from sidecar.learn.queue.job_queue import ChunkCounts, FileCursor, JobQueue
 from sidecar.learn.parse.records import Candidate
 from sidecar.testing.waiting import wait_until
@@ -79,6 +80,15 @@ class ScriptedJudge:
         if self.crash:
             raise ValueError("broken judge")
         return Verdict(True, "personal_fact", (text.replace("I ", "", 1).capitalize(),), REASONS, 0.9, "scripted")
+
+
+class GarbageJudge:
+    """A model that answers, but never with JSON."""
+
+    name = "garbage"
+
+    def judge(self, text: str, *, role: str = "user", context: str = "") -> Verdict:
+        raise JudgeReplyInvalid("judge reply is not JSON (12 characters)")
 
 
 class MovedReconciler:
@@ -144,13 +154,62 @@ def test_unavailable_judge_requeues_with_growing_backoff(parts) -> None:
     assert worker.retried == 4
 
 
-def test_other_errors_fail_the_job_and_are_counted(parts) -> None:
+def test_other_errors_are_retried_then_dead_lettered_and_counted(parts) -> None:
     queue, store, judge, _, worker = parts
     (job_id,) = enqueue(queue, "I live in Oslo")
     judge.crash = True
+    for _ in range(4):  # max_attempts=5 by default: four failures go back with backoff
+        worker.process(queue.claim(now=time.time() + 3600))
+        assert queue.counts()["pending"] == 1 and worker.failed == 0
+    worker.process(queue.claim(now=time.time() + 3600))
+    assert queue.counts()["failed"] == 1 and worker.failed == 1 and worker.dead_lettered == 1
+    assert queue.outcomes([job_id])["failed"] == 1 and queue.claim(now=time.time() + 86_400) is None
+
+
+def test_a_judge_answering_garbage_is_dead_lettered_after_max_attempts(parts) -> None:
+    queue, store, judge, provenance, _ = parts
+    worker = GateWorker(queue, GatePipeline(store, GarbageJudge(), MovedReconciler(), provenance), "ana",
+                        retry_base_s=0.5, retry_max_s=4.0, max_attempts=3)
+    (job_id,) = enqueue(queue, "I live in Oslo")
+    for delay in (0.5, 1.0):  # backoff between the attempts
+        before = time.time()
+        worker.process(queue.claim(now=time.time() + 3600))
+        after = time.time()
+        assert before + delay - 1e-3 <= queue.next_ready_at() <= after + delay + 1e-3
+    worker.process(queue.claim(now=time.time() + 3600))
+    assert queue.next_ready_at() is None
+    assert queue.counts()["failed"] == 1 and queue.claim(now=time.time() + 86_400) is None
+    (dead,) = DeadLetters(queue).list()
+    assert dead["id"] == job_id and dead["failures"] == 3 and "JudgeReplyInvalid" in dead["error"]
+    assert dead["preview"] == "I live in Oslo" and not store.rows
+
+
+def test_an_unreachable_judge_never_dead_letters(parts) -> None:
+    queue, store, judge, _, worker = parts
+    enqueue(queue, "I live in Oslo")
+    judge.down = True
+    for _ in range(12):  # far beyond max_attempts: a server that is down is not the job's fault
+        worker.process(queue.claim(now=time.time() + 86_400))
+    assert queue.counts()["pending"] == 1 and queue.counts()["failed"] == 0 and worker.dead_lettered == 0
+
+
+def test_a_job_whose_utterance_was_learned_before_is_not_judged_again(parts) -> None:
+    """A rebuilt queue reads transcripts again: what the provenance log shows was applied is skipped."""
+    queue, store, judge, provenance, worker = parts
+    enqueue(queue, "I live in Oslo")
     worker.process(queue.claim())
-    assert queue.counts()["failed"] == 1 and worker.failed == 1
-    assert queue.outcomes([job_id])["failed"] == 1 and queue.claim() is None
+    (memory_id,) = store.rows
+    del store.rows[memory_id]  # the user deleted the memory afterwards
+    again = JobQueue(queue.path.with_name("rebuilt.db"))
+    try:
+        (job_id,) = enqueue(again, "I live in Oslo")
+        calls = judge.calls
+        worker_again = GateWorker(again, worker._pipeline, "ana")
+        worker_again.process(again.claim())
+        assert judge.calls == calls and not store.rows and worker_again.skipped == 1
+        assert again.outcomes([job_id])["processed"] == 1
+    finally:
+        again.close()
 
 
 def test_background_thread_drains_the_queue(parts) -> None:

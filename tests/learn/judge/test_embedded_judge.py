@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sidecar.learn.judge.embedded_judge import EmbeddedJudge
-from sidecar.learn.judge.facts import drop_subsumed, normalise_fact, split_sentences
+from sidecar.learn.judge.facts import drop_subsumed, split_sentences
 from sidecar.learn.judge.rules import looks_like_secret
 from sidecar.learn.judge.verdict import Judge, Verdict
 from sidecar.store.embedder import MiniLMEmbedder
@@ -127,12 +127,7 @@ def test_cached_training_reuses_the_exemplar_embeddings(judge: EmbeddedJudge, tm
     assert warm.judge("I'm a landscape architect.").memorize
 
 
-def test_fact_normalisation() -> None:
-    assert normalise_fact("I'm allergic to latex.") == "Is allergic to latex"
-    assert normalise_fact("My sister teaches yoga in Lima.") == "Sister teaches yoga in Lima"
-    assert normalise_fact("Honestly, I prefer Fish shell.") == "Prefers Fish shell"
-    assert normalise_fact("I watch too much anime") == "Watches too much anime"
-    assert normalise_fact("I moved to Turku in May") == "Moved to Turku in May"
+def test_subsumed_facts_are_dropped() -> None:  # fact wording: tests/learn/judge/test_standalone.py
     assert drop_subsumed(["Has a cat", "Has a cat, so no lilies"]) == ["Has a cat"]
 
 

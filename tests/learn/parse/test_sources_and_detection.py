@@ -100,5 +100,5 @@ def test_select_strips_markers_normalises_and_keeps_provenance() -> None:
         _c("<agent-memory-context>\n- a\n</agent-memory-context>"),
     ])
     assert len(kept) == 1
-    assert kept[0].text == "My editor is Helix.\n\nAlways use it."
+    assert kept[0].text == "My editor is Helix.\nAlways use it."
     assert (kept[0].line, kept[0].offset, kept[0].message_id, kept[0].cwd) == (4, 99, "m", "/cwd")
