@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,22 +26,12 @@ from sidecar.learn.judge.kind_classifier import (
 )
 from sidecar.learn.judge.fact_text import split_speaker
 from sidecar.learn.judge.standalone import StandaloneRewriter
+from sidecar.learn.judge.assessment import SentenceAssessment, most_telling_rejection, reasons_for
 from sidecar.learn.judge.verdict import MEMORABLE_KINDS, Verdict
 from sidecar.learn.observe.events import VERIFIED_ROLE
 
 DEFAULT_THRESHOLD = 0.5
 _ASSISTANT_DISCARD = ("assistant_hypothesis", "question", "small_talk")
-
-
-@dataclass(frozen=True)
-class SentenceAssessment:
-    """How one sentence fared: probability, kind, extracted fact and the cues behind it."""
-
-    text: str
-    probability: float
-    kind: str
-    fact: str
-    cues: tuple[str, ...]
 
 
 def _logit(p: float) -> float:
@@ -101,14 +90,14 @@ class EmbeddedJudge:
             )
         assessments = self.assess(text, role=role, context=context)
         if not assessments:
-            return Verdict(False, "small_talk", (), _reasons(None, ()), 0.0, self.name)
+            return Verdict(False, "small_talk", (), reasons_for(None, ()), 0.0, self.name)
         passing = [a for a in assessments if a.probability >= self.threshold]
         best = max(assessments, key=lambda a: a.probability)
         if passing:
             facts = tuple(drop_subsumed(self._standalone([a for a in passing if a.fact], role, text)))
-            return Verdict(True, best.kind, facts, _reasons(best, best.cues), best.probability, self.name)
-        decisive = _most_telling_rejection(assessments)
-        return Verdict(False, decisive.kind, (), _reasons(decisive, decisive.cues), best.probability, self.name)
+            return Verdict(True, best.kind, facts, reasons_for(best, best.cues), best.probability, self.name)
+        decisive = most_telling_rejection(assessments)
+        return Verdict(False, decisive.kind, (), reasons_for(decisive, decisive.cues), best.probability, self.name)
 
     def score_sentence(self, text: str) -> float:
         """Probability (0..1) that ``text``, read as one user sentence, is worth remembering."""
@@ -304,38 +293,3 @@ def _observation_fact(sentence: str) -> str:
 def _argmax_kind(kinds: tuple[str, ...], probs: np.ndarray, allowed) -> str:
     candidates = [(p, k) for k, p in zip(kinds, probs) if allowed(k)]
     return max(candidates)[1] if candidates else "small_talk"
-
-
-def _most_telling_rejection(assessments: list[SentenceAssessment]) -> SentenceAssessment:
-    """The rejected sentence that best explains the decision: rule-backed beats classifier-only."""
-    with_cues = [a for a in assessments if a.cues and a.cues != ("impersonal",)]
-    pool = with_cues or assessments
-    return max(pool, key=lambda a: a.probability)
-
-
-def _reasons(assessment: SentenceAssessment | None, cues: tuple[str, ...]) -> dict[str, str]:
-    if assessment is None:
-        return {"factuality": "no prose to judge", "stability": "n/a", "reuse": "n/a"}
-    storable = assessment.kind in MEMORABLE_KINDS
-    factuality = {
-        "hypothetical": "framed as a hypothetical, no real fact presupposed",
-        "question": "a request for information",
-        "assistant": "assistant guess or remark, not a verified observation",
-        "pleasantry": "a pleasantry",
-        "one_off": "an instruction scoped to the current task",
-        "imperative": "a task request",
-    }
-    fact_reason = next((factuality[c] for c in cues if c in factuality), None)
-    if storable:
-        fact_reason = f"states a {assessment.kind.replace('_', ' ')}"
-    stability = "expected to hold for months" if storable else "not a lasting fact"
-    if "transient" in cues or "state" in cues:
-        stability = "a passing state (today / right now)"
-    if "durable" in cues or "habitual" in cues:
-        stability = "standing rule (always / from now on)"
-    reuse = "useful in future, unrelated sessions" if storable else "no value beyond this conversation"
-    return {
-        "factuality": fact_reason or f"classified as {assessment.kind.replace('_', ' ')}",
-        "stability": stability,
-        "reuse": reuse,
-    }
