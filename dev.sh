@@ -20,7 +20,7 @@ setup_python() {
     if [ ! -f "$stamp" ]; then
         echo "dev.sh: installing the project into $VENV (first run takes a few minutes)" >&2
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
-        "$VENV/bin/python" -m pip install --quiet -e ".[test,multilingual]"
+        "$VENV/bin/python" -m pip install --quiet -e ".[test,multilingual,postgres]"
         touch "$stamp"
     fi
 }

@@ -31,7 +31,7 @@ import msgpack
 import zmq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import header, header_line, percentile, process_cpu_s  # noqa: E402
+from common import header, header_line, load_average, percentile, process_cpu_s  # noqa: E402
 from corpus import sentences  # noqa: E402
 
 from sidecar.testing.daemons import running_daemon, write_config  # noqa: E402
@@ -93,7 +93,7 @@ def burst(endpoint: str, texts: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--burst", type=int, default=1000)
-    parser.add_argument("--searches", type=int, default=50, help="idle searches")
+    parser.add_argument("--searches", type=int, default=200, help="idle searches (p95 of 50 is the 3rd worst: noisy)")
     parser.add_argument("--pause-ms", type=float, default=50.0,
                         help="the reader's pause between two searches, idle and during the burst (0: back to back)")
     parser.add_argument("--home", type=Path, help="SIDECAR_HOME of a running daemon (default: start a fresh one)")
@@ -130,6 +130,9 @@ def main() -> None:
         stop.set()
         reader.join()
         burst_cpu, burst_wall = process_cpu_s(pid) - cpu0, time.perf_counter() - wall0
+        load_after = load_average()
+        # the same searches once the burst is over: what the writer's 1,000 new rows cost a search by themselves
+        after, _, _ = searches_until(client, None, options.searches, pause)
         lanes = client.status()["lanes"]
         client.close()
 
@@ -145,7 +148,11 @@ def main() -> None:
                   **writes, "wall_s": round(burst_wall, 1),
                   "wall_ms_per_add": round(burst_wall * 1000 / max(1, options.burst), 1),
                   "daemon_cpu_ms_per_add": round(burst_cpu * 1000 / max(1, options.burst), 1)},
+        "after": {"searches": len(after), "p50_ms": round(percentile(after, 0.5), 1),
+                  "p95_ms": round(percentile(after, 0.95), 1)},
         "p95_ratio": round(burst_p95 / idle_p95, 2) if idle_p95 else None,
+        "p50_ratio": round(percentile(during["lat"], 0.5) / percentile(idle, 0.5), 2) if idle else None,
+        "load_after": load_after,
         "lanes": lanes,
     }
     b = result["burst"]
@@ -157,6 +164,10 @@ def main() -> None:
     print(f"burst writes: {b['writes']} add(infer=True) in {b['wall_s']} s ({b['wall_ms_per_add']} ms/add wall, "
           f"{b['daemon_cpu_ms_per_add']} ms/add daemon CPU incl. the searches); busy refusals resent: "
           f"{b['write_busy_refusals']}, errors {b['write_errors']}")
+    print(f"after search: n={len(after)} p50 {result['after']['p50_ms']} ms  p95 {result['after']['p95_ms']} ms "
+          "(no writes; the store now holds the burst's rows)")
+    print(f"load at the end: {load_after}; write checkpoints that let reads go first: "
+          f"{lanes.get('write_pauses_for_reads', 'n/a')}")
     if options.json:
         options.json.write_text(json.dumps(result, indent=2))
 

@@ -1,8 +1,11 @@
-"""Search and add at growing store sizes (one daemon, one user, synthetic sentences).
+"""Search and add at growing store sizes: one daemon, one user, realistic text, distinct queries.
 
-For each size: batched add throughput to reach it, single add p50, search p50/p95
-through the client, and daemon RSS. Target: search p95 at the largest size
-<= 1.5x the p95 at the smallest.
+Stored text is LoCoMo turns (renamed copies past 4,124, see bench/realistic.py);
+queries are distinct LoCoMo questions, a fresh slice at every size, so no query
+embedding is a cache hit. For each size: batched add throughput to reach it
+(with daemon CPU per memory), single add p50, search wall p50/p95 and daemon CPU
+per search, daemon RSS, and disk per memory. Target: search p95 at the largest
+size <= 1.5x the p95 at the smallest.
 
 Usage: python bench/scale.py [--sizes 1000 10000 100000] [--rounds 300] [--json OUT]
 """
@@ -17,10 +20,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, now, percentile, timed_ms  # noqa: E402
-from corpus import QUERIES, sentences  # noqa: E402
+from common import header, header_line, percentile, timed_ms  # noqa: E402
+from perf import daemon_searches, disk_bytes, timed_fill  # noqa: E402
+from realistic import questions, stored_texts  # noqa: E402
 
 from sidecar.testing.daemons import running_daemon  # noqa: E402
+from sidecar.testing.waiting import wait_until  # noqa: E402
+
+USER = "scale"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,37 +38,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     options = parser.parse_args(argv)
     sizes = sorted(options.sizes)
-    corpus = sentences(sizes[-1] + 100)
-    report = {"date": now(), "machine": machine(), "rows": []}
-    with running_daemon(Path(tempfile.mkdtemp(prefix="scale-"))) as daemon:
+    corpus = stored_texts(sizes[-1] + 20)
+    asked = iter(questions((options.rounds + 1) * len(sizes)))
+    report = {**header(), "rows": []}
+    home = Path(tempfile.mkdtemp(prefix="scale-"))
+    with running_daemon(home) as daemon:
         client = daemon.client
         filled = 0
         for size in sizes:
-            started = time.perf_counter()
-            for start in range(filled, size, options.batch):
-                chunk = corpus[start:min(size, start + options.batch)]
-                client.add([{"role": "user", "content": t} for t in chunk], user_id="scale")
-            rate = (size - filled) / (time.perf_counter() - started)
+            fill = timed_fill(client, daemon.pid, corpus[filled:size], USER, options.batch)
             filled = size
-            client.search(QUERIES[0], filters={"user_id": "scale"}, top_k=5)
-            searches = [timed_ms(client.search, QUERIES[i % len(QUERIES)], filters={"user_id": "scale"}, top_k=5)
-                        for i in range(options.rounds)]
+            wait_until(lambda: client.status()["in_flight"] <= 1, what="the daemon to be idle")
+            time.sleep(3.0)  # debounced background work after the last write
+            search = daemon_searches(client, daemon.pid, [next(asked) for _ in range(options.rounds + 1)], USER)
             singles = [timed_ms(client.add, corpus[-1 - i], user_id="scale-single") for i in range(20)]
             client.delete_all(user_id="scale-single")
             report["rows"].append({
-                "size": size, "add_batched_per_s": round(rate, 1),
+                "size": size, "add_batched_per_s": fill["per_s"], "add_cpu_ms_per_memory": fill["cpu_ms_per_memory"],
                 "add_single_p50_ms": round(percentile(singles, .5), 2),
-                "search_p50_ms": round(percentile(searches, .5), 2),
-                "search_p95_ms": round(percentile(searches, .95), 2),
-                "rss_mb": round(client.status()["rss_bytes"] / 2**20, 1)})
+                "search_p50_ms": search["p50_ms"], "search_p95_ms": search["p95_ms"],
+                "search_cpu_ms": search["cpu_ms_per_op"],
+                "rss_mb": round(client.status()["rss_bytes"] / 2**20, 1),
+                "disk_bytes_per_memory": round(disk_bytes(home / "data") / size)})
     rows = report["rows"]
     report["p95_ratio_largest_to_smallest"] = round(rows[-1]["search_p95_ms"] / rows[0]["search_p95_ms"], 2)
-    print(f"scale benchmark, {report['date']}, {report['machine']}")
-    print(f"{'size':>8} {'add/s (batch)':>14} {'add p50 ms':>11} {'search p50':>11} {'search p95':>11} {'RSS MB':>8}")
+    report["cpu_ratio_largest_to_smallest"] = round(rows[-1]["search_cpu_ms"] / rows[0]["search_cpu_ms"], 2) \
+        if rows[0]["search_cpu_ms"] else None
+    print(f"scale benchmark  {header_line(report)}")
+    print(f"{'size':>8} {'add/s':>7} {'add CPU ms':>10} {'add p50':>8} {'search p50':>10} {'p95':>7} "
+          f"{'CPU ms':>7} {'RSS MB':>7} {'disk B/mem':>10}")
     for row in rows:
-        print(f"{row['size']:>8} {row['add_batched_per_s']:>14} {row['add_single_p50_ms']:>11} "
-              f"{row['search_p50_ms']:>11} {row['search_p95_ms']:>11} {row['rss_mb']:>8}")
-    print(f"search p95 at {rows[-1]['size']} / at {rows[0]['size']}: {report['p95_ratio_largest_to_smallest']}x")
+        print(f"{row['size']:>8} {row['add_batched_per_s']:>7} {row['add_cpu_ms_per_memory']:>10} "
+              f"{row['add_single_p50_ms']:>8} {row['search_p50_ms']:>10} {row['search_p95_ms']:>7} "
+              f"{row['search_cpu_ms']:>7} {row['rss_mb']:>7} {row['disk_bytes_per_memory']:>10}")
+    print(f"search p95 at {rows[-1]['size']} / at {rows[0]['size']}: {report['p95_ratio_largest_to_smallest']}x "
+          f"(daemon CPU per search: {report['cpu_ratio_largest_to_smallest']}x)")
     if options.json:
         options.json.write_text(json.dumps(report, indent=2))
     return 0

@@ -24,11 +24,16 @@ from sidecar.admin.scrub import SecretScrubber, scrub_chroma_log_if_requested
 from sidecar.admin.service import AdminService
 from sidecar.config.settings import Settings, load_settings
 from sidecar.context.service import ContextService
+from sidecar.learn.consolidate.background import ConsolidationPass, top_scopes
+from sidecar.learn.consolidate.consolidator import Consolidator, minilm_for
 from sidecar.learn.review.policy import same_gate_but_modes
 from sidecar.learn.service import LearnService
+from sidecar.ops.learn_ops import register_consolidate_op
 from sidecar.ops.registry import build_op_table
 from sidecar.process import offline
 from sidecar.rpc.server import Server
+from sidecar.store.backend import open_backend
+from sidecar.store.chroma_journal import use_wal_for
 from sidecar.store.memory_store import MemoryStore
 
 log = logging.getLogger("sidecar.composition")
@@ -41,7 +46,8 @@ class Daemon:
         self.settings = settings
         self._parts: list[tuple[str, Any]] = []  # started in this order, closed in the reverse order
         scrub_chroma_log_if_requested(settings)  # before Chroma opens (see sidecar.store.chroma_log)
-        self.store = MemoryStore(settings)
+        use_wal_for(settings)  # before Chroma opens: its writes hold the GIL (see sidecar.store.chroma_journal)
+        self.store = MemoryStore(settings, open_backend(settings))  # [mem0.vector_store] provider picks it
         try:
             self.learn = self._part("ingest", LearnService(  # "ingest": its key in status since v0.1
                 store=self.store, data_dir=settings.paths.data_dir, user_id=settings.user_id,
@@ -51,14 +57,21 @@ class Daemon:
                 settings=settings, store=self.store, gate=self.learn.session_turns,
                 gate_score=self.learn.sentence_score))
             self.admin = self._part("admin", AdminService(store=self.store, data_dir=settings.paths.data_dir))
+            self.consolidator = Consolidator(self.store, minilm_for(self.store, settings.embedder_threads),
+                                             self.learn.provenance)
+            self.consolidation = self._part("consolidate", ConsolidationPass(
+                self.consolidator, lambda: top_scopes(self.store), settings.consolidate.interval_hours))
             self.ops = build_op_table(store=self.store, learn=self.learn, context=self.context,
                                       status=self.status, default_user=settings.user_id,
                                       scrubber=SecretScrubber(store=self.store, sessions=self.context.hub.sessions,
                                                               md=self.context.md))
+            register_consolidate_op(self.ops, self.consolidator)
             self.server = Server(settings.paths, self.ops, workers=settings.workers,
                                  queue_size=settings.queue_size, drain_seconds=settings.drain_seconds,
                                  queue_per_key=settings.queue_per_key,
                                  socket_check_seconds=settings.socket_check_seconds, on_reload=self.reload)
+            if self.store.embedder is not None:  # write work pauses before each model run while reads run
+                self.store.embedder.set_checkpoint(self.server.reads_first.checkpoint)
         except BaseException:
             self.close()  # a part that failed to build leaves no open files or threads behind
             raise
@@ -71,12 +84,14 @@ class Daemon:
         """The ``status`` op: identity, store, each part's figures and the server's metrics."""
         paths = self.settings.paths
         data: dict[str, Any] = {
+            "state": "ready",  # "starting" while the parts load (sidecar.process.front answers then)
             "version": __version__,
             "pid": os.getpid(),
             "socket": str(paths.socket_path),
             "store_path": str(self.store.path),
             "embedder": self.store.choice.name,
             "dims": self.store.choice.dims,
+            "store_backend": self.store.backend.describe(),
             "memories": self.store.count(),
             "workers": self.settings.workers,
             "telemetry_off": all(offline.status().values()),
@@ -100,7 +115,7 @@ class Daemon:
         self.learn.review.policy.use(fresh.gate)  # [gate] mode and [gate.sources] apply at once
         if dict(fresh.mem0) != dict(self.settings.mem0) or not same_gate_but_modes(self.settings.gate, fresh.gate) \
                 or fresh.watch != self.settings.watch or fresh.context != self.settings.context \
-                or fresh.search != self.settings.search:
+                or fresh.search != self.settings.search or fresh.consolidate != self.settings.consolidate:
             log.warning("the configuration changed in a table that needs a restart of the daemon to apply")
         log.info("configuration reloaded from %s", fresh.paths.config_file)
 

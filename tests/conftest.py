@@ -53,3 +53,22 @@ def daemon(isolated_home: Path) -> Iterator[DaemonProcess]:
     """A fresh daemon on this test's SIDECAR_HOME."""
     with running_daemon(isolated_home) as proc:
         yield proc
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One real PostgreSQL + pgvector (the pgserver wheel) for the whole session; skipped, with the reason, if it cannot start."""
+    from sidecar.testing.pg_server import PgUnavailable, start_pg_server
+
+    try:
+        server = start_pg_server()
+    except PgUnavailable as exc:
+        pytest.skip(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_dsn(pg_server) -> str:
+    """The DSN of a fresh, empty database on the session's server."""
+    return pg_server.new_database()

@@ -40,27 +40,56 @@ def scope_of(user_id: str | None, agent_id: str | None, run_id: str | None) -> d
     return scope or {"user_id": default_user_id()}
 
 
+class BadInput(SidecarError):
+    """A command-line value memctl cannot use (reported in one line, exit code 2)."""
+
+
+def fail(as_json: bool, code: str, message: str, exit_code: int) -> None:
+    """Report one error: a line on stderr, or with ``--json`` an error object on stdout; then exit."""
+    if as_json:
+        click.echo(render.to_json({"ok": False, "error": {"code": code, "message": message}}))
+    else:
+        click.echo(f"memctl: {message}", err=True)
+    sys.exit(exit_code)
+
+
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn library errors into one line on stderr and a distinct exit code."""
+    """Turn library errors into one line on stderr (an error object with ``--json``) and a distinct exit code."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        as_json = bool(kwargs.get("as_json"))
         try:
             return func(*args, **kwargs)
-        except (DaemonNotRunning, DaemonTimeout) as exc:
-            click.echo(f"memctl: {exc}", err=True)
-            sys.exit(exitcodes.DAEMON_DOWN)
+        except DaemonNotRunning as exc:
+            fail(as_json, "daemon_not_running", str(exc), exitcodes.DAEMON_DOWN)
+        except DaemonTimeout as exc:
+            fail(as_json, "timeout", str(exc), exitcodes.DAEMON_DOWN)
         except NotFound as exc:
-            click.echo(f"memctl: not found: {exc.message}", err=True)
-            sys.exit(exitcodes.ERROR)
+            fail(as_json, exc.code, f"not found: {exc.message}", exitcodes.ERROR)
         except RequestFailed as exc:
-            click.echo(f"memctl: {exc.code}: {exc.message}", err=True)
-            sys.exit(exitcodes.ERROR)
+            fail(as_json, exc.code, f"{exc.code}: {exc.message}", exitcodes.ERROR)
+        except BadInput as exc:
+            fail(as_json, "bad_input", str(exc), exitcodes.USAGE)
         except SidecarError as exc:
-            click.echo(f"memctl: {exc}", err=True)
-            sys.exit(exitcodes.ERROR)
+            fail(as_json, "error", str(exc), exitcodes.ERROR)
 
     return wrapper
+
+
+def json_object(value: str | None, option: str) -> dict[str, Any] | None:
+    """``value`` parsed as a JSON object, or :class:`BadInput` naming ``option`` and what is wrong."""
+    import json
+
+    if value is None:
+        return None
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"{option} is not valid JSON ({exc.msg} at character {exc.pos}): {value}") from None
+    if not isinstance(parsed, dict):
+        raise BadInput(f"{option} must be a JSON object like '{{\"topic\": \"food\"}}', got {type(parsed).__name__}")
+    return parsed
 
 
 def client() -> Client:

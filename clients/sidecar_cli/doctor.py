@@ -17,6 +17,7 @@ from typing import Any
 from sidecar_cli import doctor_local as local
 from sidecar_client.client import Client
 from sidecar_cli.doctor_local import Check
+from sidecar_cli.doctor_pg import check_postgres, uses_postgres
 from sidecar_cli.scrub import check_secrets
 from sidecar_shared.errors import DaemonNotRunning, DaemonTimeout, SidecarError
 from sidecar_shared.paths import AppPaths, app_paths
@@ -106,6 +107,11 @@ def check_single_daemon(paths: AppPaths, status: Mapping[str, Any] | None) -> Ch
 
 
 def check_store(paths: AppPaths, status: Mapping[str, Any] | None, config: Mapping[str, Any]) -> Check:
+    if uses_postgres(config):  # the store's card is a table of the database (see the pg checks)
+        backend = (status or {}).get("store_backend") or {}
+        return Check("store", "ok", f"PostgreSQL store {backend.get('collection', '')} "
+                                    f"({status.get('memories')} memories)" if status else "PostgreSQL store "
+                                    "(the daemon is down: not opened)")
     meta_path = paths.data_dir / STORE_META
     fix_mismatch = ("memctl export > memories.jsonl with the old embedder; point the config at a new "
                     "store (or SIDECAR_HOME); memctl import memories.jsonl")
@@ -188,6 +194,7 @@ def run_doctor(env: Mapping[str, str] | None = None) -> list[Check]:
         check_runtime_dir(paths, status is not None),
         check_single_daemon(paths, status),
         check_store(paths, status, config),
+        *check_postgres(config),
         local.check_model(admin.get("model_path"), embedder == local.EMBEDDED_MODEL_NAME),
         *local.check_ollama(config, env, paths.config_file),
         check_telemetry(status),

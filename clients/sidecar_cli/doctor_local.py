@@ -172,8 +172,11 @@ def check_ollama(config: Mapping[str, Any], env: Mapping[str, str], config_file:
     for purpose, model in needs.items():
         name = f"ollama model ({purpose})"
         if model is None:
-            present = [m for m in JUDGE_AUTO_MODELS if _pulled(m, names)]
-            checks.append(Check(name, "ok", f"chosen by free RAM among {', '.join(present)}") if present else
+            from sidecar_shared.ollama_models import best_pulled  # the daemon's own rule (issue 15.5)
+
+            present = best_pulled(names)
+            checks.append(Check(name, "ok", f"{present} (the best pulled of {' → '.join(JUDGE_AUTO_MODELS)}; "
+                                "a smaller pulled one if free RAM is short)") if present else
                           Check(name, "fail", f"none of {', '.join(JUDGE_AUTO_MODELS)} is pulled",
                                 f"ollama pull {JUDGE_AUTO_MODELS[-1]}"))
         elif _pulled(model, names):

@@ -19,9 +19,11 @@ POLL_S = 0.5
 @click.option("--agent", type=click.Choice(AGENTS), default=None, help="Which agent wrote the files (default: detect).")
 @click.option("--wait", is_flag=True, help="Wait until the queued utterances are judged and applied.")
 @click.option("--timeout", "timeout_s", type=float, default=600.0, show_default=True, help="Longest wait, in seconds.")
+@click.option("--user", "user_id", default=None, help="Whose facts the files hold (default: the daemon's user).")
 @json_option
 @handle_errors
-def ingest(paths: tuple[str, ...], agent: str | None, wait: bool, timeout_s: float, as_json: bool) -> None:
+def ingest(paths: tuple[str, ...], agent: str | None, wait: bool, timeout_s: float, user_id: str | None,
+           as_json: bool) -> None:
     """Read transcript files now (from where the daemon stopped) and queue what they say."""
     files = [os.path.abspath(p) for p in paths]
     totals: dict[str, Any] = {}
@@ -30,7 +32,7 @@ def ingest(paths: tuple[str, ...], agent: str | None, wait: bool, timeout_s: flo
         show = not as_json
         with click.progressbar(files, label="reading", show_pos=True, hidden=not show) as bar:
             for path in bar:
-                result = api.ingest([path], agent=agent)
+                result = api.ingest([path], agent=agent, user_id=user_id)
                 job_ids.update(result["job_ids"])
                 for key in ("files", "records", "candidates", "queued", "duplicates", "corrupt"):
                     totals[key] = totals.get(key, 0) + result[key]

@@ -162,10 +162,11 @@ def agents_md_remove(project: Path, dry_run: bool) -> None:
 @click.option("--ollama/--no-ollama", "ollama_choice", default=None, help="Require / forbid Ollama (default: detect).")
 @click.option("--ollama-url", default=None, help="Default: $OLLAMA_HOST or http://127.0.0.1:11434.")
 @click.option("--chat-model", default=None, help="Ollama model (default: picked by free RAM).")
+@click.option("--keep", is_flag=True, help="Keep the private daemon's store under /tmp (removed by default).")
 def showcase(out: Path, use_running: bool, ollama_choice: bool | None, ollama_url: str | None,
-             chat_model: str | None) -> None:
+             chat_model: str | None, keep: bool) -> None:
     """Three processes, two users: memory that persists and stays with its owner; writes an HTML report."""
     from sidecar_examples.showcase import run
 
     sys.exit(run(out, use_running=use_running, ollama_choice=ollama_choice, ollama_url=ollama_url,
-                 chat_model=chat_model))
+                 chat_model=chat_model, keep=keep))

@@ -30,20 +30,41 @@ def table(rows: Iterable[Sequence[Any]], headers: Sequence[str], widths: Sequenc
     return "\n".join(rendered)
 
 
+def dense_of(memory: dict[str, Any]) -> float | None:
+    """A search hit's embedding closeness: ``score_details.dense`` of a hybrid hit, else mem0's own score."""
+    details = memory.get("score_details")
+    if isinstance(details, dict):
+        value = details.get("dense")
+        return float(value) if isinstance(value, (int, float)) else None
+    score = memory.get("score")
+    return float(score) if isinstance(score, (int, float)) else None
+
+
+def _score_cells(memory: dict[str, Any]) -> list[str]:
+    """fused, dense, keyword (see ``memctl search --help``)."""
+    details = memory.get("score_details")
+    if not isinstance(details, dict):  # dense-only search: mem0's score is the closeness itself
+        return ["-", f"{memory.get('score', 0):.3f}", "-"]
+    keyword = details.get("keyword")
+    dense = dense_of(memory)
+    return [f"{memory.get('score', 0):.3f}", f"{dense:.3f}" if dense is not None else "-",
+            f"{keyword:.2f}" if isinstance(keyword, (int, float)) and keyword else "-"]
+
+
 def memory_rows(memories: Sequence[dict[str, Any]], with_score: bool = False) -> str:
     if not memories:
         return "(no memories)"
     headers = ["id", "memory", "scope", "updated"]
     if with_score:
-        headers.insert(0, "score")
+        headers[:0] = ["fused", "dense", "keyword"]
     rows = []
     for m in memories:
         scope = ",".join(f"{k[0]}:{m[k]}" for k in SCOPE_KEYS if m.get(k))
         row = [m.get("id", "")[:8], m.get("memory", ""), scope, (m.get("updated_at") or m.get("created_at") or "")[:19]]
         if with_score:
-            row.insert(0, f"{m.get('score', 0):.3f}")
+            row[:0] = _score_cells(m)
         rows.append(row)
-    return table(rows, headers, [0, 0, 70, 30, 19] if with_score else [0, 70, 30, 19])
+    return table(rows, headers, [0, 0, 0, 0, 70, 30, 19] if with_score else [0, 70, 30, 19])
 
 
 def key_values(data: dict[str, Any]) -> str:

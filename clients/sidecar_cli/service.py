@@ -49,8 +49,9 @@ class Plan:
     steps: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def run(self, *argv: str, check: bool = True, capture: bool = True) -> Plan:
-        self.steps.append({"run": list(argv), "check": check, "capture": capture})
+    def run(self, *argv: str, check: bool = True, capture: bool = True, exit_with: bool = False) -> Plan:
+        """Add a command; ``exit_with``: memctl exits with its status (``service status``)."""
+        self.steps.append({"run": list(argv), "check": check, "capture": capture, "exit_with": exit_with})
         return self
 
 
@@ -95,7 +96,7 @@ def _plan(action: str, memctl: Path | None = None, lines: int = 50, follow: bool
         elif action in ("start", "stop", "restart"):
             plan.run(*ctl, action, UNIT_NAME)
         elif action == "status":
-            plan.run(*ctl, "status", "--no-pager", UNIT_NAME, check=False, capture=False)
+            plan.run(*ctl, "status", "--no-pager", UNIT_NAME, check=False, capture=False, exit_with=True)
         elif action == "logs":
             tail = ["-f"] if follow else []
             plan.run("journalctl", "--user", "-u", UNIT_NAME, "-n", str(lines), "--no-pager", *tail,
@@ -122,7 +123,7 @@ def _plan(action: str, memctl: Path | None = None, lines: int = 50, follow: bool
     elif action == "restart":
         plan.run("launchctl", "kickstart", "-k", target)
     elif action == "status":
-        plan.run("launchctl", "print", target, check=False, capture=False)
+        plan.run("launchctl", "print", target, check=False, capture=False, exit_with=True)
     elif action == "logs":
         log_dir = launchd_log_dir(home)
         tail = ["-F"] if follow else []
@@ -148,21 +149,47 @@ def _run(argv: list[str], check: bool, capture: bool) -> subprocess.CompletedPro
 
 
 def _execute(plan: Plan, dry_run: bool, as_json: bool) -> None:
+    """Run ``plan``; a failed install puts back the unit/plist it wrote; ``exit_with`` steps set the exit code."""
+    written: list[tuple[Path, str | None]] = []
     try:
-        _execute_steps(plan, dry_run, as_json)
-    except OSError as exc:
-        raise click.ClickException(f"{plan.action} failed: {exc}") from exc
+        code = _execute_steps(plan, dry_run, as_json, written)
+    except (OSError, click.ClickException) as exc:
+        undone = _undo_writes(written) if plan.action == "install" else []
+        failure = exc if isinstance(exc, click.ClickException) else click.ClickException(f"{plan.action} failed: {exc}")
+        if undone:
+            failure.message += f" (removed what install wrote: {', '.join(undone)})"
+        raise failure from exc
+    if code:
+        sys.exit(code)
 
 
-def _execute_steps(plan: Plan, dry_run: bool, as_json: bool) -> None:
+def _undo_writes(written: list[tuple[Path, str | None]]) -> list[str]:
+    """Put back each file a failed step sequence wrote (remove it if it was new); the paths undone."""
+    undone = []
+    for path, before in reversed(written):
+        try:
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_text(before, encoding="utf-8")
+            undone.append(str(path))
+        except OSError:
+            pass
+    return undone
+
+
+def _execute_steps(plan: Plan, dry_run: bool, as_json: bool, written: list[tuple[Path, str | None]]) -> int:
+    """Run each step; returns the exit status of the last ``exit_with`` command (0 if none)."""
     say = (lambda *_: None) if as_json else click.echo
     prefix = "would " if dry_run else ""
+    code = 0
     for step in plan.steps:
         if "write" in step:
             say(f"{prefix}write {step['write']}:" + ("\n" + step["content"] if dry_run else ""))
             if not dry_run:
                 path = Path(step["write"])
                 path.parent.mkdir(parents=True, exist_ok=True)
+                written.append((path, path.read_text(encoding="utf-8") if path.is_file() else None))
                 path.write_text(step["content"], encoding="utf-8")
         elif "mkdir" in step:
             say(f"{prefix}create folder {step['mkdir']}")
@@ -176,9 +203,11 @@ def _execute_steps(plan: Plan, dry_run: bool, as_json: bool) -> None:
             say(f"{prefix}run: {shlex.join(step['run'])}")
             if not dry_run:
                 try:
-                    _run(step["run"], step["check"], step["capture"])
+                    result = _run(step["run"], step["check"], step["capture"])
                 except KeyboardInterrupt:  # leaving `logs --follow`
-                    return
+                    return 0
+                if step.get("exit_with"):
+                    code = result.returncode
     for note in plan.notes:
         say(f"note: {note}")
     if as_json:
@@ -186,6 +215,7 @@ def _execute_steps(plan: Plan, dry_run: bool, as_json: bool) -> None:
         payload = {"action": plan.action, "platform": plan.platform, "dry_run": dry_run,
                    "steps": steps, "notes": plan.notes}
         click.echo(json.dumps(payload, indent=2))
+    return code
 
 
 def _status_json() -> dict:

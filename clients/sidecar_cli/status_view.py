@@ -58,6 +58,7 @@ def overview(raw: dict[str, Any]) -> dict[str, Any]:
         "watched_files": ingest.get("watched_files"),
         "review_pending": _section(ingest, "review").get("pending"),
         "telemetry_off": raw.get("telemetry_off"),
+        "files": admin.get("files") or {},
     }
 
 
@@ -124,4 +125,9 @@ def render_overview(view: dict[str, Any]) -> str:
         f"judge      {_latency_text(latency['judge'])}",
         f"telemetry  {'off' if view.get('telemetry_off') else 'NOT fully off (run memctl doctor)'}",
     ]
+    files = dict(view.get("files") or {})
+    if files:
+        data = files.pop("data", None)
+        lines.append(f"files      {data}  (everything; delete it, daemon stopped, to forget everything)")
+        lines += [f"           {name:<11}{path}" for name, path in files.items()]
     return "\n".join(lines)

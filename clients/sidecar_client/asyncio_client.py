@@ -21,10 +21,11 @@ import zmq.asyncio
 
 from sidecar_shared import protocol
 from sidecar_client.client import DEFAULT_TIMEOUT, DaemonConnection, _result
+from sidecar_client.session_methods import ContextMethods
 from sidecar_shared.paths import AppPaths
 
 
-class AsyncClient(DaemonConnection):
+class AsyncClient(ContextMethods, DaemonConnection):
     """An asyncio connection to the memory daemon.
 
     ``timeout`` is per attempt (seconds); ``retries`` is how many times a call is

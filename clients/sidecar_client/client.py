@@ -20,6 +20,7 @@ from sidecar_shared import protocol
 from sidecar_shared.errors import (Busy, DaemonNotRunning, DaemonTimeout, NotFound, RequestFailed, SecretDetected,
                                    SidecarError)
 from sidecar_shared.paths import AppPaths, app_paths, check_socket
+from sidecar_client.session_methods import ContextMethods
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -95,7 +96,7 @@ class DaemonConnection:
         return DaemonTimeout(f"the memory daemon did not answer {op!r} within {per_try:g}s ({attempts} attempts)")
 
 
-class Client(DaemonConnection):
+class Client(ContextMethods, DaemonConnection):
     """A connection to the memory daemon.
 
     ``timeout`` is per attempt (seconds); ``retries`` is how many times a call is
@@ -150,7 +151,13 @@ class Client(DaemonConnection):
     def add(self, messages: str | dict | list[dict], *, user_id: str | None = None,
             agent_id: str | None = None, run_id: str | None = None,
             metadata: dict[str, Any] | None = None, infer: bool = False) -> dict[str, Any]:
-        """Store ``messages`` (text or a messages list). ``infer=False`` stores them verbatim."""
+        """Store ``messages`` (text or a messages list).
+
+        NOTE, unlike mem0: ``infer`` defaults to False here, which stores every message
+        verbatim, the assistant's lines included. For mem0's behaviour (only the durable
+        facts the write gate keeps) pass ``infer=True``, or use :class:`sidecar_client.Memory`,
+        whose ``add`` defaults to ``infer=True`` like ``mem0.Memory.add``.
+        """
         return self.call("add", {"messages": messages, "user_id": user_id, "agent_id": agent_id,
                                  "run_id": run_id, "metadata": metadata, "infer": infer},
                          timeout=max(self.timeout, 60.0) if infer else None)
@@ -183,14 +190,15 @@ class Client(DaemonConnection):
     # -- learning -------------------------------------------------------------
 
     def ingest(self, paths: list[str], *, agent: str | None = None, wait: bool = False,
-               timeout: float = 600.0, poll_s: float = 0.25) -> dict[str, Any]:
+               timeout: float = 600.0, poll_s: float = 0.25, user_id: str | None = None) -> dict[str, Any]:
         """Read transcript files now and queue what they say.
 
         The reply counts records, candidates and queued jobs, and carries ``job_ids``;
         with ``wait=True`` this polls ``ingest.progress`` until every job is judged and
         applied (or ``timeout`` seconds passed: ``pending`` then says how many are left).
+        ``user_id`` names whose facts the files hold (default: the daemon's user).
         """
-        result = self.call("ingest", {"paths": [str(p) for p in paths], "agent": agent})
+        result = self.call("ingest", {"paths": [str(p) for p in paths], "agent": agent, "user_id": user_id})
         deadline = time.monotonic() + timeout
         while wait and result["pending"] and time.monotonic() < deadline:
             time.sleep(poll_s)

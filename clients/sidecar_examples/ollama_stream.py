@@ -12,6 +12,8 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
+from sidecar_shared.ollama_models import pulled_as
+
 DEFAULT_URL = "http://127.0.0.1:11434"
 GB = 1 << 30
 # (minimum free RAM, model): the largest that fits comes first, smaller ones are the fallbacks
@@ -58,7 +60,9 @@ def candidate_models(free_bytes: int | None) -> list[str]:
 
 
 def _same_model(wanted: str, pulled: str) -> bool:
-    return pulled == wanted or pulled == f"{wanted}:latest" or (":" not in wanted and pulled.startswith(f"{wanted}:"))
+    if pulled_as(wanted, [pulled]) is not None:  # the name, :latest, or a -mem re-tag (sidecar_shared.ollama_models)
+        return True
+    return ":" not in wanted and pulled.startswith(f"{wanted}:")
 
 
 def pick_model(pulled: list[str], free_bytes: int | None, preferred: str | None = None) -> str | None:

@@ -15,6 +15,7 @@ Run: ``memctl showcase`` or ``python -m sidecar_examples.showcase --out DIR``.
 from __future__ import annotations
 
 import argparse
+import shutil
 import datetime as dt
 import json
 import os
@@ -48,8 +49,8 @@ def _start_private_daemon(env: dict[str, str]) -> subprocess.Popen:
             raise SystemExit(f"the daemon exited with {daemon.returncode}; see {env[HOME_ENV]}/daemon.log")
         if daemon_listening(paths.socket_path):
             try:
-                Client(paths).ping()
-                return daemon
+                if Client(paths).ping().get("state") != "starting":  # "starting": the store is still loading
+                    return daemon
             except SidecarError:
                 pass
         time.sleep(0.1)
@@ -99,8 +100,11 @@ def _checks(store: dict[str, Any], alice: dict[str, Any], bob: dict[str, Any], d
 
 
 def run(out: Path, *, use_running: bool = False, ollama_choice: bool | None = None, ollama_url: str | None = None,
-        chat_model: str | None = None) -> int:
-    """Run the three sessions and write ``run-log.json`` and ``showcase.html`` into ``out``."""
+        chat_model: str | None = None, keep: bool = False) -> int:
+    """Run the three sessions and write ``run-log.json`` and ``showcase.html`` into ``out``.
+
+    The private daemon's store (a folder under /tmp) is removed afterwards unless ``keep``.
+    """
     out.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"}
     daemon: subprocess.Popen | None = None
@@ -122,14 +126,19 @@ def run(out: Path, *, use_running: bool = False, ollama_choice: bool | None = No
         with tempfile.TemporaryDirectory(prefix="showcase-") as workdir:
             store = _run_session("session-1", ["--step", "store", "--user", "alice"], env, Path(workdir))
             print()
-            alice = _run_session("session-2", ["--step", "ask", "--user", "alice", *model_args], env, Path(workdir))
+            alice = _run_session("session-2", ["--step", "ask", "--user", "alice", "--session", "2", *model_args],
+                                 env, Path(workdir))
             print()
-            bob = _run_session("session-3", ["--step", "ask", "--user", "bob", "--plant", BOB_MEMORY, *model_args],
-                               env, Path(workdir))
+            bob = _run_session("session-3", ["--step", "ask", "--user", "bob", "--session", "3", "--plant", BOB_MEMORY,
+                                             *model_args], env, Path(workdir))
     finally:
         if daemon is not None:
             daemon.send_signal(signal.SIGTERM)
             daemon.wait(30)
+            if keep:
+                print(f"kept the private store: SIDECAR_HOME={env[HOME_ENV]}")
+            else:
+                shutil.rmtree(env[HOME_ENV], ignore_errors=True)
     checks = _checks(store, alice, bob, daemon_pid)
     log = {
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -157,9 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-ollama", dest="ollama", action="store_false", help="never use Ollama")
     parser.add_argument("--ollama-url", default=None)
     parser.add_argument("--chat-model", default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the private daemon's store under /tmp")
     options = parser.parse_args(argv)
     return run(options.out, use_running=options.use_running, ollama_choice=options.ollama,
-               ollama_url=options.ollama_url, chat_model=options.chat_model)
+               ollama_url=options.ollama_url, chat_model=options.chat_model, keep=options.keep)
 
 
 if __name__ == "__main__":

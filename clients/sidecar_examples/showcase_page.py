@@ -64,7 +64,11 @@ _JS = """
     } else {
       if (s.planted) card.appendChild(el('div', {class: 'note'}, 'planted ' + s.planted.id + ': ' + s.planted.memory));
       card.appendChild(el('div', {}, 'asks: “' + s.query + '” · retrieval trace (' + s.search_ms + ' ms)'));
-      card.appendChild(table([['#', 'rank'], ['similarity', 'similarity'], ['hybrid score', 'score'], ['id', 'id'],
+      card.appendChild(el('div', {class: 'note'}, 'Rows are ranked by the hybrid score: the dense closeness and ' +
+        'the keyword (BM25) match, each scaled within this one search, then summed. A row sharing words with the ' +
+        'question can rank above a row of higher dense closeness; the hybrid score is not a similarity. ' +
+        'Dense closeness is 1/(1 + squared embedding distance): 1.0 same meaning, about 0.33 unrelated.'));
+      card.appendChild(table([['#', 'rank'], ['hybrid score', 'score'], ['dense closeness', 'similarity'], ['id', 'id'],
                               ['memory', 'memory'], ['user', 'user_id']],
         s.trace.map(h => Object.assign({}, h, {score: Number(h.score).toFixed(4),
                                                similarity: Number(h.similarity || 0).toFixed(4)}))));

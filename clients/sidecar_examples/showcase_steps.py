@@ -61,11 +61,11 @@ def store_step(user: str) -> dict[str, Any]:
             "timings_ms": {"wipe": wipe_ms, "adds": add_ms, "total": _ms(started)}}
 
 
-def ask_step(user: str, plant: str | None, model: str | None, url: str | None) -> dict[str, Any]:
+def ask_step(user: str, plant: str | None, model: str | None, url: str | None, number: int = 2) -> dict[str, Any]:
     """Sessions 2 and 3: (optionally plant one memory), recall for the question, answer or show the prompt."""
     client = Client()
     record: dict[str, Any] = {"step": "ask", "pid": os.getpid(), "user": user, "query": QUESTION}
-    tag = f"[session · PID {os.getpid()} · {user}]"
+    tag = f"[session {number} · PID {os.getpid()} · {user}]"
     if plant:
         client.delete_all(user_id=user)
         planted = client.add(plant, user_id=user, agent_id="showcase")["results"][0]
@@ -77,9 +77,10 @@ def ask_step(user: str, plant: str | None, model: str | None, url: str | None) -
     record["trace"] = [{"rank": i + 1, "id": h["id"], "memory": h["memory"], "score": round(float(h["score"]), 6),
                         "similarity": round(float((h.get("score_details") or {}).get("dense") or 0.0), 6),
                         "user_id": h.get("user_id")} for i, h in enumerate(hits)]
-    print(f"{tag} asks {QUESTION!r}; retrieval trace ({record['search_ms']} ms):")
+    print(f"{tag} asks {QUESTION!r}; retrieval trace ({record['search_ms']} ms), ranked by the hybrid score "
+          "(dense closeness and keyword matches, each scaled within this search):")
     for hit in record["trace"]:
-        print(f"   #{hit['rank']} similarity {hit['similarity']:.4f}  hybrid score {hit['score']:.4f}"
+        print(f"   #{hit['rank']} hybrid score {hit['score']:.4f}  dense closeness {hit['similarity']:.4f}"
               f"  {hit['id']}  {hit['memory']}")
     record["messages"] = messages_for([h["memory"] for h in hits], QUESTION)
     record["model"] = model
@@ -107,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step", choices=["store", "ask"], required=True)
     parser.add_argument("--user", required=True)
     parser.add_argument("--plant", default=None)
+    parser.add_argument("--session", type=int, default=2, help="the session's number, for the printed tag")
     parser.add_argument("--model", default=None)
     parser.add_argument("--ollama-url", default=None)
     parser.add_argument("--result", type=Path, required=True)
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     if options.step == "store":
         record = store_step(options.user)
     else:
-        record = ask_step(options.user, options.plant, options.model, options.ollama_url)
+        record = ask_step(options.user, options.plant, options.model, options.ollama_url, options.session)
     options.result.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0
 

@@ -51,7 +51,7 @@ Limit = Annotated[int, Field(ge=1, le=MAX_LIST, strict=True, description=f"How m
 MemoryText = Annotated[str, Field(min_length=1, max_length=MAX_MEMORY_CHARS,
                                   description="One durable fact, stored exactly as written.")]
 MemoryId = Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS, pattern=r"^[A-Za-z0-9_-]+$",
-                                description="The id a search or list returned.")]
+                                description="The id a search or list returned, or its first 6+ characters.")]
 
 # Reads change nothing and give the same answer until memory changes; nothing reaches past the local daemon.
 READ = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
@@ -63,6 +63,12 @@ RESOLVE = ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHi
 def _row(memory: dict[str, Any]) -> dict[str, Any]:
     keep = ("id", "memory", "score", "user_id", "agent_id", "created_at", "updated_at")
     return {key: memory[key] for key in keep if memory.get(key) is not None}
+
+
+def _dense(memory: dict[str, Any]) -> dict[str, Any]:
+    details = memory.get("score_details")
+    dense = details.get("dense") if isinstance(details, dict) else None
+    return {"dense": round(float(dense), 4)} if isinstance(dense, (int, float)) else {}
 
 
 def build_server(user_id: str | None = None, agent_id: str = DEFAULT_AGENT,
@@ -80,11 +86,16 @@ def build_server(user_id: str | None = None, agent_id: str = DEFAULT_AGENT,
 
     @server.tool(title="Search memories", annotations=READ)
     async def search_memories(query: Query, top_k: TopK = 5) -> list[dict[str, Any]]:
-        """Search the user's long-term memories; returns the closest ones with similarity scores. Changes nothing."""
+        """Search the user's long-term memories, best first. Changes nothing.
+
+        ``score`` is the hybrid rank score (dense and keyword scores scaled within this one search):
+        it orders the rows and is not a similarity. ``dense`` is the embedding closeness
+        (1.0 same meaning, about 0.33 unrelated), absent for rows found by keywords only.
+        """
         if not query.strip():
             raise ToolError("query is blank")
         found = await call("search", {"query": query, "filters": {"user_id": user}, "top_k": top_k})
-        return [_row(m) for m in found.get("results", [])]
+        return [_row(m) | _dense(m) for m in found.get("results", [])]
 
     @server.tool(title="Save a memory", annotations=ADD)
     async def save_memory(text: MemoryText) -> list[dict[str, Any]]:
@@ -117,8 +128,8 @@ def build_server(user_id: str | None = None, agent_id: str = DEFAULT_AGENT,
         memory = await call("get", {"memory_id": memory_id})
         if not memory or memory.get("user_id") != user:
             raise ToolError(f"no memory {memory_id} belongs to user {user}")
-        await call("delete", {"memory_id": memory_id})
-        return f"deleted {memory_id}"
+        await call("delete", {"memory_id": memory["id"]})
+        return f"deleted {memory['id']}"
 
     @server.tool(title="Memory context for a question", annotations=READ)
     async def get_context(query: Query) -> str:

@@ -54,6 +54,7 @@ class Code:
     ALREADY_APPLIED = "already_applied"  # a resent write was applied before; its reply is no longer kept
     UNAVAILABLE = "unavailable"      # a backend (e.g. Ollama) cannot answer now
     STORE_ERROR = "store_error"      # mem0/Chroma raised
+    STORE_UNAVAILABLE = "store_unavailable"  # the store's server (PostgreSQL) cannot be reached now; retry later
     SECRET_DETECTED = "secret_detected"  # the text to store holds a secret; the message names its kind
     INTERNAL = "internal"
 

@@ -2,7 +2,7 @@
 
 Its status section carries what ``memctl status`` and ``memctl doctor`` need
 from inside the daemon: memories per user/agent, store size on disk, the
-embedded model's path and each telemetry opt-out variable. (RSS and per-op
+embedded model's path, each telemetry opt-out variable and where the files are. (RSS and per-op
 latencies come from the server's own metrics.)
 """
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sidecar.process import offline
+from sidecar.admin.store_files import store_files
 from sidecar.admin.store_stats import StoreStatsCache
 from sidecar.store.memory_store import MemoryStore
 
@@ -33,6 +34,7 @@ class AdminService:
             "model_path": _model_path() if self._store.choice.embedded else None,
             "telemetry": offline.status(),
             "data_dir": str(self._data_dir),
+            "files": store_files(self._data_dir, Path(self._store.path)),
         }
 
     def close(self) -> None:

@@ -153,6 +153,16 @@ class ContextConfig(Section):
     simulate_longterm_failure: bool = False
 
 
+class ConsolidateConfig(Section):
+    """``[consolidate]``: the background consolidation pass (``memctl consolidate`` runs it by hand).
+
+    ``interval_hours = 0`` (the default) never runs it; otherwise every scope is
+    consolidated that often, the first time one interval after the daemon starts.
+    """
+
+    interval_hours: float = Field(0.0, ge=0, le=24 * 366)
+
+
 class SearchConfig(Section):
     """``[search]``: hybrid retrieval (dense + keyword) and the keyword channel's context."""
 

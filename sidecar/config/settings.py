@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sidecar.config.mem0_table import Mem0Table
 from sidecar.config.sections import (
+    ConsolidateConfig,
     ContextConfig,
     DaemonConfig,
     GateConfig,
@@ -59,6 +60,7 @@ class _ConfigFile(BaseModel):
     gate: GateConfig = GateConfig()
     context: ContextConfig = ContextConfig()
     search: SearchConfig = SearchConfig()
+    consolidate: ConsolidateConfig = ConsolidateConfig()
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class Settings:
     gate: GateConfig = field(default_factory=GateConfig)
     context: ContextConfig = field(default_factory=ContextConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
+    consolidate: ConsolidateConfig = field(default_factory=ConsolidateConfig)
 
     @property
     def store_dir(self) -> Path:
@@ -147,4 +150,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         gate=parsed.gate,
         context=parsed.context,
         search=parsed.search,
+        consolidate=parsed.consolidate,
     )

@@ -100,7 +100,8 @@ class MemoryManager:
             if injector is None:
                 injector = LongTermInjector(lambda: self._memory_md_text(user_id),
                                             lambda query, k: self._search_hits(user_id, query, k, project),
-                                            threshold=self.threshold, top_k=self.top_k, project=project)
+                                            threshold=self.threshold, top_k=self.top_k, project=project,
+                                            stamps=lambda: self.md.stamps_of(user_id))
                 self._injectors[(user_id, project)] = injector
             return injector
 
@@ -121,6 +122,8 @@ class MemoryManager:
         """The long-term block and why parts of it were unavailable."""
         reasons: list[str] = []
         try:
+            if not self.longterm_disabled:
+                self.md.flush(request.user_id)  # a memory added a moment ago is in the file, not waiting
             version = None if self.longterm_disabled else self.md.version_of(request.user_id)
         except Exception as exc:
             log.warning("MEMORY.md for %s unavailable: %s", request.user_id, exc)

@@ -11,7 +11,9 @@ Store writes poke a per-file debouncer; a background thread re-renders once
 the burst is over. The same thread polls each file's ``stat`` (cheap, and
 portable to any filesystem) and feeds changes to :class:`MemoryMdSync`, whose
 edits go through the store so mem0's history records them. The sync's own
-writes produce no edits, so nothing loops.
+writes produce no edits, so nothing loops. The last version written or read is
+kept in the data folder (:mod:`sidecar.context.md_state`), so edits made while
+the daemon was stopped are applied at the next start, before any re-render.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sidecar.config.settings import Settings
+from sidecar.context.dated import stamp
 from sidecar.context.md_paths import adopt_legacy_folder, memory_root, project_targets, user_file
+from sidecar.context.md_state import keep_copy, state_file
+from sidecar.context.md_target import MdTarget, TargetConflict, stat_key, touches
 from sidecar.context.memory_md import ManagedSectionError, short_id
 from sidecar.context.memory_md_edits import Debouncer, Edit, MemoryMdSync, read_text_exact
 from sidecar.learn.secret_guard import scrub
@@ -38,50 +42,8 @@ DEFAULT_MAX_DELAY_S = 3.0
 POLL_S = 0.2
 MAX_REPORTED_MALFORMED = 20
 EDIT_SOURCE = {"source": "MEMORY.md"}
+OFFLINE_EDIT = "MEMORY.md, edited while the daemon was stopped"
 __all__ = ["MdTarget", "MemoryMdService", "TargetConflict", "project_targets", "user_file"]
-
-
-class TargetConflict(ValueError):
-    """Two scopes would share one MEMORY.md; the second is refused rather than shown the first's memories."""
-
-
-def _stat_key(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return st.st_mtime_ns, st.st_size, st.st_ino
-
-
-def _touches(change_scope: Mapping[str, str], target_scope: Mapping[str, str]) -> bool:
-    # A change can reach a file unless some scope key both name differs.
-    return all(change_scope[k] == v for k, v in target_scope.items() if k in change_scope)
-
-
-@dataclass
-class MdTarget:
-    """One synced MEMORY.md and its bookkeeping."""
-
-    path: Path
-    scope: dict[str, str]
-    sync: MemoryMdSync
-    regen: Debouncer
-    file_events: Debouncer
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    stat: tuple[int, int, int] | None = None
-    generation: int = 0
-    regenerations: int = 0
-    edits_applied: int = 0
-    edit_failures: int = 0
-    malformed: list[dict[str, Any]] = field(default_factory=list)
-    problem: str | None = None
-    short_ids: dict[str, str] = field(default_factory=dict)
-    adopted: bool = False
-
-    def status(self) -> dict[str, Any]:
-        return {"path": str(self.path), "scope": self.scope, "generation": self.generation,
-                "regenerations": self.regenerations, "edits_applied": self.edits_applied,
-                "edit_failures": self.edit_failures, "malformed": self.malformed, "problem": self.problem}
 
 
 class MemoryMdService:
@@ -110,7 +72,8 @@ class MemoryMdService:
             if target is not None and target.scope != scope:
                 raise TargetConflict(f"{path} already mirrors scope {target.scope}; not also {scope}")
             if target is None:
-                target = MdTarget(path, scope, MemoryMdSync(path), Debouncer(self.delay, max_delay=self.max_delay),
+                sync = MemoryMdSync(path, state_path=state_file(self.settings.paths.data_dir, path))
+                target = MdTarget(path, scope, sync, Debouncer(self.delay, max_delay=self.max_delay),
                                   Debouncer(self.delay, max_delay=self.max_delay))
                 self._targets[path] = target
             return target
@@ -146,6 +109,20 @@ class MemoryMdService:
         target = self.user_target(user_id)
         return f"{target.path}#{target.generation}"
 
+    def flush(self, user_id: str) -> None:
+        """Render ``user_id``'s file now if a store change is waiting for its debounce.
+
+        ``context`` calls it first, so a memory added a moment ago is in the Direct block.
+        """
+        target = self.user_target(user_id)
+        if self._due(target.regen, self._clock(), True):
+            with target.lock:
+                self._regenerate_locked(target)
+
+    def stamps_of(self, user_id: str) -> dict[str, str]:
+        """Short id -> when the memory was learned or changed and where from, as last rendered."""
+        return dict(self.user_target(user_id).stamps)
+
     # -- events ---------------------------------------------------------------------
 
     def on_store_change(self, change: StoreChange) -> None:
@@ -155,7 +132,7 @@ class MemoryMdService:
         if user and user not in self._users:
             self.user_target(user, render_now=False)
         for target in list(self._targets.values()):
-            if _touches(change.scope, target.scope):
+            if touches(change.scope, target.scope):
                 self._poke(target.regen, now)
 
     def _poke(self, debouncer: Debouncer, now: float) -> None:
@@ -202,7 +179,7 @@ class MemoryMdService:
         """One pass: notice file changes, apply due hand edits, re-render due files."""
         now = self._clock()
         for target in list(self._targets.values()):
-            key = _stat_key(target.path)
+            key = stat_key(target.path)
             if key != target.stat:
                 target.stat = key
                 target.generation += 1
@@ -216,20 +193,52 @@ class MemoryMdService:
 
     # -- work (target.lock held) -------------------------------------------------------
 
-    def _regenerate_locked(self, target: MdTarget) -> None:
-        if not target.adopted:
-            # A file left by an earlier run becomes the baseline: edits made while
-            # the daemon was down cannot be told apart from our last render.
-            target.adopted = True
-            if target.path.exists():
-                target.sync.on_file_changed()
+    def _newest_locked(self, target: MdTarget) -> tuple[list[dict[str, Any]], int] | None:
         try:
             records, total = self.store.newest(dict(target.scope), keep=target.sync.max_lines)
         except Exception as exc:
             target.problem = f"reading the store failed: {exc}"
             log.warning("MEMORY.md %s not regenerated: %s", target.path, exc)
-            return
+            return None
         target.short_ids = {short_id(str(r["id"])): str(r["id"]) for r in records if r.get("id")}
+        target.stamps = {short_id(str(r["id"])): stamp(r) for r in records if r.get("id")}
+        return records, total
+
+    def _adopt_locked(self, target: MdTarget) -> None:
+        """First sight of a file left by an earlier run: apply what the user changed while we were stopped."""
+        target.adopted = True
+        if not target.path.exists():
+            return
+        if target.sync.load_saved():
+            if self._newest_locked(target) is not None:  # the ids the saved version was rendered with
+                self._read_hand_edits_locked(target, offline=True)
+            return
+        # No saved version (a file from before versions were kept): it becomes the baseline, and a
+        # copy is kept, since edits made in it while the daemon was down cannot be told apart.
+        change = target.sync.on_file_changed()
+        if not change.own_write:
+            self._keep_copy(target, "adopted")
+
+    def _keep_copy(self, target: MdTarget, why: str) -> None:
+        state = target.sync.state_path
+        if state is None:
+            return
+        try:
+            copy = keep_copy(state, target.path, why)
+        except OSError as exc:
+            log.warning("MEMORY.md %s: keeping a copy failed: %s", target.path, exc)
+            return
+        if copy is not None:
+            target.kept_copies.append(str(copy))
+            log.warning("MEMORY.md %s: a copy of the file as it was is kept at %s", target.path, copy)
+
+    def _regenerate_locked(self, target: MdTarget) -> None:
+        if not target.adopted:
+            self._adopt_locked(target)
+        newest = self._newest_locked(target)
+        if newest is None:
+            return
+        records, total = newest
         try:
             wrote = target.sync.regenerate(records, total=total)
         except ManagedSectionError as exc:
@@ -250,9 +259,12 @@ class MemoryMdService:
         target.regenerations += 1
         if wrote:
             target.generation += 1
-            target.stat = _stat_key(target.path)
+            target.stat = target.sync.written_stat
 
-    def _read_hand_edits_locked(self, target: MdTarget) -> None:
+    def _read_hand_edits_locked(self, target: MdTarget, *, offline: bool = False) -> None:
+        if not target.adopted:  # the first read of a file is its adoption (edits made while we were stopped)
+            self._adopt_locked(target)
+            return
         change = target.sync.on_file_changed()
         if change.own_write:
             return
@@ -264,22 +276,27 @@ class MemoryMdService:
                         bad_line.reason, scrub(bad_line.content))
         if change.problem:
             log.warning("MEMORY.md %s: %s", target.path, change.problem)
+        failures = target.edit_failures
         for edit in change.edits:
-            self._apply(target, edit)
+            self._apply(target, edit, offline=offline)
+        target.sync.remember_read()
+        if target.edit_failures > failures or change.malformed:
+            self._keep_copy(target, "unapplied")  # the next render drops those lines: never without a copy
         self._poke(target.regen, self._clock())
 
-    def _apply(self, target: MdTarget, edit: Edit) -> None:
+    def _apply(self, target: MdTarget, edit: Edit, *, offline: bool = False) -> None:
         # A secret typed into the file is redacted on its way in; the next render replaces the line.
         text = scrub(edit.new_text) if edit.new_text is not None else None
+        provenance = {"last_edit": OFFLINE_EDIT if offline else "MEMORY.md"}
         try:
             if edit.op == "add":
-                self.store.add(text, metadata=dict(EDIT_SOURCE), infer=False, **target.scope)
+                self.store.add(text, metadata={**EDIT_SOURCE, **provenance}, infer=False, **target.scope)
             else:
                 memory_id = target.short_ids.get(edit.short_id or "")
                 if memory_id is None:
                     raise LookupError(f"no memory behind id marker {edit.short_id}")
                 if edit.op == "update":
-                    self.store.update(memory_id, text=text)
+                    self.store.update(memory_id, text=text, metadata=provenance)
                 else:
                     self.store.delete(memory_id)
             target.edits_applied += 1

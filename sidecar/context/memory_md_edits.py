@@ -98,15 +98,41 @@ class MemoryMdSync:
     """
 
     def __init__(
-        self, path: Path | str, *, max_lines: int = DEFAULT_MAX_LINES, max_bytes: int = DEFAULT_MAX_BYTES
+        self, path: Path | str, *, max_lines: int = DEFAULT_MAX_LINES, max_bytes: int = DEFAULT_MAX_BYTES,
+        state_path: Path | None = None,
     ) -> None:
         self.path = Path(path)
         self.max_lines = max_lines
         self.max_bytes = max_bytes
+        # The last version of the file this sync wrote or read, kept across restarts: what the user
+        # changed while the daemon was stopped is the difference between it and the file.
+        self.state_path = state_path
         self.last_written_md5: str | None = None
         self._last_processed_md5: str | None = None
         self._baseline: ManagedSection | None = None
+        self._read_text: str | None = None
+        self.written_stat: tuple[int, int, int] | None = None
         self.deferred = False
+
+    def load_saved(self) -> bool:
+        """Take the version saved by an earlier run as the baseline; False when there is none."""
+        saved = read_text_exact(self.state_path) if self.state_path is not None else None
+        section = parse_managed(saved) if saved is not None else None
+        if saved is None or section is None or not section.complete:
+            return False
+        self._baseline = section
+        self.last_written_md5 = content_md5(saved)
+        return True
+
+    def remember_read(self) -> None:
+        """Save the version :meth:`on_file_changed` last read, once its edits are applied."""
+        if self._read_text is not None:
+            self._save(self._read_text)
+            self._read_text = None
+
+    def _save(self, text: str) -> None:
+        if self.state_path is not None:
+            write_atomic(self.state_path, text, private=True)
 
     def regenerate(self, memories: Iterable[Mapping[str, Any]], total: int | None = None) -> bool:
         """Re-render the managed section from ``memories``; write only if the file changes.
@@ -135,10 +161,15 @@ class MemoryMdSync:
         text = splice(existing, managed)
         self._baseline = parse_managed(text)
         self.last_written_md5 = content_md5(text)
-        if text == existing:
-            return False
-        write_atomic(self.path, text, private=True)  # memories: 0600, wherever the file is
-        return True
+        wrote = text != existing
+        if wrote:
+            write_atomic(self.path, text, private=True)  # memories: 0600, wherever the file is
+            # taken at once: a hand edit landing while the state copy below is written must still be noticed
+            st = self.path.stat()
+            self.written_stat = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if wrote or (self.state_path is not None and not self.state_path.exists()):
+            self._save(text)
+        return wrote
 
     def _has_unread_change(self, existing: str | None) -> bool:
         # Before the first render or read there is no baseline to diff against,
@@ -174,6 +205,7 @@ class MemoryMdSync:
         ]
         edits = diff_edits(self._baseline, edited)
         self._baseline = _next_baseline(self._baseline, edited)
+        self._read_text = text
         # Our last write is no longer the baseline: if the user reverts to it,
         # that revert is itself an edit and must be diffed, not ignored.
         self.last_written_md5 = None

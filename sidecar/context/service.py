@@ -66,10 +66,10 @@ class SentenceScorer:
 
 def ollama_chat(settings: Settings) -> Callable[[list[dict[str, str]]], str]:
     """A ``chat(messages) -> text`` callable over the local Ollama (non-streaming, explicit num_ctx)."""
-    from sidecar.llm.ollama_client import OllamaClient, choose_model, fit_num_ctx
+    from sidecar.llm.ollama_client import OllamaClient, fit_num_ctx
 
     client = OllamaClient(settings.ollama_url)
-    model = settings.context.summariser_model or choose_model(settings.gate.model)
+    model = settings.context.summariser_model or settings.gate.model or client.auto_model()
     configured = settings.context.num_ctx
 
     def chat(messages: list[dict[str, str]]) -> str:

@@ -27,6 +27,7 @@ from sidecar.learn.apply.provenance import ProvenanceLog
 from sidecar.learn.apply.session_turns import SessionGateHandoff
 from sidecar.learn.judge.verdict import Judge
 from sidecar.learn.queue.dead_letters import DeadLetters
+from sidecar.learn.queue.file_users import FileUsers
 from sidecar.learn.queue.job_queue import JobQueue
 from sidecar.learn.reconcile.decision import Reconciler
 from sidecar.learn.review.gate import ReviewGate
@@ -49,7 +50,8 @@ def build_judge(gate: GateConfig, embedder: StoreEmbedder | None, ollama_url: st
         from sidecar.learn.judge.ollama_judge import OllamaJudge
         from sidecar.llm.ollama_client import OllamaClient
 
-        return OllamaJudge(OllamaClient(ollama_url), model=gate.model, num_ctx=gate.num_ctx)
+        client = OllamaClient(ollama_url)  # no model configured: the best pulled one (issue 15.5)
+        return OllamaJudge(client, model=gate.model or client.auto_model(), num_ctx=gate.num_ctx)
     from sidecar.learn.judge.embedded_judge import EmbeddedJudge
     from sidecar.learn.judge.standalone import StandaloneRewriter
 
@@ -63,7 +65,8 @@ def build_reconciler(gate: GateConfig, embedder: StoreEmbedder | None, ollama_ur
         from sidecar.learn.reconcile.reconcilers import OllamaReconciler
         from sidecar.llm.ollama_client import OllamaClient
 
-        return OllamaReconciler(OllamaClient(ollama_url), model=gate.model, num_ctx=gate.num_ctx)
+        client = OllamaClient(ollama_url)
+        return OllamaReconciler(client, model=gate.model or client.auto_model(), num_ctx=gate.num_ctx)
     from sidecar.learn.reconcile.reconcilers import EmbeddedReconciler
 
     return EmbeddedReconciler(embedder)
@@ -95,11 +98,12 @@ class LearnService:
         self.reconciler = build_reconciler(gate, embedder, ollama_url)
         self.recurrence = RecurrenceLog(folder / "recurrence.db", embedder.embed if embedder is not None else None)
         self.pipeline = GatePipeline(store, self.judge, self.reconciler, self.provenance,
-                                     embedder=embedder if store.embedder is not None else None,
+                                     embedder=embedder,  # MiniLM cosine for neighbours, whatever the store embeds with
                                      review=self.review, recurrence=self.recurrence)
+        self.file_users = FileUsers(folder / "file_users.db")
         self.worker = GateWorker(self.queue, self.pipeline, user_id,
                                  retry_base_s=gate.retry_base_s, retry_max_s=gate.retry_max_s,
-                                 max_attempts=gate.max_attempts)
+                                 max_attempts=gate.max_attempts, user_of=self.file_users.user_for)
         self.session_turns = SessionGateHandoff(self.pipeline)
         self.scanner = FileScanner(self.queue, on_queued=self.worker.wake)
         self._watch = watch

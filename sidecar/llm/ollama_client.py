@@ -7,7 +7,8 @@ against ``/api/tags``. Connection failures, timeouts and odd replies become
 :class:`JudgeUnavailable` so callers can back off and retry (a reply without
 content is :class:`JudgeReplyInvalid`, which counts toward a job's dead letter);
 a model that is not pulled is a configuration error and says which ``ollama pull``
-fixes it. Model choice by free RAM and context sizing live here too.
+fixes it. Model choice (the best pulled model that fits the free RAM; an explicit one as given)
+and context sizing live here too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sidecar.learn.judge.verdict import JudgeReplyInvalid, JudgeUnavailable
+from sidecar_shared.ollama_models import AUTO_MODELS, best_pulled, by_free_ram
 
 if TYPE_CHECKING:
     import ollama
@@ -35,8 +37,8 @@ DEFAULT_NUM_CTX = 4096
 DEFAULT_TEMPERATURE = 0.1
 OUTPUT_TOKEN_BUDGET = 512  # the most tokens a reply may have (num_predict): a verdict or a decision needs ~150
 GIB = 1024**3
-# (minimum free RAM, model): the larger model only when it fits with room to spare
-MODEL_BY_FREE_RAM: tuple[tuple[int, str], ...] = ((6 * GIB, "qwen3:4b"), (3 * GIB + 1, "qwen2.5:1.5b"), (0, "llama3.2:1b"))
+# (minimum free RAM, model): the larger model only when it fits with room to spare (sidecar_shared.ollama_models)
+MODEL_BY_FREE_RAM: tuple[tuple[int, str], ...] = tuple((floor, name) for name, floor in AUTO_MODELS)
 
 
 class OllamaModelMissing(RuntimeError):
@@ -81,14 +83,19 @@ def mem_available_bytes() -> int | None:
     return None
 
 
-def choose_model(configured: str | None = None, free_bytes: int | None = None) -> str:
-    """The configured model, else the largest of our three that fits the free RAM."""
+def choose_model(configured: str | None = None, free_bytes: int | None = None,
+                 pulled: list[str] | None = None) -> str:
+    """The configured model (always honoured); else, given the ``pulled`` names, the best of them in
+    the order qwen3:4b → qwen2.5:1.5b → llama3.2:1b (``-mem`` re-tags count) that fits the free RAM;
+    else (nothing known to be pulled) the largest of the three that fits, the one to pull."""
     if configured:
         return configured
     free = mem_available_bytes() if free_bytes is None else free_bytes
-    if free is None:
-        return MODEL_BY_FREE_RAM[-1][1]
-    return next(model for floor, model in MODEL_BY_FREE_RAM if free >= floor)
+    if pulled is not None:
+        found = best_pulled(pulled, free)
+        if found is not None:
+            return found
+    return by_free_ram(free)
 
 
 def fit_num_ctx(prompt_chars: int, configured: int | None = None, output_tokens: int = OUTPUT_TOKEN_BUDGET) -> int:
@@ -119,7 +126,38 @@ class OllamaClient:
         self.timeout_s = timeout_s
         self.latencies: deque[float] = deque(maxlen=history)
         self._checked_models: set[str] = set()
+        self._automatic: dict[str, str] = {}  # a model this client chose itself -> the pulled one it uses now
         self._api: ollama.Client = ollama.Client(host=self.base_url, timeout=timeout_s)
+
+    def auto_model(self) -> str:
+        """The model to use when none is configured: the best pulled one (:func:`choose_model`).
+
+        If the server cannot be asked now, the RAM choice; a chat with a model chosen here
+        that turns out not to be pulled is served by the best pulled model instead.
+        """
+        try:
+            model = choose_model(pulled=self.pulled_models())
+        except JudgeUnavailable:
+            model = choose_model()
+        self._automatic.setdefault(model, model)
+        return model
+
+    def _serving(self, model: str) -> str:
+        """The pulled model that serves ``model``: itself, or for a model chosen here, the best pulled now."""
+        if model not in self._automatic:
+            self.ensure_model(model)
+            return model
+        current = self._automatic[model]
+        try:
+            self.ensure_model(current)
+            return current
+        except OllamaModelMissing:
+            pulled = self.pulled_models()
+            found = best_pulled(pulled, mem_available_bytes())
+            if found is None:
+                raise OllamaModelMissing(current, pulled) from None
+            self._automatic[model] = found
+            return found
 
     def pulled_models(self) -> list[str]:
         """Names of the models the server has locally."""
@@ -147,7 +185,7 @@ class OllamaClient:
         num_predict: int = OUTPUT_TOKEN_BUDGET,
     ) -> ChatReply:
         """One non-streaming chat call whose reply is constrained to ``schema`` and at most ``num_predict`` tokens."""
-        self.ensure_model(model)
+        model = self._serving(model)
         prompt_chars = sum(len(m["content"]) for m in messages) + len(json.dumps(schema))
         options = {"temperature": temperature, "num_ctx": fit_num_ctx(prompt_chars, num_ctx, num_predict),
                    "num_predict": num_predict}

@@ -1,4 +1,4 @@
-"""The learning ops: ``ingest`` (read transcripts now), ``ingest.progress`` and ``watch.status``.
+"""The learning ops: ``ingest`` (read transcripts now), ``ingest.progress``, ``watch.status`` and ``consolidate``.
 
 ``ingest`` never waits for the judge in a worker thread: it queues and answers
 with the ids of the jobs it covers; a caller that wants to wait polls
@@ -21,6 +21,7 @@ from sidecar.rpc.dispatch import OpTable
 from sidecar_shared.protocol import Code
 
 if TYPE_CHECKING:
+    from sidecar.learn.consolidate.consolidator import Consolidator
     from sidecar.learn.service import LearnService
 
 MAX_PATHS = 1000
@@ -56,6 +57,7 @@ def register_learn_ops(table: OpTable, learn: LearnService) -> None:
         agent = A.string(args, "agent", required=False, max_len=64)
         if agent is not None and agent not in AGENTS:
             raise A.bad(f"argument 'agent' must be one of {', '.join(AGENTS)}")
+        user = A.ident(args, "user_id", required=False)  # whose facts these files hold (a hook's $SIDECAR_USER)
         if args.get("wait"):
             raise A.bad("the daemon no longer waits inside 'ingest'; poll 'ingest.progress' with the "
                         "returned 'job_ids' (Client.ingest(..., wait=True) does)")
@@ -72,6 +74,8 @@ def register_learn_ops(table: OpTable, learn: LearnService) -> None:
         totals = {"files": len(plan), **{key: 0 for key in SCAN_COUNTS}}
         job_ids: set[int] = set()
         for path, which in plan:
+            if user:
+                learn.file_users.set(str(path), user)
             scanned = learn.scanner.scan(path, which)
             for key in SCAN_COUNTS:
                 totals[key] += getattr(scanned, key)
@@ -96,3 +100,17 @@ def register_learn_ops(table: OpTable, learn: LearnService) -> None:
     table.register("ingest", ingest, write=True)
     table.register("ingest.progress", ingest_progress, write=False)
     table.register("watch.status", watch_status, write=False)
+
+
+def register_consolidate_op(table: OpTable, consolidator: Consolidator) -> None:
+    """Register ``consolidate``: merge restatements and drop stale values inside one scope.
+
+    Keyed like ``add`` on its scope, so it queues behind that scope's writes; ``dry_run``
+    returns the plan and changes nothing.
+    """
+    from sidecar.ops.store_ops import scope_key
+
+    def consolidate(args: Mapping[str, Any]) -> dict[str, Any]:
+        return consolidator.run(A.scope(args), dry_run=A.boolean(args, "dry_run", False)).as_dict()
+
+    table.register("consolidate", consolidate, write=True, key=scope_key)

@@ -16,6 +16,7 @@ history            read   mem0's history with the gate's provenance        :mod:
 ingest             write  read transcript files now, queue their facts     :mod:`.learn_ops`
 ingest.progress    read   how far the jobs of an ingest got                :mod:`.learn_ops`
 watch.status       read   watched sources and files, queue, judge          :mod:`.learn_ops`
+consolidate        write  restatements and stale values of one scope       :mod:`.learn_ops`
 queue.*            r / w  list, retry, drop the dead-lettered jobs         :mod:`.queue_ops`
 review.*           r / w  list, count, accept, reject held facts           :mod:`.review_ops`
 context            read   the messages for an agent's next prompt          :mod:`.context_ops`

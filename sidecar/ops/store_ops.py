@@ -1,4 +1,8 @@
-"""The mem0-shaped ops: ``add``, ``search``, ``get``, ``get_all``, ``update``, ``delete``, ``delete_all``, ``history``.
+"""The mem0-shaped ops: ``add``, ``search``, ``get``, ``get_all``, ``update``, ``delete``, ``delete_all``, ``history``,
+and ``restore`` (undo a memory's latest UPDATE or DELETE, :mod:`sidecar.ops.restore`).
+
+Every op naming a memory takes its full id or a unique prefix of 6+ characters
+(:mod:`sidecar.ops.memory_ids`); an unknown id is ``not_found``, an ambiguous prefix ``bad_request``.
 
 ``add(infer=True)`` goes through the write gate (judge, reconcile, apply) when the
 daemon has one; ``history`` carries the write gate's provenance next to mem0's rows.
@@ -13,6 +17,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from sidecar.learn.secret_guard import SecretDetected, refuse, refuse_messages, refuse_metadata
+from sidecar.ops.memory_ids import resolve
+from sidecar.ops.restore import restore as restore_memory
 from sidecar.rpc import args as A
 from sidecar.rpc.args import OpError
 from sidecar.rpc.dispatch import Handler, OpTable
@@ -77,7 +83,12 @@ def register_store_ops(table: OpTable, store: Store, gate: Gate | None) -> None:
                             threshold=A.number(args, "threshold", 0.0, 1.0))
 
     def get(args: Mapping[str, Any]) -> Any:
-        return store.get(A.ident(args, "memory_id", max_len=128))
+        try:
+            return store.get(resolve(store, A.ident(args, "memory_id", max_len=128)))
+        except OpError as exc:
+            if exc.code == Code.NOT_FOUND:
+                return None  # mem0's get answers None for an unknown id
+            raise
 
     def get_all(args: Mapping[str, Any]) -> Any:
         return store.get_all(filters=A.filters(args), top_k=A.integer(args, "top_k", 100, 1, 100_000))
@@ -89,23 +100,36 @@ def register_store_ops(table: OpTable, store: Store, gate: Gate | None) -> None:
             raise A.bad("update needs 'text' or 'metadata'")
         refuse(text or "")
         refuse_metadata(metadata)
-        return store.update(A.ident(args, "memory_id", max_len=128), text=text, metadata=metadata)
+        memory_id = resolve(store, A.ident(args, "memory_id", max_len=128))
+        return {**store.update(memory_id, text=text, metadata=metadata), "id": memory_id,
+                **({"memory": text} if text is not None else {})}
 
     def delete(args: Mapping[str, Any]) -> Any:
-        return store.delete(A.ident(args, "memory_id", max_len=128))
+        memory_id = resolve(store, A.ident(args, "memory_id", max_len=128))
+        return {**store.delete(memory_id), "id": memory_id}
 
     def delete_all(args: Mapping[str, Any]) -> Any:
-        return store.delete_all(**A.scope(args))
+        scope = A.scope(args)
+        before = store.newest(scope, 1)[1]
+        return {**store.delete_all(**scope), "deleted": before}
 
     def history(args: Mapping[str, Any]) -> Any:
-        memory_id = A.ident(args, "memory_id", max_len=128)
+        memory_id = resolve(store, A.ident(args, "memory_id", max_len=128), deleted=True)
         entries = list(store.history(memory_id) or [])
         return gate.enrich_history(memory_id, entries) if gate is not None else entries
+
+    def restore(args: Mapping[str, Any]) -> Any:
+        memory_id = resolve(store, A.ident(args, "memory_id", max_len=128), deleted=True)
+        given = {key: A.ident(args, key, required=False) for key in SCOPE_KEYS}
+        return restore_memory(store, memory_id, {k: v for k, v in given.items() if v})
 
     def memory_scope_key(args: Mapping[str, Any]) -> tuple | None:
         """The scope key of the memory an update/delete changes, so it queues behind that scope's writes
         instead of blocking a worker on the store's scope lock; None (keep the id key) if it is gone."""
-        row = store.get(A.ident(args, "memory_id", max_len=128))
+        try:
+            row = store.get(resolve(store, A.ident(args, "memory_id", max_len=128)))
+        except OpError:
+            return None  # the handler answers not_found / ambiguous
         return scope_lock_key(row) if row else None
 
     ops: list[tuple[str, Callable[[Mapping[str, Any]], Any], bool, Any]] = [
@@ -117,6 +141,7 @@ def register_store_ops(table: OpTable, store: Store, gate: Gate | None) -> None:
         ("delete", delete, True, id_key),
         ("delete_all", delete_all, True, scope_key),
         ("history", history, False, None),
+        ("restore", restore, True, id_key),
     ]
     for name, handler, write, key in ops:
         refine = memory_scope_key if key is id_key else None

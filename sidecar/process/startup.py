@@ -13,7 +13,6 @@ import errno
 import sqlite3
 from pathlib import Path
 
-from sidecar.config.settings import ConfigError
 from sidecar.store.errors import StoreError
 from sidecar.store.preflight import OllamaUnreachable
 from sidecar_shared import exitcodes
@@ -39,6 +38,8 @@ def explain(exc: BaseException, data_dir: Path) -> tuple[int, str]:
     """The exit code and the one-line message for an exception raised while the daemon starts."""
     if isinstance(exc, StartupError):
         return exc.exit_code, one_line(exc)
+    from sidecar.config.settings import ConfigError  # here: pydantic must not delay the socket's bind
+
     if isinstance(exc, ConfigError):
         return exitcodes.CONFIG, f"configuration error: {one_line(exc)}"
     if isinstance(exc, OllamaUnreachable):

@@ -76,4 +76,5 @@ def run(op: Op, args: Mapping[str, Any]) -> Any:
         code = Code.NOT_FOUND if "not found" in text.lower() else Code.BAD_REQUEST
         raise OpError(code, text) from None
     except Exception as exc:  # mem0/Chroma raise many types; the daemon must stay up
-        raise OpError(Code.STORE_ERROR, f"{exc.__class__.__name__}: {exc}") from None
+        code = getattr(exc, "wire_code", Code.STORE_ERROR)  # StoreUnavailable: store_unavailable (retry later)
+        raise OpError(code, f"{exc.__class__.__name__}: {exc}") from None

@@ -13,6 +13,10 @@
 Each key may hold ``per_key`` waiting requests and each lane ``capacity``; past
 that :meth:`Scheduler.submit` refuses (the server replies ``busy``), so a burst
 fills its own queue, not its neighbours'.
+
+The scheduler tells its :class:`~sidecar.rpc.priority.ReadsFirst` when a read is
+admitted and when it is done, so write work already running pauses at its next
+checkpoint while reads are in progress.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+
+from sidecar.rpc.priority import ReadsFirst
 
 READ = "read"
 WRITE = "write"
@@ -100,7 +106,8 @@ class _Lane:
 class Scheduler:
     """Thread-safe: the socket thread submits, worker threads :meth:`take` and report :meth:`done`."""
 
-    def __init__(self, workers: int, capacity: int, per_key: int) -> None:
+    def __init__(self, workers: int, capacity: int, per_key: int, priority: ReadsFirst | None = None) -> None:
+        self.priority = priority or ReadsFirst()
         self._cond = threading.Condition()
         self._lanes = {READ: _Lane(exclusive=False), WRITE: _Lane(exclusive=True)}
         self._write_cap = max(1, workers - 1)
@@ -121,6 +128,8 @@ class Scheduler:
                 self.refused[job.lane] += 1
                 return False
             lane.push(job)
+            if job.lane == READ:
+                self.priority.read_queued()
             self._cond.notify()
             return True
 
@@ -129,6 +138,9 @@ class Scheduler:
         with self._cond:
             self._closed = True
             jobs = [job for lane in self._lanes.values() for job in lane.drain()]
+            for job in jobs:
+                if job.lane == READ:
+                    self.priority.read_done()
             self._cond.notify_all()
             return jobs
 
@@ -185,6 +197,8 @@ class Scheduler:
             if job in self._running:
                 self._running.discard(job)
                 self._lanes[job.lane].release(job.key)
+                if job.lane == READ:
+                    self.priority.read_done()
                 self._cond.notify_all()
 
     # -- figures ------------------------------------------------------------------
@@ -205,6 +219,9 @@ class Scheduler:
 
     def figures(self) -> dict[str, object]:
         with self._cond:
-            return {lane_name: {"waiting": lane.waiting, "running": lane.running, "keys": len(lane.queues),
-                                "refused_busy": self.refused[lane_name]}
-                    for lane_name, lane in self._lanes.items()}
+            figures: dict[str, object] = {
+                lane_name: {"waiting": lane.waiting, "running": lane.running, "keys": len(lane.queues),
+                            "refused_busy": self.refused[lane_name]}
+                for lane_name, lane in self._lanes.items()}
+        figures["write_pauses_for_reads"] = self.priority.pauses  # checkpoints where write work let reads go first
+        return figures

@@ -74,6 +74,7 @@ class Server:
         self._context = zmq.Context()
         self._context.linger = 0
         self._scheduler = Scheduler(workers, queue_size, queue_per_key)
+        self.reads_first = self._scheduler.priority  # write work's checkpoints (the embedder's) pause on it
         self._results = Results()
         self._pool = WorkerPool(self._scheduler, workers, self._results)
         self._replay = ReplayCache()
@@ -118,11 +119,16 @@ class Server:
 
     # -- the loop ----------------------------------------------------------
 
-    def serve(self, on_ready: Callable[[], None] | None = None) -> None:
-        router = self._context.socket(zmq.ROUTER)
-        router.setsockopt(zmq.MAXMSGSIZE, protocol.HARD_FRAME_LIMIT)
+    def serve(self, on_ready: Callable[[], None] | None = None, router: zmq.Socket | None = None,
+              held: list[list[bytes]] | None = None) -> None:
+        """Serve until exit; ``router``: a socket already bound (:mod:`sidecar.process.front`), ``held``: its frames."""
+        bound = router is not None
+        if router is None:
+            router = self._context.socket(zmq.ROUTER)
+            router.setsockopt(zmq.MAXMSGSIZE, protocol.HARD_FRAME_LIMIT)
         try:
-            router.bind(self.paths.endpoint)
+            if not bound:
+                router.bind(self.paths.endpoint)
             self._watch.bound()
             self._pool.start()
             poller = zmq.Poller()
@@ -130,6 +136,8 @@ class Server:
             poller.register(self._results.fd, zmq.POLLIN)
             if on_ready:
                 on_ready()
+            for frames in held or ():  # requests that arrived while the daemon was loading, in order
+                self._take(router, frames)
             watchdog = notify.watchdog_interval()
             next_ping = time.monotonic()
             while not self._exit:
@@ -207,13 +215,16 @@ class Server:
                 frames = router.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
                 return
-            envelope, started = frames[:-1], time.perf_counter()
-            try:
-                self._handle(router, envelope, frames[-1], started)
-            except Exception as exc:  # a bug here must cost one request, never the socket thread
-                log.exception("request could not be handled")
-                self._refuse(router, envelope, None, "?", Code.INTERNAL,
-                             f"the request could not be handled ({exc.__class__.__name__})", started)
+            self._take(router, frames)
+
+    def _take(self, router: zmq.Socket, frames: list[bytes]) -> None:
+        envelope, started = frames[:-1], time.perf_counter()
+        try:
+            self._handle(router, envelope, frames[-1], started)
+        except Exception as exc:  # a bug here must cost one request, never the socket thread
+            log.exception("request could not be handled")
+            self._refuse(router, envelope, None, "?", Code.INTERNAL,
+                         f"the request could not be handled ({exc.__class__.__name__})", started)
 
     def _send_results(self, router: zmq.Socket) -> None:
         for token, reply, outcome in self._results.take_all():

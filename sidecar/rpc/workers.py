@@ -7,6 +7,10 @@ the thread that ran it. Should a thread still die, :meth:`WorkerPool.check`
 :meth:`WorkerPool.healthy` turns false until it is replaced, which ``ping``,
 ``status`` and the systemd watchdog report.
 
+A worker running a read marks its thread so it never pauses at a write
+checkpoint; before a write job it waits while reads are in progress
+(:mod:`sidecar.rpc.priority`).
+
 Workers own no ZeroMQ socket: replies travel to the socket thread through
 :class:`Results`, a queue plus a pipe its poller watches, so closing the daemon
 never waits on a socket a busy worker holds.
@@ -19,7 +23,8 @@ import os
 import threading
 from collections import deque
 
-from sidecar.rpc.scheduler import Job, Scheduler
+from sidecar.rpc.priority import prefer_short_slices
+from sidecar.rpc.scheduler import READ, Job, Scheduler
 from sidecar_shared import protocol
 from sidecar_shared.protocol import Code
 
@@ -83,6 +88,7 @@ class WorkerPool:
         return threading.Thread(target=self._loop, name=f"worker-{index}", daemon=True)
 
     def start(self) -> None:
+        prefer_short_slices()
         for thread in self._threads:
             thread.start()
 
@@ -121,7 +127,11 @@ class WorkerPool:
             self._run(job)
 
     def _run(self, job: Job) -> None:
+        reads_first = self.scheduler.priority
+        reads_first.running_read(job.lane == READ)
         try:
+            if job.lane != READ:
+                reads_first.checkpoint()  # a read admitted meanwhile goes first
             if job.refine is not None:
                 try:
                     key = job.refine()

@@ -88,6 +88,7 @@ def rewrite_log(database: Path, rewrite: Callable[[str], str]) -> int:
         conn.execute("COMMIT")
         # Chroma's own updates may have left old texts in free space of its pages: rebuild the file.
         conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # in WAL mode the old pages also sit in the -wal file
         return changed
     finally:
         conn.close()

@@ -18,12 +18,12 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from sidecar.config.settings import ConfigError
-from sidecar.store.embedder import EmbedderError, default_threads
+from sidecar.store.embedder import EmbedderError, default_threads, no_checkpoint
 
 MODEL_KEY = "multilingual-e5"  # what the config says
 MODEL_NAME = "multilingual-e5-small-q4"  # what the store's card records
@@ -59,7 +59,12 @@ class E5Embedder:
         self._cache: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
+        self._checkpoint: Callable[[], object] = no_checkpoint
         self.calls = 0
+
+    def set_checkpoint(self, checkpoint: Callable[[], object] | None) -> None:
+        """Call ``checkpoint`` before each model run (None: never pause); see :mod:`sidecar.store.embedder`."""
+        self._checkpoint = checkpoint or no_checkpoint
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Embed ``texts`` as passages (stored texts); float32 array of shape (len(texts), 384)."""
@@ -94,6 +99,7 @@ class E5Embedder:
         for start in range(0, len(missing), batch_size):
             chunk = missing[start : start + batch_size]
             clean = [_engine_text(texts[i]) for i in chunk]
+            self._checkpoint()
             vectors = self._model.encode(clean if len(clean) > 1 else clean[0], is_query)
             out[chunk] = np.asarray(vectors, dtype=np.float32).reshape(len(chunk), DIMS)
         with self._cache_lock:

@@ -9,6 +9,9 @@ this package (``model_files/``, Apache-2.0, see NOTICE.md).
 
 Inputs are padded only to the longest text of a batch (never to 256 tokens),
 batches are sorted by length, and a small LRU cache answers repeated texts.
+Before each batch the model runs, the embedder calls its *checkpoint* (set by the
+composition root to the RPC layer's reads-first pause): write work waits there
+while a search runs, and a search's own call never waits.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -54,6 +57,29 @@ class StoreEmbedder(Protocol):
     def embed_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray: ...
 
     def query_one(self, text: str) -> list[float]: ...
+
+    def set_checkpoint(self, checkpoint: Callable[[], object] | None) -> None: ...
+
+
+def no_checkpoint() -> None:
+    """The default checkpoint: never pauses."""
+
+
+def session_options(threads: int | None) -> Any:
+    """onnxruntime options for a small shared box: ``threads`` intra-op threads that sleep when idle.
+
+    Spinning pool threads (onnxruntime's default) burn a core between calls, which the other
+    threads of the daemon (a search beside a burst of writes) then cannot have.
+    """
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or default_threads()
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    return options
 
 
 def build_embedded(name: str, threads: int | None = None) -> StoreEmbedder:
@@ -116,12 +142,8 @@ class MiniLMEmbedder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or default_threads()
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
         self._session = ort.InferenceSession(
-            str(verify_model()), options, providers=["CPUExecutionProvider"]
+            str(verify_model()), session_options(threads), providers=["CPUExecutionProvider"]
         )
         self._input_names = {i.name for i in self._session.get_inputs()}
         tokenizer = Tokenizer.from_file(str(TOKENIZER_DIR / "tokenizer.json"))
@@ -131,7 +153,12 @@ class MiniLMEmbedder:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
+        self._checkpoint: Callable[[], object] = no_checkpoint
         self.calls = 0
+
+    def set_checkpoint(self, checkpoint: Callable[[], object] | None) -> None:
+        """Call ``checkpoint`` before each model run (None: never pause)."""
+        self._checkpoint = checkpoint or no_checkpoint
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Embed ``texts``; returns a float32 array of shape (len(texts), 384)."""
@@ -147,10 +174,14 @@ class MiniLMEmbedder:
                     out[i] = hit
         if missing:
             self.calls += 1
-            encodings = self._tokenizer.encode_batch([texts[i] for i in missing])
+            if len(missing) == 1:  # a query: no hand-off to the tokenizer's thread pool
+                encodings = [self._tokenizer.encode(texts[missing[0]])]
+            else:
+                encodings = self._tokenizer.encode_batch([texts[i] for i in missing])
             order = sorted(range(len(missing)), key=lambda k: len(encodings[k].ids))
             for start in range(0, len(order), batch_size):
                 chunk = order[start : start + batch_size]
+                self._checkpoint()
                 vectors = self._run([encodings[k] for k in chunk])
                 for k, vector in zip(chunk, vectors):
                     out[missing[k]] = vector

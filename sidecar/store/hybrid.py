@@ -26,6 +26,8 @@ from sidecar.store.keyword_sync import resync_by_content
 from sidecar_shared.protocol import SCOPE_KEYS
 
 log = logging.getLogger("sidecar.store.hybrid")
+# A conversational turn helps find the fact learned from it; a long agent message would only add noise.
+UTTERANCE_CONTEXT_CHARS = 600
 
 
 def date_text(metadata: Mapping[str, Any] | None, created_at: str | None) -> str:
@@ -41,8 +43,9 @@ def date_text(metadata: Mapping[str, Any] | None, created_at: str | None) -> str
 class HybridIndex:
     """The keyword channel plus the fusion step."""
 
-    def __init__(self, path: Path, params: FusionParams = DEFAULT_PARAMS, *, use_neighbour: bool = True) -> None:
-        self.keyword = KeywordIndex(path)
+    def __init__(self, path: Path, params: FusionParams = DEFAULT_PARAMS, *, use_neighbour: bool = True,
+                 keyword: Any = None) -> None:
+        self.keyword = keyword if keyword is not None else KeywordIndex(path)  # or the server's (store.pg.keyword)
         self.params = params
         self.use_neighbour = use_neighbour
 
@@ -56,6 +59,10 @@ class HybridIndex:
             previous = self.keyword.neighbour_text(**ids)
             if previous:
                 parts.append(previous)
+        utterance = (metadata or {}).get("utterance")
+        if isinstance(utterance, str) and utterance.strip() and utterance.strip() != text.strip() \
+                and len(utterance) <= UTTERANCE_CONTEXT_CHARS:
+            parts.append(utterance)  # a learned fact is short; what was said holds the words people ask with
         parts.append(date_text(metadata, created_at))
         self.keyword.upsert(memory_id, text, context=" ".join(p for p in parts if p), **ids)
 

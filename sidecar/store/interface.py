@@ -1,7 +1,7 @@
 """What the rest of the daemon may use of the memory store: one Protocol, two implementations.
 
-:class:`sidecar.store.memory_store.MemoryStore` is the real one (mem0 over Chroma,
-hybrid search); :class:`sidecar.testing.fake_store.FakeStore` keeps memories in
+:class:`sidecar.store.memory_store.MemoryStore` is the real one (mem0 over Chroma or
+PostgreSQL + pgvector, see :mod:`sidecar.store.backend`; hybrid search on both); :class:`sidecar.testing.fake_store.FakeStore` keeps memories in
 a dict for op-level tests. Results have mem0's shapes (``{"results": [...]}``,
 rows with ``id``, ``memory``, scope keys, ``metadata``, timestamps).
 """
@@ -58,6 +58,8 @@ class Store(Protocol):
                    run_id: str | None = None) -> dict[str, Any]: ...
 
     def history(self, memory_id: str) -> list[dict[str, Any]]: ...
+
+    def ids_with_prefix(self, prefix: str) -> list[str]: ...
 
     def count(self) -> int: ...
 

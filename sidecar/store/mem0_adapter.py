@@ -21,15 +21,14 @@ mem0 is imported lazily, so importing this module stays cheap.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sidecar.config.settings import ConfigError
 from sidecar.store.chroma_rows import ChromaRows, ScoredRow, StoredRow, text_hash
 from sidecar.store.embedder import StoreEmbedder
 from sidecar.store.errors import StoreError
+from sidecar.store.mem0_holding import Batches, HeldWrites, HoldingHistory, HoldingVectorStore
 
 log = logging.getLogger("sidecar.store.mem0")
 # A placeholder mem0 builds without network or key; the embedded model replaces it.
@@ -101,69 +100,6 @@ def update_memory_prompt(old_memory: list[dict[str, str]], facts: list[str]) -> 
     return get_update_memory_messages(old_memory, facts)
 
 
-@dataclass
-class _HeldWrites:
-    """What mem0 wrote during one batch, not yet applied."""
-
-    vectors: list[Any] = field(default_factory=list)
-    payloads: list[dict[str, Any]] = field(default_factory=list)
-    ids: list[str] = field(default_factory=list)
-    history: list[dict[str, Any]] = field(default_factory=list)
-
-
-class _Batches(threading.local):
-    """The calling thread's open batch, if any (other threads write straight through)."""
-
-    held: _HeldWrites | None = None
-
-
-class _HoldingVectorStore:
-    """mem0's vector store; inside a batch, ``insert`` is held. Everything else passes through."""
-
-    def __init__(self, inner: Any, batches: _Batches) -> None:
-        self._inner = inner
-        self._batches = batches
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def insert(self, vectors: list, payloads: list | None = None, ids: list | None = None) -> Any:
-        held = self._batches.held
-        if held is None:
-            return self._inner.insert(vectors=vectors, payloads=payloads, ids=ids)
-        held.vectors.extend(vectors)
-        held.payloads.extend(payloads or [{} for _ in vectors])
-        held.ids.extend(ids or [])
-        return None
-
-
-class _HoldingHistory:
-    """mem0's history store; inside a batch, new rows are held. Everything else passes through."""
-
-    def __init__(self, inner: Any, batches: _Batches) -> None:
-        self._inner = inner
-        self._batches = batches
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def add_history(self, memory_id: str, old_memory: str | None, new_memory: str | None, event: str,
-                    **columns: Any) -> None:
-        held = self._batches.held
-        if held is None:
-            return self._inner.add_history(memory_id, old_memory, new_memory, event, **columns)
-        held.history.append({"memory_id": memory_id, "old_memory": old_memory, "new_memory": new_memory,
-                             "event": event, **columns})
-        return None
-
-    def batch_add_history(self, records: list[dict[str, Any]]) -> None:
-        held = self._batches.held
-        if held is None:
-            return self._inner.batch_add_history(records)
-        held.history.extend(records)
-        return None
-
-
 class Mem0Adapter:
     """mem0's ``Memory`` behind a narrow API: mem0-shaped writes and reads, and raw row access.
 
@@ -171,22 +107,30 @@ class Mem0Adapter:
     :meth:`history` are mem0's own dicts, unchanged.
     """
 
-    def __init__(self, memory: Any, embedder: StoreEmbedder | None = None) -> None:
-        """Wrap ``memory`` (from :func:`build_memory`); the adapter owns it from now on."""
+    def __init__(self, memory: Any, embedder: StoreEmbedder | None = None, *, rows: Any = None,
+                 history: Any = None) -> None:
+        """Wrap ``memory`` (from :func:`build_memory`); the adapter owns it from now on.
+
+        ``rows`` reads the vector store directly (default: mem0's Chroma collection);
+        ``history`` replaces mem0's SQLite history (the server backend keeps it in PostgreSQL).
+        """
+        if history is not None:
+            memory.db = history
         self._memory = memory
         self._embedder = embedder
-        self._batches = _Batches()
+        self._batches = Batches()
         self._vectors = memory.vector_store
         self._history = memory.db
-        memory.vector_store = _HoldingVectorStore(self._vectors, self._batches)
-        memory.db = _HoldingHistory(self._history, self._batches)
+        memory.vector_store = HoldingVectorStore(self._vectors, self._batches)
+        memory.db = HoldingHistory(self._history, self._batches)
         collection = getattr(self._vectors, "collection", None)
-        self._rows = ChromaRows(collection) if collection is not None else None
+        self._rows = rows if rows is not None else ChromaRows(collection) if collection is not None else None
 
     @classmethod
-    def open(cls, config: Mapping[str, Any], embedder: StoreEmbedder | None = None) -> Mem0Adapter:
+    def open(cls, config: Mapping[str, Any], embedder: StoreEmbedder | None = None, *, rows: Any = None,
+             history: Any = None) -> Mem0Adapter:
         """Build mem0 from ``config`` (see :func:`build_memory`) and wrap it."""
-        return cls(build_memory(config, embedder), embedder)
+        return cls(build_memory(config, embedder), embedder, rows=rows, history=history)
 
     # -- writes ---------------------------------------------------------------
 
@@ -205,7 +149,7 @@ class Mem0Adapter:
             return []
         if self._embedder is not None:  # one batched ONNX call warms the cache mem0 reads
             self._embedder.embed([str(m["content"]) for m in messages])
-        self._batches.held = held = _HeldWrites()
+        self._batches.held = held = HeldWrites()
         try:
             results = self._memory.add([dict(m) for m in messages], metadata=_dict(metadata), infer=False,
                                        **scope)["results"]
@@ -214,7 +158,7 @@ class Mem0Adapter:
         self._apply(held)
         return results
 
-    def _apply(self, held: _HeldWrites) -> None:
+    def _apply(self, held: HeldWrites) -> None:
         if held.vectors:
             self._vectors.insert(vectors=held.vectors, payloads=held.payloads, ids=held.ids)
         if not held.history:
@@ -226,6 +170,15 @@ class Mem0Adapter:
             for memory_id in held.ids:
                 self._vectors.delete(vector_id=memory_id)
             raise
+
+    def insert_rows(self, rows: Sequence[StoredRow], history: Sequence[Mapping[str, Any]]) -> None:
+        """Write ``rows`` as they are (ids, payloads, timestamps) with their ``history`` rows: a store migration.
+
+        The texts are embedded again by this store's embedder (the same model on both sides).
+        """
+        vectors = self._memory.embedding_model.embed_batch([row.text for row in rows], "add")
+        self._apply(HeldWrites([list(v) for v in vectors], [dict(r.payload) for r in rows], [r.id for r in rows],
+                                [dict(h) for h in history]))
 
     def update(self, memory_id: str, text: str | None = None,
                metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -269,8 +222,19 @@ class Mem0Adapter:
         """
         from sidecar.store.history_texts import rewrite_texts
 
+        if hasattr(self._history, "rewrite_texts"):  # the server backend's history
+            return self._history.rewrite_texts(rewrite, dry_run=dry_run)
         with self._history._lock:
             return rewrite_texts(self._history.connection, rewrite, dry_run=dry_run)
+
+    def ids_with_prefix(self, prefix: str) -> list[str]:
+        """Ids starting with ``prefix``: stored memories first, then those only mem0's history remembers."""
+        live = [row.id for row in self._chroma().scan(None, 0, None, False) if row.id.startswith(prefix)]
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self._history._lock:
+            known = self._history.connection.execute(
+                "SELECT DISTINCT memory_id FROM history WHERE memory_id LIKE ? ESCAPE '\\'", (pattern,)).fetchall()
+        return live + sorted({str(row[0]) for row in known if str(row[0]).startswith(prefix)} - set(live))
 
     def embed_query(self, text: str) -> list[float]:
         """The vector mem0 would search with for ``text``."""
@@ -294,6 +258,13 @@ class Mem0Adapter:
     def nearest(self, vector: Sequence[float], n: int, where: Mapping[str, Any] | None = None) -> list[ScoredRow]:
         """The ``n`` rows nearest ``vector`` (matching the Chroma filter ``where``), scored as mem0 does."""
         return self._chroma().nearest(vector, n, where)
+
+    def nearest_ids(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
+        """(id, mem0 score) of the ``n`` rows nearest ``vector``, all scopes, without their payloads (cheap)."""
+        rows = self._chroma()
+        if hasattr(rows, "nearest_ids"):
+            return rows.nearest_ids(vector, n)
+        return [(row.id, row.score) for row in rows.nearest(vector, n, None)]  # a reader without the cheap query
 
     def ids_by_text_hash(self, texts: Sequence[str], scope: Mapping[str, str]) -> dict[str, str]:
         """``{text: id}`` of memories in ``scope`` whose text is one of ``texts`` (one query, by mem0's hash)."""

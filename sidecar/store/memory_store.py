@@ -1,5 +1,9 @@
 """The memory store: mem0-shaped ops over mem0 (through :mod:`sidecar.store.mem0_adapter`).
 
+The backend (:mod:`sidecar.store.backend`: embedded Chroma + SQLite, or PostgreSQL +
+pgvector shared by several daemons) supplies the raw row reads, the keyword index,
+where mem0's history lives, a database-wide scope lock and what "unreachable" means.
+
 On top of mem0:
 
 * ``add(infer=False)`` skips exact duplicates within a scope (mem0 only dedups on
@@ -13,21 +17,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from typing import Any
 
 from sidecar.config.settings import Settings
 from sidecar.keyed_locks import KeyedLocks
+from sidecar.store.backend import EmbeddedBackend, StoreBackend, open_backend
+from sidecar.store.chroma_rows import StoredRow, expired
 from sidecar.store.dense import DenseChannel
 from sidecar.store.embedder import StoreEmbedder, build_embedded
 from sidecar.store.hybrid import HybridIndex
 from sidecar.store.interface import MemoryNotFound, Observer, StoreChange
 from sidecar.store.mem0_adapter import Mem0Adapter
-from sidecar.store.mem0_config import EmbedderChoice, build_mem0_config
-from sidecar.store.meta import check_or_record, opened
+from sidecar.store.mem0_config import EmbedderChoice
 from sidecar.store.preflight import check_embedder
 from sidecar.store.scan import all_rows, newest_by_scan
+from sidecar.store.unavailable import guard_methods, unavailable_as_error
 from sidecar.store.scope_filters import bind_filters, check_scope, in_scope, only_in_scope
 from sidecar_shared.protocol import SCOPE_KEYS, scope_ids
 
@@ -36,7 +42,7 @@ __all__ = ["MemoryNotFound", "MemoryStore", "Observer", "StoreChange"]
 
 
 class MemoryStore:
-    """mem0 ``Memory`` over Chroma, with the embedder the config names.
+    """mem0 ``Memory`` over the configured vector store, with the embedder the config names.
 
     Writers that must not interleave within one scope (the API's add, update and
     delete, the write gate's reconcile-and-apply) take :meth:`scope_lock`; update
@@ -44,28 +50,37 @@ class MemoryStore:
     with :meth:`subscribe` hear about every write after it is applied.
     """
 
-    def __init__(self, settings: Settings) -> None:
-        config, choice = build_mem0_config(settings)
+    def __init__(self, settings: Settings, backend: StoreBackend | None = None) -> None:
+        """Open the store ``backend`` serves (default: the one the config names, see :mod:`sidecar.store.backend`)."""
+        backend = backend if backend is not None else open_backend(settings)
+        self.backend = backend
+        config, choice = backend.mem0_config, backend.choice
         self.choice: EmbedderChoice = choice
         self.path = settings.store_dir
-        check_or_record(settings.store_dir, choice)
-        self.embedder: StoreEmbedder | None = None
-        if choice.embedded:
-            self.embedder = build_embedded(choice.name, threads=settings.embedder_threads)
-        else:
-            check_embedder(config)
-        self._mem0 = Mem0Adapter.open(config, self.embedder)
-        opened(settings.store_dir, choice)  # recorded only once open; a migration (backed up first) is over
-        self._locks = KeyedLocks()
-        self._observers: list[Observer] = []
-        self.last_client_read = 0.0  # monotonic time of the latest client read; background work yields to it
-        self.hybrid: HybridIndex | None = None
-        self.dense: DenseChannel | None = None
-        if settings.search.hybrid:
-            self.hybrid = HybridIndex(settings.store_dir / "keyword.db",
-                                      use_neighbour=settings.search.keyword_context != "date")
-            self.hybrid.resync(all_rows(self._mem0), self.count())
-            self.dense = DenseChannel(self._mem0, self.hybrid.keyword.count)
+        try:
+            self.embedder: StoreEmbedder | None = None
+            if choice.embedded:
+                self.embedder = build_embedded(choice.name, threads=settings.embedder_threads)
+            else:
+                check_embedder(config)
+            self._mem0 = Mem0Adapter.open(config, self.embedder, rows=backend.rows, history=backend.history)
+            if isinstance(backend, EmbeddedBackend):
+                backend.opened()
+            self._locks = KeyedLocks()
+            self._observers: list[Observer] = []
+            self.last_client_read = 0.0  # monotonic time of the latest client read; background work yields to it
+            self.hybrid: HybridIndex | None = None
+            self.dense: DenseChannel | None = None
+            if settings.search.hybrid:
+                self.hybrid = HybridIndex(settings.store_dir / "keyword.db", keyword=backend.keyword_index(),
+                                          use_neighbour=settings.search.keyword_context != "date")
+                batch = getattr(self.hybrid.keyword, "batch", None)
+                with batch() if batch is not None else nullcontext():
+                    self.hybrid.resync(all_rows(self._mem0), self.count())
+                self.dense = DenseChannel(self._mem0, self.hybrid.keyword.count)
+        except BaseException:
+            backend.close()
+            raise
 
     # -- coordination ---------------------------------------------------------
 
@@ -73,7 +88,7 @@ class MemoryStore:
     def scope_lock(self, scope: dict[str, Any]) -> Iterator[None]:
         """Serialise writes to one (user_id, agent_id, run_id) scope."""
         key = tuple(scope.get(k) for k in SCOPE_KEYS)
-        with self._locks.hold(key):
+        with self._locks.hold(key), unavailable_as_error(self.backend), self.backend.scope_lock(key):
             yield
 
     @contextmanager
@@ -112,6 +127,18 @@ class MemoryStore:
         scope = check_scope(scope_ids(user_id, agent_id, run_id))
         with self.scope_lock(scope):
             result = self._add_locked(messages, scope, metadata, infer)
+            if self.hybrid:
+                self._index_added(result, scope, metadata)
+        for row in result.get("results", []):
+            if row.get("event") in ("ADD", "UPDATE", "DELETE"):
+                self._notify(StoreChange(row["event"], str(row.get("id")), scope, row.get("memory")))
+        return result
+
+    def _index_added(self, result: dict[str, Any], scope: dict[str, str], metadata: dict[str, Any] | None) -> None:
+        """Bring the keyword index in step with one add's rows (one transaction on the server backend)."""
+        assert self.hybrid is not None
+        batch = getattr(self.hybrid.keyword, "batch", None)
+        with batch() if batch is not None else nullcontext():
             now = datetime.now(timezone.utc).isoformat()
             for row in result.get("results", []):
                 event, memory_id, text = row.get("event"), str(row.get("id")), row.get("memory")
@@ -121,10 +148,6 @@ class MemoryStore:
                     self.hybrid.updated(memory_id, text or "", scope)
                 elif self.hybrid and event == "DELETE":
                     self.hybrid.deleted(memory_id)
-        for row in result.get("results", []):
-            if row.get("event") in ("ADD", "UPDATE", "DELETE"):
-                self._notify(StoreChange(row["event"], str(row.get("id")), scope, row.get("memory")))
-        return result
 
     def _add_locked(self, messages: Any, scope: dict[str, str], metadata: dict[str, Any] | None,
                     infer: bool) -> dict[str, Any]:
@@ -161,13 +184,14 @@ class MemoryStore:
         scope = bound.scope
         depth = max(top_k, self.hybrid.params.dense_depth)
         dense = self.dense.search(self._mem0.embed_query(query), scope, depth)
-        by_id = {str(m["id"]): m for m in dense}
+        fused = self.hybrid.fuse(query, dense, scope, top_k)
+        by_id = self.dense.rows_of([hit[0] for hit in fused], dense, scope)  # one read for the rows still needed
         results = []
-        for memory_id, score, dense_score, keyword_score in self.hybrid.fuse(query, dense, scope, top_k):
+        for memory_id, score, dense_score, keyword_score in fused:
             if threshold is not None and score < threshold:
                 continue
-            row = by_id.get(memory_id) or self._mem0.get(memory_id)
-            if row is None or not in_scope(row, scope):  # deleted between the two channels; or a stray row
+            row = by_id.get(memory_id)
+            if row is None or not in_scope(row, scope) or expired(row):  # deleted meanwhile, a stray or expired row
                 continue
             results.append({**row, "score": score,
                             "score_details": {"dense": dense_score, "keyword": keyword_score}})
@@ -214,6 +238,10 @@ class MemoryStore:
     def history(self, memory_id: str) -> list[dict[str, Any]]:
         return self._mem0.history(memory_id)
 
+    def ids_with_prefix(self, prefix: str) -> list[str]:
+        """Ids of memories (stored ones first, then deleted ones history remembers) that start with ``prefix``."""
+        return self._mem0.ids_with_prefix(prefix)
+
     def rewrite_history(self, rewrite: Callable[[str], str], *, dry_run: bool = False) -> int:
         """Apply ``rewrite`` to every text mem0's history keeps (old versions too); rows changed (the secret scrub)."""
         return self._mem0.rewrite_history(rewrite, dry_run=dry_run)
@@ -231,7 +259,7 @@ class MemoryStore:
         if self.hybrid is None:
             return newest_by_scan(self._mem0, scope, keep)
         rows = self._mem0.rows(self.hybrid.keyword.newest(scope, keep))
-        return [row.record() for row in rows], self.hybrid.keyword.count(scope)
+        return [row.record() for row in rows if row.searchable], self.hybrid.keyword.count(scope)
 
     def scan(self, *, where: dict[str, Any] | None = None, offset: int = 0, limit: int | None = 1000,
              include: tuple[str, ...] = ("metadatas",)) -> dict[str, Any]:
@@ -251,10 +279,38 @@ class MemoryStore:
             page["metadatas"] = [dict(row.payload) for row in rows]
         return page
 
+    def copy_in(self, rows: list[StoredRow], history: dict[str, list[dict[str, Any]]]) -> int:
+        """Write rows read from another store, keeping ids, timestamps, metadata and history; rows written.
+
+        Ids this store already holds are left alone. For ``memctl migrate``, with no daemon on this store.
+        """
+        known = {row.id for row in self._mem0.rows([row.id for row in rows])}
+        fresh = [row for row in rows if row.id not in known]
+        if not fresh:
+            return 0
+        self._mem0.insert_rows(fresh, [h for row in fresh for h in history.get(row.id, [])])
+        if self.hybrid:
+            for row in sorted(fresh, key=lambda r: str(r.created_at or "")):
+                self.hybrid.added(row.id, row.text, row.scope, row.metadata, row.created_at)
+        return len(fresh)
+
+    def read_rows(self, offset: int, limit: int) -> list[StoredRow]:
+        """One page of stored rows (id and mem0's payload) across all scopes, in storage order."""
+        return self._mem0.scan(offset=offset, limit=limit)
+
+    def present(self, ids: list[str]) -> set[str]:
+        """Which of ``ids`` this store holds."""
+        return {row.id for row in self._mem0.rows(ids)}
+
     def close(self) -> None:
         if self.hybrid:
             self.hybrid.close()
         self._mem0.close()
+        self.backend.close()
+
+
+guard_methods(MemoryStore, ("add", "search", "get", "get_all", "update", "delete", "delete_all", "history",
+                            "rewrite_history", "count", "newest", "scan", "copy_in", "read_rows", "present"))
 
 
 def _scope_of(memory: dict[str, Any]) -> dict[str, str]:

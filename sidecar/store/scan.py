@@ -39,6 +39,8 @@ def newest_by_scan(rows: ScannableRows, scope: Mapping[str, str], keep: int) -> 
     newest: list[tuple[str, str, StoredRow]] = []
     total = 0
     for row in all_rows(rows, scope_where(scope)):
+        if not row.searchable:  # past its expiration date
+            continue
         item = (row.written_at, row.id, row)
         if len(newest) < keep:
             heapq.heappush(newest, item)

@@ -8,17 +8,19 @@ Usable from this project's tests and from users' own tests::
         daemon.client.add("I like tea", user_id="alice")
 
 Waiting is on observable conditions only: readiness means the daemon's socket
-answers ``ping`` (polled every 50 ms; a daemon that exits meanwhile fails the
-start at once), and stopping means the process has exited.
+answers ``ping`` with a state other than ``starting`` (polled every 50 ms; a
+daemon that exits meanwhile fails the start at once), and stopping means the
+process has exited. The socket answers ``ping`` within a fraction of a second of
+the start; the store is loaded behind it (:mod:`sidecar.process.front`).
 
 Environment:
 
 ``SIDECAR_TEST_READY_S``
     How long, in seconds, to wait at most for a daemon to become ready and to
     exit after a signal (default 600; see :mod:`sidecar.testing.waiting`). A
-    daemon imports mem0 and chromadb: about 12 s on an idle 2-core box, up to
-    two minutes under load. A start that fails is reported as soon as the
-    process exits, whatever the limit.
+    daemon imports mem0 and chromadb after binding its socket: about 12 s on an
+    idle 2-core box, up to two minutes under load. A start that fails is
+    reported as soon as the process exits, whatever the limit.
 
 ``SIDECAR_TEST_TMP``
     Where :func:`short_home` makes its folders (default ``/tmp``).
@@ -48,6 +50,7 @@ __all__ = ["DaemonProcess", "DaemonStartError", "READY_ENV", "daemon_env", "priv
            "running_daemon", "short_home", "start_daemon", "write_config"]
 
 PING_TIMEOUT_S = 5.0  # one readiness probe; a probe that times out is simply retried until the limit
+STARTING = "starting"  # what ping's ``state`` says while the daemon loads its store (sidecar.process.front)
 
 
 def short_home(prefix: str = "sct-") -> Path:
@@ -117,9 +120,11 @@ def daemon_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, 
 
 
 def start_daemon(home: Path, *, env: Mapping[str, str] | None = None, timeout: float | None = None,
-                 args: tuple[str, ...] = ()) -> DaemonProcess:
+                 args: tuple[str, ...] = (), loaded: bool = True) -> DaemonProcess:
     """Start ``python -m sidecar`` on ``home`` and wait until it answers ``ping``.
 
+    With ``loaded`` (the default) it also waits until the store is loaded (``ping`` no
+    longer says ``starting``); without, it returns as soon as the socket answers.
     ``timeout`` defaults to :func:`ready_limit` (``$SIDECAR_TEST_READY_S``). Raises
     :class:`DaemonStartError` with the daemon's log as soon as the process exits, or
     when it is still not answering at the limit (it is then killed).
@@ -139,8 +144,9 @@ def start_daemon(home: Path, *, env: Mapping[str, str] | None = None, timeout: f
             raise DaemonStartError(f"daemon exited with {process.returncode}:\n{daemon.log()}")
         if daemon_listening(paths.socket_path):
             try:
-                daemon.client.ping(timeout=PING_TIMEOUT_S)
-                return daemon
+                pong = daemon.client.ping(timeout=PING_TIMEOUT_S)
+                if not loaded or pong.get("state") != STARTING:
+                    return daemon
             except SidecarError:
                 pass
         time.sleep(0.05)

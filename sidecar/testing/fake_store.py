@@ -169,6 +169,11 @@ class FakeStore:
         with self._guard:
             return [dict(entry) for entry in self._history.get(memory_id, [])]
 
+    def ids_with_prefix(self, prefix: str) -> list[str]:
+        with self._guard:
+            live = [i for i in self._rows if i.startswith(prefix)]
+            return live + sorted(i for i in self._history if i.startswith(prefix) and i not in self._rows)
+
     def count(self) -> int:
         with self._guard:
             return len(self._rows)

@@ -120,7 +120,8 @@ def test_scrub_removes_every_secret_an_older_version_stored(isolated_home: Path)
         assert again["total"] == 0 and again["restart_needed"]
         assert check_secrets(daemon.paths, client.status()).fix.startswith("memctl service restart")
         left = leaks(isolated_home, values)
-        assert left and all(path == "data/store/chroma/chroma.sqlite3" for paths in left.values() for path in paths)
+        assert left and all(path in ("data/store/chroma/chroma.sqlite3", "data/store/chroma/chroma.sqlite3-wal")
+                            for paths in left.values() for path in paths)
 
     with running_daemon(isolated_home) as daemon:  # the start rewrites Chroma's log
         assert not daemon.client.call("secrets.scan", {})["restart_needed"]

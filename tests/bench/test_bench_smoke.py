@@ -47,7 +47,8 @@ def tiny_locomo(path: Path) -> Path:
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-def test_foundation_bench(tmp_path: Path):
+def test_foundation_bench(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("LOCOMO_DATA", str(tiny_locomo(tmp_path / "locomo.json")))  # its stored text and queries
     out = tmp_path / "foundation.json"
     run_bench("foundation.py", "--sizes", "40", "--rounds", "5", "--process-runs", "1", "--json", str(out))
     report = json.loads(out.read_text())
@@ -56,7 +57,8 @@ def test_foundation_bench(tmp_path: Path):
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-def test_scale_bench(tmp_path: Path):
+def test_scale_bench(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("LOCOMO_DATA", str(tiny_locomo(tmp_path / "locomo.json")))
     out = tmp_path / "scale.json"
     run_bench("scale.py", "--sizes", "20", "40", "--rounds", "5", "--json", str(out))
     assert [row["size"] for row in json.loads(out.read_text())["rows"]] == [20, 40]
@@ -106,7 +108,9 @@ def test_judge_and_conflict_evals(tmp_path: Path):
         "expected_ops": ["ADD", "UPDATE"], "final_memories": ["Lives in Bergen"],
         "probes": [{"query": "Where do I live?", "must_rank_first": "Lives in Bergen",
                     "must_not_return": ["Lives in Oslo"]}], "note": "move"}) + "\n")
-    run_bench("conflicts_eval.py", "--data", str(conflicts), "--json", str(tmp_path / "conflicts.json"))
+    run_bench("conflicts_eval.py", "--data", str(conflicts), "--distinct", "12", "--json", str(tmp_path / "conflicts.json"))
+    report = json.loads((tmp_path / "conflicts.json").read_text())
+    assert report["steps"] == 2 and report["distinct"]["facts"] == 12 and "confusion" in report
 
 
 @pytest.mark.slow

@@ -66,6 +66,14 @@ def test_status_reports_counts_size_latency_and_rss(daemon):
                           timeout=ready_limit()).stdout
     assert "st-alice 2, st-bob 1" in text and "codex 2, claude-code 1" in text and "p95" in text
 
+    files = data["files"]  # where the store lives (README.md: "Where the store lives")
+    data_dir = daemon.paths.data_dir
+    assert files["data"] == str(data_dir)
+    for name in ("chroma", "history", "keyword", "queue"):
+        assert os.path.exists(files[name]) and files[name].startswith(str(data_dir)), name
+    assert files["chroma"].endswith("chroma.sqlite3") and files["history"].endswith("history.db")
+    assert f"files      {data_dir}" in text and files["history"] in text
+
 
 def test_status_watch_refreshes_until_interrupted(daemon):
     process = subprocess.Popen([MEMCTL, "status", "--json", "--watch", "0.3"], env=daemon.env,

@@ -150,3 +150,29 @@ def test_service_module_stays_a_thin_client():
             f"print([m for m in {heavy!r} if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_failed_install_leaves_no_unit_behind(fake_bin, memctl, monkeypatch):
+    monkeypatch.setenv("FAKE_RC", "1")
+    monkeypatch.setenv("FAKE_STDERR", "Failed to connect to bus: No medium found")
+    result = CliRunner().invoke(service, ["install", "--memctl", str(memctl)])
+    assert result.exit_code == 1
+    assert not svc.systemd_unit_path().exists()
+    assert f"removed what install wrote: {svc.systemd_unit_path()}" in result.output
+
+
+def test_failed_reinstall_puts_the_previous_unit_back(fake_bin, memctl, monkeypatch):
+    unit = svc.systemd_unit_path()
+    unit.parent.mkdir(parents=True)
+    unit.write_text("# the unit that worked\n")
+    monkeypatch.setenv("FAKE_RC", "1")
+    assert CliRunner().invoke(service, ["install", "--memctl", str(memctl)]).exit_code == 1
+    assert unit.read_text() == "# the unit that worked\n"
+
+
+@pytest.mark.parametrize("code", [0, 3, 4])
+def test_status_exits_with_the_service_managers_status(fake_bin, monkeypatch, code):
+    monkeypatch.setenv("FAKE_RC", str(code))
+    result = CliRunner().invoke(service, ["status"])
+    assert result.exit_code == code
+    assert _calls(fake_bin) == ["--user status --no-pager agent-memory.service"]

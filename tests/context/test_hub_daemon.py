@@ -54,8 +54,10 @@ def test_user_text_survives_daemon_regenerations(ctx_daemon: DaemonProcess) -> N
     wait_for(lambda: "Rotating fact number 0" not in path.read_text(), what="delete rendered")
     text = path.read_text()
     assert text.startswith(USER_PREAMBLE) and text.endswith(USER_TRAILER)
-    files = {f["path"]: f for f in context_status(ctx_daemon)["memory_md"]["files"]}
-    assert files[str(path)]["regenerations"] >= 7 and files[str(path)]["problem"] is None
+    # the count follows the write (and the saved copy of it) by a moment: wait for it, not for the file
+    counted = wait_for(lambda: (f := {f["path"]: f for f in context_status(ctx_daemon)["memory_md"]["files"]}
+                                [str(path)])["regenerations"] >= 7 and f, what="7 regenerations counted")
+    assert counted["problem"] is None
 
 
 def test_hand_edits_reach_store_and_history(ctx_daemon: DaemonProcess) -> None:

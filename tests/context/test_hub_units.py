@@ -69,6 +69,13 @@ class _Md:
             raise OSError("disk gone")
         return "v1"
 
+    def flush(self, user_id: str) -> None:
+        if self.broken:
+            raise OSError("disk gone")
+
+    def stamps_of(self, user_id: str) -> dict[str, str]:
+        return {}
+
 
 class _BrokenSessions:
     def load(self, user_id: str, session_id: str) -> None:

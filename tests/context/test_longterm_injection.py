@@ -41,16 +41,44 @@ class Search:
         return self.hits[:k]
 
 
-def test_direct_below_threshold_strips_id_markers_and_user_text() -> None:
+def test_direct_below_threshold_injects_the_whole_file_without_markers() -> None:
     search = Search()
     injector = LongTermInjector(Source(memory_md([memory(1, "Likes tea"), memory(2, "Uses vim")])), search)
     block = injector.block("what editor?")
     assert block.mode == "direct" and search.calls == []
     assert block.text.startswith(CONTEXT_BEGIN + "\n[memory mode: direct]") and block.text.endswith(CONTEXT_END)
     assert "- Likes tea" in block.text and "- Uses vim" in block.text
-    assert "mem:" not in block.text and "user text" not in block.text and "agent-memory:begin" not in block.text
+    assert "# Notes\nuser text" in block.text  # the user's own notes around the managed section
+    assert "mem:" not in block.text and "agent-memory:begin" not in block.text
     assert block.tokens == estimate_tokens(block.text)
     assert {m["id"] for m in block.memories} == {"00000001", "00000002"}
+
+
+def test_user_notes_count_in_the_direct_rag_decision() -> None:
+    small = memory_md([memory(1, "Likes tea")])
+    notes = "# Notes\n" + "A long hand-written note about my garden. " * 40 + "\n"
+    with_notes = small.replace("# Notes\nuser text\n", notes)
+    threshold = estimate_tokens(direct_content(small)[0]) + 50
+    assert LongTermInjector(Source(small), Search(), threshold=threshold).block("q").mode == "direct"
+    hits = [{"id": "a", "memory": "Likes tea"}]
+    assert LongTermInjector(Source(with_notes), Search(hits), threshold=threshold).block("q").mode == "rag"
+
+
+def test_each_memory_carries_its_date_and_origin() -> None:
+    stamps = {"00000001": "(2026-11-29, session)", "00000002": "(updated 2026-11-30, MEMORY.md)"}
+    text = memory_md([memory(1, "Likes tea"), memory(2, "Uses vim")])
+    block = LongTermInjector(Source(text), Search(), stamps=lambda: stamps).block("q")
+    assert "- Likes tea (2026-11-29, session)" in block.text
+    assert "- Uses vim (updated 2026-11-30, MEMORY.md)" in block.text
+    hits = [{"id": "a", "memory": "Lives in Oslo", "created_at": "2026-01-02T10:00:00+00:00",
+             "updated_at": "2026-03-04T10:00:00+00:00", "metadata": {"source": "session"}},
+            {"id": "b", "memory": "Uses uv", "created_at": "2026-01-05T10:00:00+00:00",
+             "updated_at": "2026-01-05T10:00:00+00:00", "agent_id": "codex",
+             "metadata": {"source": "/home/u/.codex/sessions/x.jsonl"}}]
+    big = memory_md([memory(i, f"fact {i:04d} " + "padding " * 10) for i in range(1, 200)])
+    rag = LongTermInjector(Source(big), Search(hits)).block("q")
+    assert rag.mode == "rag"
+    assert "- Lives in Oslo (updated 2026-03-04, session)\n- Uses uv (2026-01-05, codex transcript)" in rag.text
 
 
 def test_direct_cache_by_md5_and_by_version() -> None:

@@ -17,8 +17,9 @@ AGENT = [sys.executable, "-m", "sidecar_examples.demo_chat_agent"]
 def test_turn_recalls_streams_and_remembers(shared_daemon) -> None:
     shared_daemon.client.add("I am vegetarian", user_id="demo-carol")
     with FakeOllamaServer(models=["qwen2.5:1.5b"], stream_pieces=["How ", "about ", "a veggie ", "curry?"]) as fake:
-        done = subprocess.run([*AGENT, "--user-id", "demo-carol", "--ollama-url", fake.base_url],
-                              input="what should I cook tonight?\n", capture_output=True, text=True,
+        done = subprocess.run([*AGENT, "--user-id", "demo-carol", "--ollama-url", fake.base_url, "--show-kept"],
+                              input="I'm allergic to shellfish. What should I cook tonight?\n", capture_output=True,
+                              text=True,
                               env=shared_daemon.env, timeout=ready_limit())
         requests = fake.chat_requests()
     assert done.returncode == 0, done.stderr
@@ -27,18 +28,23 @@ def test_turn_recalls_streams_and_remembers(shared_daemon) -> None:
     system = requests[0]["messages"][0]
     assert system["role"] == "system" and "Known facts about the user" in system["content"]
     assert "- I am vegetarian" in system["content"]
-    assert "options" not in requests[0]  # num_ctx only matters with --infer
+    assert "options" not in requests[0]  # num_ctx only matters when the daemon's judge is an Ollama model
+    # the whole turn went through the gate: the fact is kept, the question and the reply are not
     remembered = [m["memory"] for m in shared_daemon.client.get_all(filters={"user_id": "demo-carol"})["results"]]
-    assert "what should I cook tonight?" in remembered
+    assert any("allergic to shellfish" in m for m in remembered), remembered
+    assert not any("cook" in m.lower() or "curry" in m.lower() for m in remembered), remembered
+    assert "[remembered: " in done.stderr and "allergic to shellfish" in done.stderr
+    assert "write gate" in subprocess.run([*AGENT, "--help"], capture_output=True, text=True).stdout
 
 
-def test_infer_sets_num_ctx(shared_daemon) -> None:
+def test_verbatim_stores_the_message_as_typed(shared_daemon) -> None:
     with FakeOllamaServer(models=["llama3.2:1b"]) as fake:
-        subprocess.run([*AGENT, "--user-id", "demo-dave", "--ollama-url", fake.base_url, "--infer"],
-                       input="hi there\n", capture_output=True, text=True, env=shared_daemon.env,
+        subprocess.run([*AGENT, "--user-id", "demo-dave", "--ollama-url", fake.base_url, "--verbatim"],
+                       input="what should I cook tonight?\n", capture_output=True, text=True, env=shared_daemon.env,
                        timeout=ready_limit())
-        requests = fake.chat_requests()
-    assert requests and requests[0]["options"]["num_ctx"] == 4096
+        assert fake.chat_requests()
+    remembered = [m["memory"] for m in shared_daemon.client.get_all(filters={"user_id": "demo-dave"})["results"]]
+    assert remembered == ["what should I cook tonight?"]
 
 
 def test_ollama_down_says_how_to_fix_it(shared_daemon) -> None:

@@ -66,3 +66,19 @@ def test_claude_stop_hook_nudges_ingestion_of_the_transcript(daemon: DaemonProce
                          what="the nudged transcript to be learned")
     assert "chess" in learned[0]["memory"].lower()
     assert learned[0]["metadata"]["session_id"] == "session-7"
+
+
+def test_the_stop_hook_learns_for_the_user_it_reads_context_for(daemon: DaemonProcess, tmp_path):
+    transcript = tmp_path / "session-8.jsonl"
+    transcript.write_text(json.dumps({"type": "user", "sessionId": "session-8", "uuid": "u8", "cwd": "/p",
+                                      "message": {"role": "user", "content": "My cat Pixel is afraid of vacuum cleaners"}})
+                          + "\n")
+    event = {"session_id": "session-8", "transcript_path": str(transcript), "cwd": "/p", "hook_event_name": "Stop"}
+    hook = subprocess.run([sys.executable, "-I", "-m", "sidecar_integrations.hooks", "claude-code", "Stop"],
+                          input=json.dumps(event), env={**daemon.env, "SIDECAR_USER": "hook-alice"},
+                          capture_output=True, text=True, timeout=ready_limit())
+    assert hook.returncode == 0
+    learned = wait_until(lambda: daemon.client.get_all(filters={"user_id": "hook-alice"})["results"], interval=0.2,
+                         what="the nudged transcript to be learned for hook-alice")
+    assert "pixel" in learned[0]["memory"].lower()
+    assert not any("pixel" in m["memory"].lower() for m in learned_from(daemon, "claude-code"))  # not the default user

@@ -32,3 +32,14 @@ def test_tools_expose_schemas_for_bind_tools() -> None:
     assert specs["search_memories"]["parameters"]["required"] == ["query"]
     assert specs["save_memory"]["parameters"]["required"] == ["text"]
     assert "long-term memory" in specs["search_memories"]["description"]
+
+
+def test_failures_reach_the_model_as_text_not_exceptions(shared_daemon, monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path) -> None:
+    monkeypatch.setenv("SIDECAR_HOME", str(shared_daemon.home))
+    monkeypatch.setenv("SIDECAR_USER", "lc-errors")
+    refused = save_memory.invoke({"text": "my password is hunter2-Xq9!vT7#pL"})
+    assert isinstance(refused, str) and refused.startswith("memory not saved:") and "hunter2" not in refused
+    monkeypatch.setenv("SIDECAR_HOME", str(tmp_path / "no-daemon-here"))
+    down = search_memories.invoke({"query": "anything"})
+    assert isinstance(down, str) and down.startswith("memory search failed:") and "not running" in down

@@ -56,6 +56,8 @@ def test_showcase_with_a_private_daemon_and_a_streaming_model(tmp_path: Path) ->
 
     pids = {store["pid"], alice["pid"], bob["pid"], log["daemon"]["pid"], log["orchestrator_pid"]}
     assert len(pids) == 5 and log["daemon"]["private"] and log["daemon"]["exit_code"] == 0
+    assert not Path(log["daemon"]["sidecar_home"]).exists()  # the private store is removed (--keep keeps it)
+    assert "[session 2 · PID" in done.stdout and "[session 3 · PID" in done.stdout
     alice_ids = {row["id"] for row in store["rows"]}
     assert len(alice_ids) == 4
     assert alice_ids <= {hit["id"] for hit in alice["trace"]}

@@ -72,3 +72,16 @@ def test_search_filters_by_project_and_context_keeps_other_projects_out(daemon: 
     text = wait_until(lambda: (lambda t: t if "short answers" in t else None)(context_text()),
                       what="MEMORY.md to hold the new memory")
     assert "Project blog" in text and "Project shop" not in text
+
+
+def test_a_conversation_turn_keeps_its_speaker_its_words_and_its_past_events(daemon: DaemonProcess) -> None:
+    said = "Yesterday I took the kids to the dinosaur museum, they loved the bones."
+    reply = daemon.client.add([{"role": "user", "name": "Melanie", "content": said}], user_id="mel", infer=True,
+                              metadata={"date": "8 May 2023"})
+    added = [r for r in reply["results"] if r.get("event") == "ADD"]
+    assert added, reply
+    row = daemon.client.get(str(added[0]["id"]))
+    assert "Melanie" in row["memory"] and row["metadata"]["utterance"] == f"Melanie: {said}"
+    # "bones" is in what was said, not necessarily in the fact: the keyword channel still finds it
+    found = daemon.client.search("bones", filters={"user_id": "mel"})["results"]
+    assert found and str(found[0]["id"]) == str(added[0]["id"])

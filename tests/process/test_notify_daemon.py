@@ -39,7 +39,12 @@ def daemon_under_notify(home: Path, folder: Path) -> Iterator[tuple[subprocess.P
 
 
 def notification(listener: socket.socket, daemon: subprocess.Popen, what: str) -> str:
-    """The next datagram on ``listener``; fails at once if the daemon exits first (READY=1 waits for mem0)."""
+    """The next datagram on ``listener`` that holds ``what`` (``STATUS=``/``EXTEND_TIMEOUT_USEC=`` ones
+    sent while loading are skipped); fails at once if the daemon exits first (READY=1 waits for mem0)."""
+
+    def wanted() -> str | None:
+        got = receive()
+        return got if got is not None and what in got else None
 
     def receive() -> str | None:
         try:
@@ -52,7 +57,7 @@ def notification(listener: socket.socket, daemon: subprocess.Popen, what: str) -
         except TimeoutError:
             raise AssertionError(f"the daemon exited with {daemon.returncode} before {what}") from None
 
-    return wait_until(receive, interval=0, what=what)
+    return wait_until(wanted, interval=0, what=what)
 
 
 def test_daemon_notifies_ready_then_stopping(isolated_home: Path, tmp_path: Path):

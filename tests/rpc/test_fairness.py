@@ -75,3 +75,12 @@ def test_reads_and_other_scopes_are_served_during_a_burst_of_writes(fair_daemon)
     assert all(reply["ok"] for reply in burst_replies), [r for r in burst_replies if not r["ok"]][:3]
     lanes = fair_daemon.client.status()["lanes"]
     assert lanes["read"]["refused_busy"] == 0
+
+
+def test_the_daemons_chroma_database_is_in_wal_mode(fair_daemon):
+    # a write in rollback-journal mode waits for three fsyncs while Chroma holds the GIL
+    # (sidecar.store.chroma_journal); read the header only: Chroma has the file open
+    fair_daemon.client.add("I keep bees", user_id="wal-check")
+    header = (fair_daemon.paths.data_dir / "store" / "chroma" / "chroma.sqlite3").read_bytes()[:20]
+    assert header[:16] == b"SQLite format 3\x00"
+    assert (header[18], header[19]) == (2, 2), "not in WAL mode"

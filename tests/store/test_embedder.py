@@ -48,3 +48,34 @@ def test_altered_model_file_is_refused(tmp_path: Path):
     with pytest.raises(EmbedderError, match="sha256"):
         verify_model(copy)
     assert verify_model() == emb.model_path()
+
+
+def test_sessions_use_pool_threads_that_sleep_between_calls():
+    options = emb.session_options(2)
+    assert options.intra_op_num_threads == 2 and options.inter_op_num_threads == 1
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert options.get_session_config_entry("session.inter_op.allow_spinning") == "0"
+    built = MiniLMEmbedder(threads=1, cache_size=0)._session.get_session_options()
+    assert built.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
+def test_the_checkpoint_runs_before_each_model_run_and_not_for_cached_texts():
+    fresh = MiniLMEmbedder(threads=1)
+    seen: list[int] = []
+    fresh.set_checkpoint(lambda: seen.append(fresh.calls))
+    fresh.embed([f"sentence number {n}" for n in range(5)], batch_size=2)
+    assert len(seen) == 3  # three batches of at most two texts
+    fresh.query_one("sentence number 1")  # cached: no model run, no pause
+    assert len(seen) == 3
+    fresh.query_one("a query that was never embedded")
+    assert len(seen) == 4
+    fresh.set_checkpoint(None)
+    fresh.embed(["yet another new text"])
+    assert len(seen) == 4
+
+
+def test_a_single_query_embeds_like_the_same_text_in_a_batch():
+    text = "what did I plant on the balcony last spring?"
+    alone = MiniLMEmbedder(threads=1, cache_size=0).query_one(text)
+    batched = MiniLMEmbedder(threads=1, cache_size=0).embed([text, "and something else entirely"])[0]
+    assert np.allclose(alone, batched, atol=1e-4)

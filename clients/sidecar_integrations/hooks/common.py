@@ -145,12 +145,16 @@ def fetch_context(client: Client, query: str, *, user_id: str, agent_id: str, de
     return ContextResult(fit_to_budget(text, max_chars), str(result.get("mode", "")), list(result.get("memories") or []))
 
 
-def nudge_ingest(client: Client, transcript_path: str | None, agent: str, deadline: Deadline) -> bool:
-    """Tell the daemon to ingest a transcript now (it does not wait for the work); False if not delivered."""
+def nudge_ingest(client: Client, transcript_path: str | None, agent: str, deadline: Deadline,
+                 user_id: str | None = None) -> bool:
+    """Tell the daemon to ingest a transcript now (it does not wait for the work); False if not delivered.
+
+    ``user_id`` (the user the hooks read context for) is whose facts the transcript holds.
+    """
     if not transcript_path:
         return False
     try:
-        client.call("ingest", {"paths": [str(transcript_path)], "agent": agent, "wait": False},
+        client.call("ingest", {"paths": [str(transcript_path)], "agent": agent, "wait": False, "user_id": user_id},
                     timeout=deadline.remaining(), retry=False)
         return True
     except Exception as exc:  # fail open: the transcript watcher catches up later
@@ -178,7 +182,7 @@ def handle_event(agent_id: str, event: str, payload: dict[str, Any], deadline: D
     client = hook_client(deadline)
     try:
         if event in INGEST_EVENTS:
-            nudge_ingest(client, payload.get("transcript_path"), agent_id, deadline)
+            nudge_ingest(client, payload.get("transcript_path"), agent_id, deadline, user_id=default_user_id())
             return ""
         prompt = payload.get("prompt") if event == "UserPromptSubmit" else None
         query = prompt if isinstance(prompt, str) and prompt.strip() else GENERIC_QUERY

@@ -15,6 +15,7 @@ from sidecar.learn.redact import redact
 
 JUDGED_ROLES = {"user": "user", "human": "user", "assistant": "assistant", "ai": "assistant"}
 CONTEXT_CHARS = 600
+UTTERANCE_CHARS = 1000  # provenance kept with each learned fact (already redacted)
 
 
 def utterances(messages: str | list[dict[str, str]]) -> list[tuple[str, str]]:
@@ -48,7 +49,8 @@ def learn_conversation(pipeline: GatePipeline, messages: str | list[dict[str, st
     for role, raw in utterances(messages):
         text = redact(raw).text
         origin = Origin(source="api", agent=scope.get("agent_id"), session_id=scope.get("run_id"),
-                        metadata={**dict(metadata or {}), "learned_from": "api", "role": role})
+                        metadata={**dict(metadata or {}), "learned_from": "api", "role": role,
+                                  "utterance": text[:UTTERANCE_CHARS]})
         learned = pipeline.learn(text, role=role, context=context, scope=scope, origin=origin)
         results += learned.results
         verdicts.append({"role": role, **verdict_summary(learned.verdict)})

@@ -18,12 +18,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from sidecar.llm.ollama_client import OllamaModelMissing
 from sidecar.learn.apply.pipeline import GatePipeline, Origin
 from sidecar.learn.judge.verdict import JudgeReplyInvalid, JudgeUnavailable
 from sidecar.learn.queue.job_queue import Job, JobQueue
+from sidecar.store.errors import StoreUnavailable
 
 log = logging.getLogger("sidecar.gate")
 
@@ -33,10 +34,11 @@ class GateWorker:
 
     def __init__(self, queue: JobQueue, pipeline: GatePipeline, user_id: str, *,
                  retry_base_s: float = 1.0, retry_max_s: float = 300.0, idle_poll_s: float = 1.0,
-                 max_attempts: int = 5) -> None:
+                 max_attempts: int = 5, user_of: Callable[[str], str | None] | None = None) -> None:
         self._queue = queue
         self._pipeline = pipeline
         self._user_id = user_id
+        self._user_of = user_of  # a transcript's user named by a hook (FileUsers.user_for), else user_id
         self._retry_base_s = retry_base_s
         self._retry_max_s = retry_max_s
         self._idle_poll_s = idle_poll_s
@@ -110,19 +112,22 @@ class GateWorker:
             self._queue.complete(job.id, [], {"skipped": "learned before"})
             self.skipped += 1
             return
-        scope: Mapping[str, str] = {"user_id": self._user_id, "agent_id": job.agent}
+        user = (self._user_of(job.source) if self._user_of is not None else None) or self._user_id
+        scope: Mapping[str, str] = {"user_id": user, "agent_id": job.agent}
         origin = Origin(source=job.source, agent=job.agent, line=job.line, session_id=job.session_id,
-                        cwd=job.cwd, job_key=job.key, metadata={"learned_from": "transcript", "role": job.role})
+                        cwd=job.cwd, job_key=job.key, metadata={"learned_from": "transcript", "role": job.role,
+                                                    "utterance": job.text[:1000]})
         try:
             learned = self._pipeline.learn(job.text, role=job.role, context=job.context, scope=scope, origin=origin)
         except JudgeReplyInvalid as exc:
             self._failed_attempt(job, exc)
             return
-        except (JudgeUnavailable, OllamaModelMissing) as exc:
+        except (JudgeUnavailable, OllamaModelMissing, StoreUnavailable) as exc:  # not the job's fault: never dead-lettered
             delay = self.backoff_s(job.attempts)
             self._queue.retry(job.id, delay, f"{exc.__class__.__name__}: {exc}")
             self.retried += 1
-            log.warning("job %d: judge unavailable (attempt %d), retrying in %.1fs", job.id, job.attempts, delay)
+            log.warning("job %d: %s unavailable (attempt %d), retrying in %.1fs", job.id,
+                        "store" if isinstance(exc, StoreUnavailable) else "judge", job.attempts, delay)
             return
         except Exception as exc:  # one bad job must not stop the queue
             self._failed_attempt(job, exc)

@@ -10,15 +10,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sidecar.learn.apply.changes import CHANGE_KINDS, change_fact, change_target
 from sidecar.learn.apply.project import agent_as_subject, name_project, project_key
 from sidecar.learn.apply.provenance import ProvenanceLog, ProvenanceRow
 from sidecar.learn.apply.recurrence import SESSIONS_FOR_FACT, SESSIONS_FOR_REQUEST, RecurrenceLog
 from sidecar.learn.reconcile.decision import Decision, Neighbour, Reconciler
+from sidecar.learn.reconcile.facets import property_probes
+from sidecar.learn.reconcile.horizon import horizon
 from sidecar.learn.redact import redact
 from sidecar.learn.judge.observation import observation_verdict
 from sidecar.learn.judge.verdict import Judge, JudgeUnavailable, Verdict
@@ -31,6 +34,9 @@ if TYPE_CHECKING:
     from sidecar.learn.review.gate import ReviewGate
 
 NEIGHBOURS = 5
+PROBE_HITS = 3  # per property the fact names ("Switched to a MacBook" looks for the stored OS)
+EXPIRATION_KEY = "expiration_date"  # mem0's payload key; search skips rows past it (store/chroma_rows.py)
+CHANGE = "changes a stored memory"
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,13 @@ class GatePipeline:
         project = project_key(origin.cwd)
         if not verdict.memorize and role == "user":
             verdict = self._recurring(text, verdict, scope, origin, project) or verdict
+        if not verdict.memorize and role == "user" and verdict.kind in CHANGE_KINDS:
+            changed = self._change(text, verdict, scope, origin)
+            if changed is not None:
+                return changed
+        until = horizon(text) if verdict.memorize else None
+        if until is not None:  # "for the next two weeks": kept with an expiry, next to the durable facts
+            origin = replace(origin, metadata={**dict(origin.metadata), EXPIRATION_KEY: until.isoformat()})
         for fact in verdict.facts if verdict.memorize else ():
             clean = redact(fact).text
             if clean != fact or not self.guard.allows_fact(clean):
@@ -131,8 +144,28 @@ class GatePipeline:
             if role == VERIFIED_ROLE:
                 clean = agent_as_subject(clean, origin.agent)
             clean = name_project(clean, verdict.kind, project)
-            results.append(self.apply_fact(clean, utterance=text, scope=scope, verdict=verdict, origin=origin))
+            results.append(self.apply_fact(clean, utterance=text, scope=scope, verdict=verdict, origin=origin,
+                                           only=("ADD", "NONE") if until is not None else None,
+                                           siblings={str(r["id"]) for r in results if r.get("event") == "ADD"}))
         return Learned(verdict, results)
+
+    def _change(self, text: str, verdict: Verdict, scope: Mapping[str, str], origin: Origin) -> Learned | None:
+        """A turned-down statement that changes or retracts a stored fact, judged with that fact (see ``changes``)."""
+        if self._embedder is None:
+            return None  # without the embedder's cosine there is no safe way to tell a change from chatter
+        target = change_target(text, self.neighbours(text, scope))
+        if target is None:
+            return None
+        fact = redact(change_fact(text)).text
+        if not self.guard.allows_fact(fact):
+            return None
+        reasons = {**dict(verdict.reasons), "change": f"{CHANGE}: '{target.text}'"}
+        changed = Verdict(True, "correction", (fact,), reasons, verdict.score, verdict.backend)
+        result = self.apply_fact(fact, utterance=text, scope=scope, verdict=changed, origin=origin,
+                                 only=("UPDATE", "DELETE"))
+        if result["event"] not in ("UPDATE", "DELETE"):
+            return None
+        return Learned(changed, [result])
 
     def _recurring(self, text: str, verdict: Verdict, scope: Mapping[str, str], origin: Origin,
                    project: str | None) -> Verdict | None:
@@ -152,10 +185,23 @@ class GatePipeline:
         return Verdict(True, kind, (fact[:1].upper() + fact[1:],), reasons, 0.6, verdict.backend)
 
     def apply_fact(self, fact: str, *, utterance: str, scope: Mapping[str, str], verdict: Verdict,
-                   origin: Origin) -> dict[str, Any]:
-        """Reconcile ``fact`` with its nearest memories in ``scope`` and apply the decision."""
+                   origin: Origin, only: tuple[str, ...] | None = None,
+                   siblings: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+        """Reconcile ``fact`` with its nearest memories in ``scope`` and apply the decision.
+
+        ``only`` limits what may happen: a time-scoped fact is added (with its expiry) or found known,
+        never written over a durable one; a change the judge turned down may only update or delete.
+        An op outside ``only`` becomes ADD when ADD is allowed, else NONE. ``siblings`` are memories
+        just added from the same utterance: "Tabs. Spaces are for people who like pressing keys" is
+        one opinion, not a change of mind, so they are not reconciled against.
+        """
         with self.store.scope_lock(dict(scope)):
-            decision = self.reconciler.decide(fact, self.neighbours(fact, scope), utterance=utterance)
+            neighbours = [n for n in self.neighbours(fact, scope) if n.id not in siblings]
+            decision = self.reconciler.decide(fact, neighbours, utterance=utterance)
+            if only is not None and decision.op not in only:
+                op = "ADD" if "ADD" in only else "NONE"
+                decision = Decision(op, fact, None, fact if op == "ADD" else None,
+                                    f"{decision.op} not allowed here ({decision.reason})")
             held = None if self.review is None else self.review.hold(
                 decision, utterance=utterance, scope=scope, verdict=verdict, origin=origin,
                 metadata=self._metadata(verdict, origin))
@@ -178,17 +224,24 @@ class GatePipeline:
             backend=verdict.backend, decision=REASON, job_key=origin.job_key))
 
     def neighbours(self, fact: str, scope: Mapping[str, str]) -> list[Neighbour]:
-        """The nearest memories of ``scope``, scored by cosine similarity when we embed locally."""
+        """The nearest memories of ``scope``, scored by the reconciler's embedder (MiniLM cosine).
+
+        The store's score is never used when the embedder is there: mem0's is 1/(1+distance), and
+        with hybrid search it is a fused, per-query normalised rank score (the top hit near 1.0
+        whatever it says). Without an embedder (an all-Ollama gate) the dense channel's score is
+        the best there is; only the Ollama reconciler, which ignores scores, runs then.
+        """
         hits = self.store.search(fact, filters=dict(scope), top_k=NEIGHBOURS).get("results", [])
-        hits = [h for h in hits if isinstance(h.get("memory"), str)]
+        for probe in property_probes(fact):  # a same-property memory can be far in cosine: look for it by name
+            hits += self.store.search(probe, filters=dict(scope), top_k=PROBE_HITS).get("results", [])
+        hits = list({str(h["id"]): h for h in hits if isinstance(h.get("memory"), str)}.values())
         if not hits:
             return []
         if self._embedder is not None:
-            # mem0's score is 1/(1+distance), not the cosine the reconciler's thresholds assume
             vectors = self._embedder.embed([fact, *(h["memory"] for h in hits)])
             scores = [float(s) for s in np.asarray(vectors[1:]) @ np.asarray(vectors[0])]
         else:
-            scores = [float(h.get("score") or 0.0) for h in hits]
+            scores = [float((h.get("score_details") or {}).get("dense") or h.get("score") or 0.0) for h in hits]
         return [Neighbour(str(h["id"]), h["memory"], min(1.0, max(0.0, s))) for h, s in zip(hits, scores)]
 
     def _apply(self, decision: Decision, scope: Mapping[str, str], metadata: dict[str, Any]) -> dict[str, Any]:

@@ -61,8 +61,8 @@ def _reported_clause(head: Token, region: Span, voice: Voice) -> tuple[Token, Sp
         holder = next((c for c in head.children if c.dep_ == "acomp" and c.lower_ in _SURE), None)
     elif head.lemma_ not in _REPORTING:
         holder = None
-    if holder is None:
-        return head, region
+    if holder is None or any(c.dep_ == "neg" for c in (*head.children, *holder.children)):
+        return head, region  # "I don't think we need X" does not say "we need X"
     reported = next((c for c in holder.children if c.dep_ == "ccomp" and c.i > holder.i and subject_of(c)), None)
     if reported is None or subject_of(reported).lower_ == "you":  # "I'm sure you're wrong" is no fact
         return head, region

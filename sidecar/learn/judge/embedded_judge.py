@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from sidecar.learn.judge import rules
+from sidecar.learn.judge.sentence_cues import is_directive, observation_fact, standing_answer
 from sidecar.learn.judge.facts import counterfactual_fact, drop_subsumed, split_sentences
 from sidecar.learn.judge.kind_classifier import (
     EXEMPLARS_PATH,
@@ -41,6 +42,10 @@ def _logit(p: float) -> float:
 
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
+
+# Gold facts in shared/data (learning and judge sets) are at most 20 words; a kept "sentence" of more
+# than this is an unpunctuated paragraph, which would be stored whole.
+RUN_ON_WORDS = 40
 
 
 class EmbeddedJudge:
@@ -147,7 +152,7 @@ class EmbeddedJudge:
             fact = counterfactual_fact(counterfactual.group("verb"), counterfactual.group("fact"))
             kind = memorable_kind if memorable_kind != "correction" else "personal_fact"
             return SentenceAssessment(sentence, max(p_memorable, 0.8), kind, fact, ("counterfactual",))
-        answer = self._standing_answer(sentence, context, durable)
+        answer = standing_answer(sentence, context, durable)
         if answer is not None:
             return answer
         if durable:
@@ -156,11 +161,15 @@ class EmbeddedJudge:
         if rules.HABITUAL.search(sentence):
             shift += 1.0
             cues.append("habitual")
-        if rules.SARCASM.search(sentence) and not _directive(sentence):
+        event = rules.is_past_event(sentence)
+        if event:
+            shift += 2.0
+            cues.append("past_event")
+        if rules.SARCASM.search(sentence) and not is_directive(sentence) and not event:
             shift -= 3.0
             cues.append("sarcasm")
             discard_kind = "small_talk"
-        if rules.TRANSIENT.search(sentence):
+        if rules.TRANSIENT.search(sentence) and not event:
             shift -= 2.5
             cues.append("transient")
             discard_kind = "transient_state"
@@ -210,15 +219,21 @@ class EmbeddedJudge:
         if not durable and not labelled and (("imperative" in cues and not rules.COMPARATIVE_TASTE.search(sentence))
                                              or "question" in cues):
             probability = min(probability, 0.05)  # a task or a question is never a fact, however phrased
-        if rules.PRONOUN_SUBJECT.match(sentence) and not rules.NAMED_THING.search(sentence):
+        if len(sentence.split()) > RUN_ON_WORDS and not labelled:
+            probability = min(probability, 0.3)  # a run-on paragraph is not a standalone fact
+            cues.append("run_on")
+        if rules.STATUS_REPORT.match(sentence) or (rules.PRONOUN_SUBJECT.match(sentence)
+                                                   and not rules.NAMED_THING.search(sentence)):
             probability = min(probability, 0.2)  # "It's important" stands for nothing outside this conversation
             cues.append("pronoun")
         kind = memorable_kind
+        if event and kind not in ("personal_fact", "third_party_fact", "preference", "identity"):
+            kind = "personal_fact"
         if labelled:
             kind = "identity"
         elif "requirement" in cues and kind not in ("preference", "durable_instruction", "environment"):
             kind = "project_convention"
-        if durable and kind in ("preference", "durable_instruction") and _directive(sentence):
+        if durable and kind in ("preference", "durable_instruction") and is_directive(sentence):
             kind = "durable_instruction"
         if rules.CORRECTION.search(sentence) and probability >= self.threshold:
             kind = "correction"
@@ -243,7 +258,7 @@ class EmbeddedJudge:
         if verified and not speculative and not rules.is_question(sentence):
             probability = _sigmoid(_logit(p_memorable) + 1.0)
             kind = memorable_kind if memorable_kind in ("project_convention", "environment") else "project_convention"
-            return SentenceAssessment(sentence, probability, kind, _observation_fact(sentence), ("verified",))
+            return SentenceAssessment(sentence, probability, kind, observation_fact(sentence), ("verified",))
         if speculative:
             kind = "assistant_hypothesis"
         elif rules.is_question(sentence):
@@ -254,40 +269,9 @@ class EmbeddedJudge:
             kind = _argmax_kind(kinds, probs, lambda k: k in _ASSISTANT_DISCARD)
         return SentenceAssessment(sentence, min(p_memorable, 0.05), kind, "", ("assistant",))
 
-    def _standing_answer(self, sentence: str, context: str, durable: bool) -> SentenceAssessment | None:
-        """"yes, every time" answering an assistant's proposal becomes a standing instruction."""
-        if not context.lower().startswith("assistant:") or not rules.AFFIRMATIVE_ANSWER.match(sentence):
-            return None
-        proposal = context.split(":", 1)[1].strip()
-        if not rules.is_question(proposal.splitlines()[-1] if proposal else ""):
-            return None
-        if not durable:
-            return SentenceAssessment(sentence, 0.1, "one_off_instruction", "", ("answer",))
-        request = proposal.rstrip("?？ ").split("?")[-1].strip()
-        for opener in ("Want me to ", "Do you want me to ", "Should I ", "Shall I ", "Would you like me to "):
-            if request.lower().startswith(opener.lower()):
-                request = request[len(opener):]
-                break
-        return SentenceAssessment(sentence, 0.9, "durable_instruction", f"Wants assistant to always {request}", ("answer", "durable"))
-
 
 def _is_secret(text: str) -> bool:
     return rules.has_redaction(text) or rules.looks_like_secret(text)
-
-
-def _directive(sentence: str) -> bool:
-    lowered = sentence.lower()
-    return (
-        " you" in f" {lowered}"
-        or bool(rules.IMPERATIVE_START.search(sentence))
-        or lowered.lstrip().startswith(("no ", "don't", "never", "please", "always", "from now on", "de ahora", "a partir", "ab jetzt", "以后"))
-    )
-
-
-def _observation_fact(sentence: str) -> str:
-    """'I checked the repo: X uses Y' -> 'X uses Y'."""
-    _, sep, rest = sentence.partition(":")
-    return (rest if sep and rest.strip() else sentence).strip()
 
 
 def _argmax_kind(kinds: tuple[str, ...], probs: np.ndarray, allowed) -> str:

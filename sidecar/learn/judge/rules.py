@@ -140,7 +140,7 @@ REQUEST = re.compile(
     r"(?i)^\s*(?:(?:can|could|would|will|can't|couldn't) (?:you|u)\b|(?:please|pls|plz|kindly)\b|"
     r"help me\b|let'?s\b|let me know\b|i (?:would|'d) like (?:you|a|an|to)\b|"
     r"i (?:want|need) (?:you|a|an|it|this|that)\b|i want to (?:know|see|add|make|build|create|try|get)\b|"
-    r"go ahead\b|try again\b|[^。？?]*(?:してほしい|して欲しい|してください|して下さい|お願い(?:します)?)|(?:now|next|then|first|also|and|ok(?:ay)?|so),?\s+(?:please\s+)?"
+    r"go ahead\b|try again\b|[^。？?]*(?:してほしい|して欲しい|してください|して下さい|お願い(?:します)?|ようにする|ようにしたい|(?:実装|作成|追加|修正|変更|対応|用意)したい)|(?:now|next|then|first|also|and|ok(?:ay)?|so),?\s+(?:please\s+)?"
     r"(?:add|make|fix|run|write|create|update|change|remove|delete|push|commit|install|open|implement)\b)"
 )
 QUESTION_START = re.compile(
@@ -162,6 +162,29 @@ HABITUAL = _words(
     r"saturday|sunday|weekend)", r"each (?:morning|week|day)", r"weekly", r"on weekends",
     r"usually", r"any day", r"not going back", r"for good", r"all the time", r"twice a",
 )
+# A finished personal event with a time anchor ("we went camping two weekends ago") is part of the
+# person's history, not a passing state: it stays true, and "when did she …?" is asked of it later.
+PAST_TIME = _words(
+    r"yesterday", r"last (?:night|week|weekend|month|year|summer|winter|spring|fall|autumn|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+    r"(?:a|an|one|two|three|four|five|six|few|couple of|\d{1,2}) (?:days?|weeks?|weekends?|months?|years?) ago",
+    r"the other day", r"this past (?:week|weekend|month|year|\w{3,6}day)", r"recently", r"over the weekend",
+    r"earlier this (?:week|month|year)",
+)
+PAST_ACTIVITY = _words(
+    r"went", r"took", r"joined", r"started", r"visited", r"attended", r"saw", r"met", r"ran", r"signed up",
+    r"bought", r"adopted", r"painted", r"made", r"finished", r"won", r"tried", r"celebrated", r"gave",
+    r"received", r"found", r"moved", r"travell?ed", r"volunteered", r"participated", r"performed", r"read",
+    r"watched", r"played", r"learn(?:ed|t)", r"spent", r"hosted", r"organi[sz]ed", r"decided", r"applied",
+    r"graduated", r"completed", r"got", r"had", r"did", r"began", r"launched", r"opened", r"passed",
+)
+
+
+def is_past_event(sentence: str) -> bool:
+    """The speaker reports something they did at a stated past time."""
+    return bool(PAST_TIME.search(sentence) and PAST_ACTIVITY.search(sentence) and speaks_of_self(sentence))
+
+
 ASSISTANT_SPECULATION = _words(
     r"maybe", r"perhaps", r"probably", r"possibly", r"likely", r"might", r"may be", r"could be",
     r"i suspect", r"i'm guessing", r"i guess", r"my guess", r"i assume", r"i'd bet", r"seems",
@@ -191,6 +214,12 @@ ASSISTANT_PROGRESS = re.compile(
 )
 # A report whose subject is a bare pronoun is not a standalone fact ("It also uses ...").
 PRONOUN_SUBJECT = re.compile(r"(?i)^\s*(?:it|this|that|they|these|those|he|she|which)\b(?!\s+(?:project|repo))")
+# "It works perfectly now", "thanks!! everything is working": how the task went, whatever it names.
+STATUS_REPORT = re.compile(
+    r"(?i)^\s*(?:(?:thanks|thank you|thx|great|perfect|awesome|nice|cool|ok|okay|yay|wow|ah|oh)\b[\s!.,:)]{0,6}){0,3}"
+    r"(?:it|this|that|everything|all|the (?:app|site|page|build|fix|script))\s+(?:(?:works|worked|now works|runs|is running)"
+    r"(?!\s+(?:on|in|with|under|as|at|only|offline|without)\b)|is working|'s working|is fixed|is done|is live|"
+    r"looks (?:good|great|perfect))\b")
 # A proper name, a product or a path that gives a pronoun-led sentence its subject back.
 NAMED_THING = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w.-]{0,40}?[a-z][\w.-]{0,40}\b|(?<![\w-])[\w-]{1,60}\.[a-z]{2,4}\b|"
                          r"`[^`\n]{1,80}`")

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from sidecar.learn.observe.aider_banner import aider_model_fact
+from sidecar.learn.observe.events import OBSERVATION_ROLE
 from sidecar.learn.parse.jsonl import complete_lines
 from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
 
@@ -72,6 +74,12 @@ class AiderParser:
                 state.extra["started"] = content
                 if not input_history:  # the input history stamps every prompt, not sessions
                     state.session_id = f"{project}@{content}"
+            elif role == "tool" and (fact := aider_model_fact(text)) and state.extra.get("model_fact") != fact:
+                state.extra["model_fact"] = fact  # once per run of sessions on the same model
+                result.candidates.append(Candidate(
+                    agent=self.agent, session_id=state.session_id or project, role=OBSERVATION_ROLE, text=fact,
+                    source=source, line=raw.line, offset=raw.offset, timestamp=state.extra.get("started"),
+                    cwd=str(PurePath(source).parent)))
             elif role in ("user", "assistant") and (block is not None or content.strip()):
                 block = block or _Block(role, raw.line, raw.offset)
                 block.lines.append(content)

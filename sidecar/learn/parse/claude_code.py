@@ -15,6 +15,7 @@ from typing import Any
 from sidecar.learn.parse import tool_turns
 from sidecar.learn.parse.fields import as_str, document_records, session_from_filename, text_of
 from sidecar.learn.parse.jsonl import JsonLinesParser, add_found
+from sidecar.learn.parse.question_answers import answered_statements
 from sidecar.learn.parse.records import Candidate, ParseResult, ParserState
 
 # Blocks Claude Code itself writes into user turns (slash commands, local shell
@@ -95,9 +96,15 @@ class ClaudeCodeParser(JsonLinesParser):
         tool_results = self._tool_traffic(content, state, kind)
         if tool_results:
             session_id = session or state.session_id or session_from_filename(source)
-            return [found for event in tool_results for found in tool_turns.observations(
+            found = [found for event in tool_results for found in tool_turns.observations(
                 state, event, agent=self.agent, session_id=session_id, source=source, line=line, offset=offset,
                 cwd=cwd or state.cwd, timestamp=as_str(record.get("timestamp")))]
+            answers = [text for event in tool_results for text in answered_statements(event.output)]
+            return found + [Candidate(agent=self.agent, session_id=session_id, role="user", text=text, source=source,
+                                      line=line, offset=offset + len(found) + index,
+                                      timestamp=as_str(record.get("timestamp")), cwd=cwd or state.cwd,
+                                      message_id=f"{record.get('uuid')}#answer-{index}")  # one job per answer
+                            for index, text in enumerate(answers)]
         if kind == "user":
             text = clean_user_text(text_of(content))
             if text:

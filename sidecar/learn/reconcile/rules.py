@@ -25,17 +25,19 @@ RETRACTION = _cue(
 # Wording that supplies a new value for a slot rather than only removing the old one.
 REPLACEMENT = _cue(
     r"moved to", r"moved (?:from|off)", r"moving (?:from|to)", r"migrated", r"switched", r"switch(?:ing)? (?:back )?to",
-    r"changed", r"instead of", r"replaced", r"now", r"these days", r"started at", r"joined",
+    r"changed", r"instead of", r"replaced", r"(?<!for )(?<!right )(?<!just )now", r"these days", r"started at", r"joined",
     r"went (?:fully |full )?\w+", r"converted", r"relocat\w+", r"settled in", r"upgraded",
     r"downgraded", r"promoted", r"new job", r"all the way", r"actually", r"correction",
     r"not \w+, (?:but )?\w+", r"sorry, \w+", r"left \w+ (?:and|to)", r"is \w+ now", r"from \w+ to \w+",
-    r"jetzt", r"ahora", r"现在",
+    r"jetzt", r"ahora", r"现在", r"raised", r"lowered", r"increased", r"decreased", r"upped", r"bumped",
+    r"reduced", r"dropped (?:it |the dose )?to", r"went (?:up|down)",
 )
 # A retraction that also names what replaced it ("left X and went freelance") is an UPDATE.
 NEW_VALUE = _cue(
     r"started (?:at|with|as)", r"joined", r"went (?:fully |full )?(?!to\b|back\b)\w+", r"switched to",
     r"moved to", r"instead", r"it's \w+(?: \w+)? now", r"now (?:i'm|i am|it's|we use|i use)",
-    r"replaced (?:it|them) with", r"jetzt", r"ahora",
+    r"replaced (?:it|them) with", r"jetzt", r"ahora", r"(?<!for )(?<!right )(?<!just )now", r"(?:run|do) everything (?:through|with|in)",
+    r"(?:use|using) \w+ (?:instead|now)",
 )
 # Announced plans are merged into the current value rather than replacing it.
 PLANNED_CHANGE = _cue(r"relocating", r"planning to move", r"will move", r"moving (?:to|next)", r"about to")
@@ -52,6 +54,7 @@ _RELATIONS = (
     "aunt", "uncle", "cousin", "nephew", "niece", "kids", "child", "children", "baby",
     "in-law", "roommate", "neighbour", "neighbor",
 )
+RELATIONS = frozenset(_RELATIONS)
 _RELATION = re.compile(r"(?i)\b(" + "|".join(re.escape(r) for r in _RELATIONS) + r")s?\b")
 _RELATION_SUBJECT = re.compile(
     r"(?i)^\s*(?:my|our|the|his|her)?\s*(?:older |younger |little |big |best |oldest |youngest )?("

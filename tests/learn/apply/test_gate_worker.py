@@ -130,7 +130,8 @@ def test_job_applied_with_provenance_and_marked_done(parts) -> None:
     assert (memory["user_id"], memory["agent_id"]) == ("ana", "codex")
     assert "run_id" not in memory and memory["metadata"]["session_id"] == "s9"
     assert memory["metadata"]["source"] == "/t/r.jsonl" and memory["metadata"]["line"] == 1
-    assert store.searches[-1] == {"filters": {"user_id": "ana", "agent_id": "codex"}, "top_k": 5}
+    assert {"filters": {"user_id": "ana", "agent_id": "codex"}, "top_k": 5} in store.searches
+    assert all(search["filters"] == {"user_id": "ana", "agent_id": "codex"} for search in store.searches)
     assert store.locked_scopes[-1] == {"user_id": "ana", "agent_id": "codex"}  # decide+apply under the scope lock
     assert [r["op"] for r in provenance.rows_for(memory["id"])] == ["ADD", "UPDATE"]
     assert provenance.rows_for(memory["id"])[1]["line"] == 2
@@ -224,3 +225,21 @@ def test_background_thread_drains_the_queue(parts) -> None:
     assert sorted(r["memory"] for r in store.rows.values()) == ["Drive a volvo", "Keep bees", "Live in oslo"]
     # only ids and events are kept with the job, never the text
     assert "Oslo" not in json.dumps(queue.outcomes(ids)) and queue.counts()["done"] == 3
+
+
+def test_an_unreachable_store_requeues_without_counting_an_attempt(parts) -> None:
+    from sidecar.store.errors import StoreUnavailable
+
+    queue, store, _, _, worker = parts
+    (job_id,) = enqueue(queue, "I live in Oslo")
+
+    def down(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise StoreUnavailable("the database went away")
+
+    store.add = down
+    for _ in range(6):  # more than max_attempts: an outage of the store is not the job's fault
+        worker.process(queue.claim(now=time.time() + 3600))
+        assert queue.counts()["pending"] == 1 and worker.failed == 0
+    del store.add
+    worker.process(queue.claim(now=time.time() + 3600))
+    assert queue.outcomes([job_id])["added"] == 1 and len(store.rows) == 1

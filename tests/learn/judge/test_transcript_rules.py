@@ -57,3 +57,35 @@ def test_assistant_reports_count_only_right_after_tool_output(judge: EmbeddedJud
 def test_requests_in_other_languages_are_tasks_but_their_facts_are_kept(judge: EmbeddedJudge) -> None:
     assert not judge.judge("サンプルの .gemini/commands/cmd.toml も用意してほしい。").memorize
     assert judge.judge("你好！我叫林晓雯，在杭州一所小学教数学，想请你帮我准备课件。").memorize
+
+
+@pytest.mark.parametrize("text", [
+    "THANKS!! it works perfectly, even hosted ok random.akerud.se now awaiting my friends input :)",
+    "ok it works now on staging.example.com",
+    "あるプロジェクトにおいてgemini cliで /cmd と入力することにより、.gemini/commands/cmd.toml を実行するようにする。",
+])
+def test_status_reports_and_task_specs_are_not_facts(judge: EmbeddedJudge, text: str) -> None:
+    assert not judge.judge(text).memorize
+
+
+def test_a_status_report_rule_leaves_setup_facts_alone(judge: EmbeddedJudge) -> None:
+    assert judge.judge("Our API runs on Kubernetes with Postgres 16 behind it.").memorize
+
+
+@pytest.mark.parametrize("text", [
+    "Caroline: I went to a LGBTQ support group yesterday and it was so powerful.",
+    "Melanie: We went camping with the kids two weekends ago.",
+    "I signed up for a pottery class last week.",
+])
+def test_a_dated_past_event_of_the_speaker_is_kept(judge: EmbeddedJudge, text: str) -> None:
+    verdict = judge.judge(text)
+    assert verdict.memorize and verdict.kind in ("personal_fact", "third_party_fact"), verdict
+
+
+@pytest.mark.parametrize("text", [
+    "I'm so tired today, let's stop here.",
+    "Did you go to the concert last week?",
+    "Currently stuck at Frankfurt airport, flight's delayed three hours",
+])
+def test_present_states_and_questions_about_the_past_stay_out(judge: EmbeddedJudge, text: str) -> None:
+    assert not judge.judge(text).memorize

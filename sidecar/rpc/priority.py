@@ -1,0 +1,72 @@
+"""Reads first: write work pauses at its checkpoints while a read runs or waits.
+
+The scheduler keeps a worker free for reads, but on a small machine the threads
+still share the GIL and the cores: a search that runs beside a burst of writes
+waits for the GIL after every call into C (the model, SQLite, Chroma), and
+Chroma's writes keep the GIL until they return. So a thread doing write work
+calls :meth:`ReadsFirst.checkpoint` between steps (before a write job starts,
+before each batch the embedder runs): while a read runs or waits, it sleeps until
+the reads are done, for at most ``max_pause_s`` per checkpoint, so writes are slowed,
+never stopped, by a steady stream of reads. A thread running a read never pauses.
+
+The interpreter's switch interval is lowered too (:func:`prefer_short_slices`): a
+thread that wants the GIL gets it after 1 ms of another thread's Python code
+instead of 5 ms, and a search asks for it again after each of its C calls.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+MAX_PAUSE_S = 0.05  # per checkpoint: a read takes a few ms; a steady stream of reads must not stop writes
+SWITCH_INTERVAL_S = 0.001
+
+
+def prefer_short_slices(interval_s: float = SWITCH_INTERVAL_S) -> None:
+    """Let a thread waiting for the GIL have it after ``interval_s`` of another thread's Python code."""
+    if sys.getswitchinterval() > interval_s:
+        sys.setswitchinterval(interval_s)
+
+
+class ReadsFirst:
+    """Counts reads in progress (waiting or running); write work pauses at checkpoints while there are any."""
+
+    def __init__(self, max_pause_s: float = MAX_PAUSE_S) -> None:
+        self.max_pause_s = max_pause_s
+        self._cond = threading.Condition()
+        self._reads = 0
+        self._local = threading.local()
+        self.pauses = 0  # checkpoints that waited for reads (a figure for tests and status)
+
+    def read_queued(self) -> None:
+        """A read was admitted: write work pauses from now until it is :meth:`read_done`."""
+        with self._cond:
+            self._reads += 1
+
+    def read_done(self) -> None:
+        with self._cond:
+            self._reads = max(0, self._reads - 1)
+            if not self._reads:
+                self._cond.notify_all()
+
+    def reads(self) -> int:
+        with self._cond:
+            return self._reads
+
+    def running_read(self, flag: bool) -> None:
+        """Mark the calling thread as running a read (it never pauses) or not."""
+        self._local.reading = flag
+
+    def checkpoint(self) -> float:
+        """Pause the calling write work while reads are in progress (at most ``max_pause_s``); seconds paused."""
+        if getattr(self._local, "reading", False):
+            return 0.0
+        with self._cond:
+            if not self._reads:
+                return 0.0
+            started = time.monotonic()
+            self.pauses += 1
+            self._cond.wait_for(lambda: not self._reads, self.max_pause_s)
+            return time.monotonic() - started

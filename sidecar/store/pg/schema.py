@@ -1,0 +1,65 @@
+"""The tables the server backend keeps in one PostgreSQL database, created once under an advisory lock.
+
+* ``<collection>``: mem0's own pgvector table (``id uuid, vector, payload jsonb``),
+  created with mem0's DDL so mem0 finds it, plus expression indexes on the
+  scope ids and the text hash that mem0 does not make;
+* ``sidecar_keywords``: the keyword channel (a ``tsvector`` column, GIN index);
+* ``sidecar_history``: mem0's history rows (mem0 2.2.1 keeps history only in SQLite);
+* ``sidecar_store_meta``: the store's card (which embedder wrote the vectors).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCHEMA_LOCK = 0x5DECA12  # one advisory key: two daemons starting together do not race on CREATE
+KEYWORDS = "sidecar_keywords"
+HISTORY = "sidecar_history"
+META = "sidecar_store_meta"
+OUR_TABLES = (KEYWORDS, HISTORY, META)
+
+
+def ensure(conn: Any, collection: str, dims: int) -> None:
+    """Create whatever is missing (idempotent); ``conn`` is not in a transaction."""
+    from psycopg import sql
+
+    table = sql.Identifier(collection)
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (id UUID PRIMARY KEY, vector vector({}), payload JSONB)")
+                     .format(table, sql.Literal(int(dims))))
+        conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING hnsw (vector vector_cosine_ops)")
+                     .format(sql.Identifier(f"{collection}_hnsw_idx"), table))
+        for key in ("user_id", "agent_id", "run_id", "hash"):
+            conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ((payload->>{}))")
+                         .format(sql.Identifier(f"{collection}_{key}_idx"), table, sql.Literal(key)))
+        conn.execute(f"""CREATE TABLE IF NOT EXISTS {KEYWORDS} (
+            memory_id TEXT PRIMARY KEY, user_id TEXT, agent_id TEXT, run_id TEXT,
+            text TEXT NOT NULL, context TEXT NOT NULL DEFAULT '',
+            added BIGINT NOT NULL, touched BIGINT NOT NULL,
+            tsv tsvector GENERATED ALWAYS AS
+                (setweight(to_tsvector('english', text), 'A') || setweight(to_tsvector('english', context), 'D')) STORED)""")
+        conn.execute(f"CREATE SEQUENCE IF NOT EXISTS {KEYWORDS}_seq")
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {KEYWORDS}_tsv ON {KEYWORDS} USING gin (tsv)")
+        for key in ("user_id", "agent_id", "run_id"):
+            conn.execute(f"CREATE INDEX IF NOT EXISTS {KEYWORDS}_{key} ON {KEYWORDS} ({key}, touched)")
+        conn.execute(f"""CREATE TABLE IF NOT EXISTS {HISTORY} (
+            id TEXT PRIMARY KEY, memory_id TEXT, old_memory TEXT, new_memory TEXT, event TEXT,
+            created_at TEXT, updated_at TEXT, is_deleted INTEGER, actor_id TEXT, role TEXT,
+            seq BIGSERIAL)""")
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {HISTORY}_memory ON {HISTORY} (memory_id, seq)")
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {META} (key TEXT PRIMARY KEY, value JSONB NOT NULL)")
+
+
+def check(conn: Any, collection: str) -> dict[str, Any]:
+    """What ``memctl doctor`` reports: server version, the ``vector`` extension, which tables exist."""
+    version = conn.execute("SHOW server_version").fetchone()[0]
+    ext = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+    available = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone()
+    names = {row[0] for row in conn.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
+    tables = {name: name in names for name in (collection, *OUR_TABLES)}
+    conn.rollback()
+    return {"server_version": version, "vector": ext[0] if ext else None, "vector_available": bool(available),
+            "tables": tables}

@@ -1,0 +1,124 @@
+"""Reads first: write work pauses at its checkpoints while a read is in progress, never a read itself."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+
+from sidecar.rpc.priority import ReadsFirst, prefer_short_slices
+from sidecar.rpc.scheduler import READ, WRITE, Job, Scheduler
+from sidecar.rpc.workers import Results, WorkerPool
+from sidecar.testing.waiting import ready_limit, wait_until
+
+
+def paused_checkpoint(gate: ReadsFirst) -> tuple[threading.Thread, threading.Event]:
+    """A thread doing write work that reaches a checkpoint; the event is set once it passed."""
+    passed = threading.Event()
+
+    def work() -> None:
+        gate.checkpoint()
+        passed.set()
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    return thread, passed
+
+
+def test_write_work_waits_at_a_checkpoint_until_the_reads_are_done():
+    gate = ReadsFirst(max_pause_s=ready_limit())
+    gate.read_queued()
+    gate.read_queued()
+    thread, passed = paused_checkpoint(gate)
+    wait_until(lambda: gate.pauses == 1, what="the checkpoint to pause")
+    gate.read_done()
+    assert not passed.is_set()  # one read still in progress
+    gate.read_done()
+    assert passed.wait(ready_limit()), "the checkpoint did not resume after the reads"
+    thread.join(ready_limit())
+
+
+def test_without_reads_a_checkpoint_does_not_pause():
+    gate = ReadsFirst(max_pause_s=ready_limit())
+    assert gate.checkpoint() == 0.0 and gate.pauses == 0
+
+
+def test_a_thread_running_a_read_never_pauses():
+    gate = ReadsFirst(max_pause_s=ready_limit())
+    gate.read_queued()
+    gate.running_read(True)
+    try:
+        assert gate.checkpoint() == 0.0 and gate.pauses == 0
+    finally:
+        gate.running_read(False)
+
+
+def test_a_steady_stream_of_reads_slows_writes_but_never_stops_them():
+    gate = ReadsFirst(max_pause_s=0.0)
+    gate.read_queued()  # never done
+    thread, passed = paused_checkpoint(gate)
+    assert passed.wait(ready_limit()), "write work waited past its bound"
+    assert gate.pauses == 1
+
+
+def test_the_scheduler_counts_admitted_reads_until_they_are_done_or_drained():
+    scheduler = Scheduler(workers=2, capacity=10, per_key=10)
+    gate = scheduler.priority
+    scheduler.submit(Job(b"w", "w", WRITE, ("scope",), lambda: (b"", b"ok")))
+    assert gate.reads() == 0  # writes do not count
+    scheduler.submit(Job(b"r1", "r1", READ, b"conn", lambda: (b"", b"ok")))
+    scheduler.submit(Job(b"r2", "r2", READ, b"conn", lambda: (b"", b"ok")))
+    assert gate.reads() == 2
+    first = scheduler.take(0)
+    assert first is not None and first.lane == READ
+    scheduler.done(first)
+    assert gate.reads() == 1
+    scheduler.close()  # the queued read is answered without running: no longer in progress
+    assert gate.reads() == 0
+
+
+@pytest.fixture
+def pool():
+    scheduler = Scheduler(workers=2, capacity=100, per_key=100, priority=ReadsFirst(max_pause_s=ready_limit()))
+    results = Results()
+    workers = WorkerPool(scheduler, 2, results)
+    workers.start()
+    yield workers
+    workers.close_intake()
+    workers.join(5)
+    results.close()
+
+
+def test_a_write_job_waits_for_a_running_read_and_the_read_never_waits(pool):
+    release_read, read_checkpoint, write_ran = threading.Event(), [], threading.Event()
+
+    def read() -> tuple[bytes, bytes]:
+        read_checkpoint.append(pool.scheduler.priority.checkpoint())  # e.g. the search's query embedding
+        assert release_read.wait(ready_limit())
+        return b"read", b"ok"
+
+    def write() -> tuple[bytes, bytes]:
+        write_ran.set()
+        return b"write", b"ok"
+
+    pool.scheduler.submit(Job(b"r", "r", READ, b"conn", read))
+    wait_until(lambda: read_checkpoint, what="the read to start")
+    pool.scheduler.submit(Job(b"w", "w", WRITE, ("scope",), write))
+    wait_until(lambda: pool.scheduler.priority.pauses == 1, what="the write to wait for the read")
+    assert not write_ran.is_set()
+    release_read.set()
+    assert write_ran.wait(ready_limit()), "the write did not run after the read"
+    assert read_checkpoint == [0.0]
+
+
+def test_the_pool_shortens_the_interpreters_switch_interval():
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.005)
+        prefer_short_slices(0.001)
+        assert sys.getswitchinterval() == pytest.approx(0.001)
+        prefer_short_slices(0.002)  # never lengthened
+        assert sys.getswitchinterval() == pytest.approx(0.001)
+    finally:
+        sys.setswitchinterval(before)
