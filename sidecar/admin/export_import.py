@@ -94,24 +94,56 @@ def _import_fields(record: Any) -> tuple[str, dict[str, str], dict[str, Any]]:
     return text, scope, metadata
 
 
+IMPORT_CHUNK = 200  # records written with one vector insert and one history transaction
+
+
 def import_records(store: MemoryStore, records: list[Any]) -> dict[str, Any]:
-    """Re-add each record; one bad record is reported by index and does not stop the rest."""
+    """Re-add the records, in batches per scope; a bad record is reported by index and does not stop the rest."""
     added = skipped = 0
     errors: list[dict[str, Any]] = []
+    by_scope: dict[tuple[tuple[str, str], ...], list[tuple[int, str, dict[str, Any]]]] = {}
     for index, record in enumerate(records):
         try:
             text, scope, metadata = _import_fields(record)
             refuse(text, "memory")
             refuse_metadata(metadata)
-            results = store.add(text, infer=False, metadata=metadata or None, **scope).get("results", [])
         except SecretDetected as exc:
             errors.append({"index": index, "code": exc.code, "message": str(exc)})
             continue
-        except Exception as exc:  # per-record failures are reported, the batch goes on
-            errors.append({"index": index, "message": str(exc) or exc.__class__.__name__})
+        except ValueError as exc:
+            errors.append({"index": index, "message": str(exc)})
             continue
-        if any(row.get("event") == "ADD" for row in results):
-            added += 1
-        else:
-            skipped += 1
-    return {"added": added, "skipped": skipped, "errors": errors}
+        by_scope.setdefault(tuple(sorted(scope.items())), []).append((index, text, metadata))
+    for scope_items, rows in by_scope.items():
+        for start in range(0, len(rows), IMPORT_CHUNK):
+            chunk = rows[start:start + IMPORT_CHUNK]
+            try:
+                events = _add_chunk(store, dict(scope_items), chunk)
+            except Exception:  # noqa: BLE001 - one at a time, so the failing record is named
+                events = [_add_one(store, dict(scope_items), row, errors) for row in chunk]
+            added += sum(event == "ADD" for event in events)
+            skipped += sum(event not in ("ADD", None) for event in events)
+    return {"added": added, "skipped": skipped, "errors": sorted(errors, key=lambda e: e["index"])}
+
+
+def _add_chunk(store: MemoryStore, scope: dict[str, str], chunk: list[tuple[int, str, dict[str, Any]]]) -> list[str]:
+    """One batched add; the event of each record ("ADD", or "NONE" for a text the scope already holds)."""
+    messages = [{"role": "user", "content": text, "metadata": metadata} for _, text, metadata in chunk]
+    results = store.add(messages, infer=False, **scope).get("results", [])
+    added = {row.get("memory") for row in results if row.get("event") == "ADD"}
+    events = []
+    for _, text, _ in chunk:
+        events.append("ADD" if text in added else "NONE")
+        added.discard(text)  # a second copy of one text in the file is a duplicate
+    return events
+
+
+def _add_one(store: MemoryStore, scope: dict[str, str], row: tuple[int, str, dict[str, Any]],
+             errors: list[dict[str, Any]]) -> str | None:
+    index, text, metadata = row
+    try:
+        results = store.add(text, infer=False, metadata=metadata or None, **scope).get("results", [])
+    except Exception as exc:  # noqa: BLE001 - per-record failures are reported, the rest goes on
+        errors.append({"index": index, "message": str(exc) or exc.__class__.__name__})
+        return None
+    return "ADD" if any(r.get("event") == "ADD" for r in results) else "NONE"

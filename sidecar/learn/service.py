@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sidecar.config.sections import GateConfig, WatchConfig
-from sidecar.learn.apply.conversation import learn_conversation
+from sidecar.learn.apply.conversation import LastTurns, learn_conversation
 from sidecar.learn.apply.gate_worker import GateWorker
 from sidecar.learn.apply.recurrence import RecurrenceLog
 from sidecar.learn.apply.pipeline import GatePipeline
@@ -105,6 +105,7 @@ class LearnService:
                                  retry_base_s=gate.retry_base_s, retry_max_s=gate.retry_max_s,
                                  max_attempts=gate.max_attempts, user_of=self.file_users.user_for)
         self.session_turns = SessionGateHandoff(self.pipeline)
+        self.last_turns = LastTurns()
         self.scanner = FileScanner(self.queue, on_queued=self.worker.wake)
         self._watch = watch
         self.watcher: TranscriptWatcher | None = None
@@ -124,7 +125,7 @@ class LearnService:
     def learn_messages(self, messages: str | list[dict[str, str]], *, scope: dict[str, str],
                        metadata: Mapping[str, Any] | None) -> dict[str, Any]:
         """``add(infer=True)``: judge, reconcile and apply each message now (see :mod:`.apply.conversation`)."""
-        return learn_conversation(self.pipeline, messages, scope=scope, metadata=metadata)
+        return learn_conversation(self.pipeline, messages, scope=scope, metadata=metadata, last_turns=self.last_turns)
 
     def enrich_history(self, memory_id: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """mem0's history rows of ``memory_id`` with the write gate's provenance beside each."""

@@ -46,7 +46,7 @@ def use_wal(chroma_dir: Path) -> bool:
         finally:
             conn.close()
     except (OSError, sqlite3.Error) as exc:
-        log.info("could not put Chroma's database in WAL mode (%s); writes stay slower", exc)
+        log.debug("could not put Chroma's database in WAL mode (%s); writes stay slower", exc)  # Chroma reports a damaged file
         return False
     return mode == "wal"
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from contextlib import nullcontext
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,26 @@ class HybridIndex:
             parts.append(utterance)  # a learned fact is short; what was said holds the words people ask with
         parts.append(date_text(metadata, created_at))
         self.keyword.upsert(memory_id, text, context=" ".join(p for p in parts if p), **ids)
+
+    def index_results(self, result: Mapping[str, Any], scope: Mapping[str, str],
+                      metadata: Mapping[str, Any] | None, messages: Any = None) -> None:
+        """Bring the index in step with one add's result rows (one transaction on the server backend).
+
+        A message of the add may carry metadata of its own (an import): its row is indexed with it.
+        """
+        own = {m["content"]: {**(metadata or {}), **m["metadata"]} for m in messages
+               if isinstance(m, dict) and isinstance(m.get("metadata"), dict)} if isinstance(messages, list) else {}
+        batch = getattr(self.keyword, "batch", None)
+        with batch() if batch is not None else nullcontext():
+            now = datetime.now(timezone.utc).isoformat()
+            for row in result.get("results", []):
+                event, memory_id, text = row.get("event"), str(row.get("id")), row.get("memory")
+                if event == "ADD":
+                    self.added(memory_id, text or "", scope, own.get(text, metadata), now)
+                elif event == "UPDATE":
+                    self.updated(memory_id, text or "", scope)
+                elif event == "DELETE":
+                    self.deleted(memory_id)
 
     def updated(self, memory_id: str, text: str, scope: Mapping[str, str]) -> None:
         context = self.keyword.context_of(memory_id) or ""

@@ -139,11 +139,13 @@ class Mem0Adapter:
         return self._memory.add(messages, metadata=_dict(metadata), infer=True, **scope)
 
     def add_batch(self, messages: Sequence[Mapping[str, Any]], scope: Mapping[str, str],
-                  metadata: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+                  metadata: Mapping[str, Any] | None,
+                  per_text: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
         """Store each message as a memory, verbatim; mem0's result rows (``event`` "ADD").
 
         One vector insert for the batch, then its history in one transaction; when
         either fails, nothing of the batch remains and the error is raised.
+        ``per_text`` adds metadata of its own to the memory of each text (an import).
         """
         if not messages:
             return []
@@ -155,6 +157,9 @@ class Mem0Adapter:
                                        **scope)["results"]
         finally:
             self._batches.held = None
+        for payload in held.payloads if per_text else ():
+            extra = per_text.get(str(payload.get("data")))
+            payload.update({k: v for k, v in (extra or {}).items() if k not in payload})
         self._apply(held)
         return results
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import datetime, timezone
 from typing import Any
 
 from sidecar.config.settings import Settings
@@ -128,26 +127,11 @@ class MemoryStore:
         with self.scope_lock(scope):
             result = self._add_locked(messages, scope, metadata, infer)
             if self.hybrid:
-                self._index_added(result, scope, metadata)
+                self.hybrid.index_results(result, scope, metadata, messages)
         for row in result.get("results", []):
             if row.get("event") in ("ADD", "UPDATE", "DELETE"):
                 self._notify(StoreChange(row["event"], str(row.get("id")), scope, row.get("memory")))
         return result
-
-    def _index_added(self, result: dict[str, Any], scope: dict[str, str], metadata: dict[str, Any] | None) -> None:
-        """Bring the keyword index in step with one add's rows (one transaction on the server backend)."""
-        assert self.hybrid is not None
-        batch = getattr(self.hybrid.keyword, "batch", None)
-        with batch() if batch is not None else nullcontext():
-            now = datetime.now(timezone.utc).isoformat()
-            for row in result.get("results", []):
-                event, memory_id, text = row.get("event"), str(row.get("id")), row.get("memory")
-                if self.hybrid and event == "ADD":
-                    self.hybrid.added(memory_id, text or "", scope, metadata, now)
-                elif self.hybrid and event == "UPDATE":
-                    self.hybrid.updated(memory_id, text or "", scope)
-                elif self.hybrid and event == "DELETE":
-                    self.hybrid.deleted(memory_id)
 
     def _add_locked(self, messages: Any, scope: dict[str, str], metadata: dict[str, Any] | None,
                     infer: bool) -> dict[str, Any]:
@@ -156,6 +140,8 @@ class MemoryStore:
         items = [{"role": "user", "content": messages}] if isinstance(messages, str) else messages
         items = [items] if isinstance(items, dict) else items
         items = [i for i in items if i.get("role") != "system" and isinstance(i.get("content"), str)]
+        per_text = {i["content"]: dict(i["metadata"]) for i in items if isinstance(i.get("metadata"), dict)}
+        items = [{k: v for k, v in i.items() if k != "metadata"} for i in items]
         stored: dict[str, str | None] = dict(self._mem0.ids_by_text_hash([i["content"] for i in items], scope))
         fresh: list[dict[str, Any]] = []
         duplicates: list[dict[str, Any]] = []
@@ -165,7 +151,7 @@ class MemoryStore:
             else:
                 stored[item["content"]] = None  # a second copy inside this batch is a duplicate too
                 fresh.append(item)
-        results = self._mem0.add_batch(fresh, scope, metadata)
+        results = self._mem0.add_batch(fresh, scope, metadata, per_text or None)
         by_text = {r["memory"]: r["id"] for r in results}
         for row in duplicates:
             row["id"] = row["id"] or by_text.get(row["memory"])

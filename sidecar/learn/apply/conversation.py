@@ -7,6 +7,8 @@ worker learns from transcripts. System and tool messages are not judged.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +18,40 @@ from sidecar.learn.redact import redact
 JUDGED_ROLES = {"user": "user", "human": "user", "assistant": "assistant", "ai": "assistant"}
 CONTEXT_CHARS = 600
 UTTERANCE_CHARS = 1000  # provenance kept with each learned fact (already redacted)
+
+
+class LastTurns:
+    """The last judged utterance of each conversation (scope with a run id), bounded, thread-safe.
+
+    Chat clients send one turn per ``add(infer=True)``; the judge still reads each turn with the
+    one before it ("What are your pets' names?" -> "Luna and Oliver!"), as it does in transcripts.
+    """
+
+    def __init__(self, keep: int = 1000) -> None:
+        self._keep = keep
+        self._last: OrderedDict[tuple[str | None, ...], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(scope: Mapping[str, str]) -> tuple[str | None, ...] | None:
+        if not scope.get("run_id"):
+            return None  # without a conversation id, consecutive adds need not be one conversation
+        return scope.get("user_id"), scope.get("agent_id"), scope.get("run_id")
+
+    def get(self, scope: Mapping[str, str]) -> str:
+        key = self.key(scope)
+        with self._lock:
+            return self._last.get(key, "") if key is not None else ""
+
+    def put(self, scope: Mapping[str, str], context: str) -> None:
+        key = self.key(scope)
+        if key is None:
+            return
+        with self._lock:
+            self._last[key] = context
+            self._last.move_to_end(key)
+            while len(self._last) > self._keep:
+                self._last.popitem(last=False)
 
 
 def utterances(messages: str | list[dict[str, str]]) -> list[tuple[str, str]]:
@@ -38,14 +74,15 @@ def _with_speaker(message: dict[str, str]) -> str:
 
 
 def learn_conversation(pipeline: GatePipeline, messages: str | list[dict[str, str]], *,
-                       scope: Mapping[str, str], metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+                       scope: Mapping[str, str], metadata: Mapping[str, Any] | None,
+                       last_turns: LastTurns | None = None) -> dict[str, Any]:
     """mem0's ``add`` result (``results``) plus the judge's ``verdicts``, one per judged message.
 
     Raises :class:`~sidecar.learn.judge.verdict.JudgeUnavailable` when the judge cannot answer.
     """
     results: list[dict[str, Any]] = []
     verdicts: list[dict[str, Any]] = []
-    context = ""
+    context = last_turns.get(scope) if last_turns is not None else ""
     for role, raw in utterances(messages):
         text = redact(raw).text
         origin = Origin(source="api", agent=scope.get("agent_id"), session_id=scope.get("run_id"),
@@ -55,4 +92,6 @@ def learn_conversation(pipeline: GatePipeline, messages: str | list[dict[str, st
         results += learned.results
         verdicts.append({"role": role, **verdict_summary(learned.verdict)})
         context = f"{role}: {text[-CONTEXT_CHARS:]}"
+    if last_turns is not None and context:
+        last_turns.put(scope, context)
     return {"results": results, "verdicts": verdicts}

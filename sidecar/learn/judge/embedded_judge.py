@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from sidecar.learn.judge import rules
-from sidecar.learn.judge.sentence_cues import is_directive, observation_fact, standing_answer
+from sidecar.learn.judge.sentence_cues import (answers_a_question_about_them, is_directive, observation_fact,
+                                                standing_answer)
 from sidecar.learn.judge.facts import counterfactual_fact, drop_subsumed, split_sentences
 from sidecar.learn.judge.kind_classifier import (
     EXEMPLARS_PATH,
@@ -165,6 +166,9 @@ class EmbeddedJudge:
         if event:
             shift += 2.0
             cues.append("past_event")
+        if role == "user" and answers_a_question_about_them(sentence, context):
+            shift += 2.0
+            cues.append("named_answer")
         if rules.SARCASM.search(sentence) and not is_directive(sentence) and not event:
             shift -= 3.0
             cues.append("sarcasm")

@@ -161,6 +161,7 @@ HABITUAL = _words(
     r"every (?:single )?(?:day|night|morning|evening|week|month|monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|weekend)", r"each (?:morning|week|day)", r"weekly", r"on weekends",
     r"usually", r"any day", r"not going back", r"for good", r"all the time", r"twice a",
+    r"(?:i've|i have|we've|we have|i'?ve been|been) (?:been )?(?!thinking|wondering|meaning|trying to)\w{3,}ing",
 )
 # A finished personal event with a time anchor ("we went camping two weekends ago") is part of the
 # person's history, not a passing state: it stays true, and "when did she …?" is asked of it later.

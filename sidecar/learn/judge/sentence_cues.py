@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sidecar.learn.judge import rules
 from sidecar.learn.judge.assessment import SentenceAssessment
 
@@ -36,3 +38,15 @@ def observation_fact(sentence: str) -> str:
     """'I checked the repo: X uses Y' -> 'X uses Y'."""
     _, sep, rest = sentence.partition(":")
     return (rest if sep and rest.strip() else sentence).strip()
+
+
+_ASKED_ABOUT_THEM = re.compile(r"(?i)\b(?:you|your|yours)\b[^?？]*[?？]\s*$")
+
+
+def answers_a_question_about_them(sentence: str, context: str) -> bool:
+    """The previous turn asked the speaker about themselves ("What are your pets' names?") and this
+    sentence names something ("Luna and Oliver!"): the answer is a fact about the speaker."""
+    asked = context.split(":", 1)[1] if ":" in context else context
+    last = [part for part in re.split(r"(?<=[.!?？])\s+", asked.strip()) if part][-1:] or [""]
+    return bool(_ASKED_ABOUT_THEM.search(last[0]) and rules.NAMED_THING.search(sentence)
+                and not rules.is_question(sentence))

@@ -146,6 +146,8 @@ class StandaloneRewriter:
 
 def _prepare(sentence: str, role: str, speaker: str | None, kind: str | None) -> _Job:
     original = trim(sentence)
+    if speaker is not None and split_speaker(original)[0] == speaker:
+        original = trim(split_speaker(original)[1])  # the first sentence still carries "Name: "
     body, voice = original, Voice(role=role, speaker=speaker)
     if speaker is None and role == "user":
         label, rest = split_speaker(original)

@@ -78,6 +78,8 @@ def test_user_sentences_become_standalone_facts(rewriter: StandaloneRewriter, se
         ("We went camping last summer.", "Melanie", "Melanie and others went camping last summer"),
         ("It gave me a big confidence boost!", "Joanna", "It gave Joanna a big confidence boost"),
         ("My brother lives in Valencia.", "Jon", "Jon's brother lives in Valencia"),
+        # the first sentence of a labelled turn still carries the label: never "Melanie: Melanie: …"
+        ("Melanie: Yeah, I play clarinet!", "Melanie", "Melanie plays clarinet"),
     ],
 )
 def test_a_named_speakers_statement_stays_about_them(rewriter: StandaloneRewriter, sentence: str,
