@@ -282,12 +282,17 @@ def row_digest(text: str, user_id: str | None, agent_id: str | None, run_id: str
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def _scope_clause(filters: Mapping[str, str]) -> tuple[str, list[str]]:
-    """SQL equality conditions on ``r.<scope>``; refuses unknown keys and empty scopes."""
+def scope_conditions(filters: Mapping[str, str], column: str) -> tuple[str, list[str]]:
+    """SQL equality conditions, ``column`` formatted with each scope key (e.g. ``"r.{} = ?"``), and their
+    values; refuses unknown keys and empty scopes. Shared by the SQLite and PostgreSQL keyword indexes."""
     unknown = set(filters) - set(SCOPE_KEYS)
     if unknown:
         raise ValueError(f"unknown scope filter(s): {sorted(unknown)}")
     keys = [k for k in SCOPE_KEYS if filters.get(k) is not None]
     if not keys:
         raise ValueError("a keyword search or scope delete needs user_id, agent_id or run_id")
-    return " AND ".join(f"r.{k} = ?" for k in keys), [str(filters[k]) for k in keys]
+    return " AND ".join(column.format(k) for k in keys), [str(filters[k]) for k in keys]
+
+
+def _scope_clause(filters: Mapping[str, str]) -> tuple[str, list[str]]:
+    return scope_conditions(filters, "r.{} = ?")

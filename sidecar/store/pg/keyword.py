@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sidecar.store.keyword import row_digest
+from sidecar.store.keyword import row_digest, scope_conditions
 from sidecar.store.keyword_query import DEFAULT_STOPWORDS, query_terms
 from sidecar.store.pg.schema import KEYWORDS
 from sidecar_shared.protocol import SCOPE_KEYS
@@ -145,10 +145,4 @@ class PgKeywordIndex:
 
 
 def _scope_clause(filters: Mapping[str, str]) -> tuple[str, list[str]]:
-    unknown = set(filters) - set(SCOPE_KEYS)
-    if unknown:
-        raise ValueError(f"unknown scope filter(s): {sorted(unknown)}")
-    keys = [k for k in SCOPE_KEYS if filters.get(k) is not None]
-    if not keys:
-        raise ValueError("a keyword search or scope delete needs user_id, agent_id or run_id")
-    return " AND ".join(f"{k} = %s" for k in keys), [str(filters[k]) for k in keys]
+    return scope_conditions(filters, "{} = %s")
