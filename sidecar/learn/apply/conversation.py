@@ -8,8 +8,9 @@ worker learns from transcripts. System and tool messages are not judged.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sidecar.learn.apply.pipeline import GatePipeline, Origin, verdict_summary
@@ -21,34 +22,42 @@ UTTERANCE_CHARS = 1000  # provenance kept with each learned fact (already redact
 
 
 class LastTurns:
-    """The last judged utterance of each conversation (scope with a run id), bounded, thread-safe.
+    """The last judged utterance of each conversation, bounded, thread-safe.
 
     Chat clients send one turn per ``add(infer=True)``; the judge still reads each turn with the
     one before it ("What are your pets' names?" -> "Luna and Oliver!"), as it does in transcripts.
+    A conversation is a scope with a run id; without one, the user's (and agent's) previous turn
+    counts only while it is recent: consecutive adds minutes apart are one conversation, an add
+    hours later is not.
     """
 
-    def __init__(self, keep: int = 1000) -> None:
+    def __init__(self, keep: int = 1000, unkeyed_seconds: float = 600.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._keep = keep
-        self._last: OrderedDict[tuple[str | None, ...], str] = OrderedDict()
+        self._unkeyed_seconds = unkeyed_seconds
+        self._clock = clock
+        self._last: OrderedDict[tuple[str | None, ...], tuple[float, str]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(scope: Mapping[str, str]) -> tuple[str | None, ...] | None:
-        if not scope.get("run_id"):
-            return None  # without a conversation id, consecutive adds need not be one conversation
+    def key(scope: Mapping[str, str]) -> tuple[str | None, ...]:
         return scope.get("user_id"), scope.get("agent_id"), scope.get("run_id")
 
     def get(self, scope: Mapping[str, str]) -> str:
         key = self.key(scope)
         with self._lock:
-            return self._last.get(key, "") if key is not None else ""
+            stamped = self._last.get(key)
+        if stamped is None:
+            return ""
+        at, context = stamped
+        if not scope.get("run_id") and self._clock() - at > self._unkeyed_seconds:
+            return ""
+        return context
 
     def put(self, scope: Mapping[str, str], context: str) -> None:
         key = self.key(scope)
-        if key is None:
-            return
         with self._lock:
-            self._last[key] = context
+            self._last[key] = (self._clock(), context)
             self._last.move_to_end(key)
             while len(self._last) > self._keep:
                 self._last.popitem(last=False)

@@ -146,7 +146,8 @@ class GatePipeline:
             clean = name_project(clean, verdict.kind, project)
             results.append(self.apply_fact(clean, utterance=text, scope=scope, verdict=verdict, origin=origin,
                                            only=("ADD", "NONE") if until is not None else None,
-                                           siblings={str(r["id"]) for r in results if r.get("event") == "ADD"}))
+                                           siblings={str(r["id"]) for r in results
+                                                     if r.get("event") in ("ADD", "UPDATE")}))
         return Learned(verdict, results)
 
     def _change(self, text: str, verdict: Verdict, scope: Mapping[str, str], origin: Origin) -> Learned | None:
@@ -193,7 +194,8 @@ class GatePipeline:
         never written over a durable one; a change the judge turned down may only update or delete.
         An op outside ``only`` becomes ADD when ADD is allowed, else NONE. ``siblings`` are memories
         just added from the same utterance: "Tabs. Spaces are for people who like pressing keys" is
-        one opinion, not a change of mind, so they are not reconciled against.
+        one opinion, not a change of mind, so they are not reconciled against; nor is a memory another
+        fact of the utterance just updated ("Sorry, four! I always forget the baby" keeps "Has four kids").
         """
         with self.store.scope_lock(dict(scope)):
             neighbours = [n for n in self.neighbours(fact, scope) if n.id not in siblings]

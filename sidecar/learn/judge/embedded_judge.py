@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from sidecar.learn.judge import rules
-from sidecar.learn.judge.sentence_cues import (answers_a_question_about_them, is_directive, observation_fact,
-                                                standing_answer)
+from sidecar.learn.judge.sentence_cues import (answers_a_question_about_them, is_directive, number_correction,
+                                                observation_fact, standing_answer)
 from sidecar.learn.judge.facts import counterfactual_fact, drop_subsumed, split_sentences
+from sidecar.learn.judge.classifier_cache import trained_classifier
 from sidecar.learn.judge.kind_classifier import (
     EXEMPLARS_PATH,
     Embedder,
-    KindClassifier,
     embed_exemplars,
     load_exemplars,
 )
@@ -70,7 +70,7 @@ class EmbeddedJudge:
         self.threshold = threshold
         exemplars = load_exemplars(exemplars_path)
         vectors = embed_exemplars(embedder, exemplars, cache_dir)
-        self._classifier = KindClassifier().fit(vectors, [e.kind for e in exemplars])
+        self._classifier = trained_classifier(vectors, [e.kind for e in exemplars], cache_dir)
         kinds = self._classifier.kinds
         self._memorable_columns = np.array([k in MEMORABLE_KINDS for k in kinds])
         self.training_seconds = time.perf_counter() - started
@@ -153,7 +153,7 @@ class EmbeddedJudge:
             fact = counterfactual_fact(counterfactual.group("verb"), counterfactual.group("fact"))
             kind = memorable_kind if memorable_kind != "correction" else "personal_fact"
             return SentenceAssessment(sentence, max(p_memorable, 0.8), kind, fact, ("counterfactual",))
-        answer = standing_answer(sentence, context, durable)
+        answer = standing_answer(sentence, context, durable) or number_correction(sentence, context)
         if answer is not None:
             return answer
         if durable:

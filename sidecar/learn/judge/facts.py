@@ -16,8 +16,12 @@ _LOG_LINE = re.compile(
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
 _LEAD_CLAUSE = re.compile(r"(?i)^\s*(?:since|as|because|given that|now that)\s+(?P<clause>[^,]+),\s*\S")
-# "X, so <consequence>": the consequence is often a request or a passing state, X the fact
-_CONSEQUENCE = re.compile(r"(?i)^(?P<clause>[^,;]{8,}?)(?:,\s*so\b|\s+so that\b|;(?!dr))\s*\S")
+# "X, so <consequence>" or "X, which <comment>": the tail is often a request, a passing state or an aside; X the fact
+_CONSEQUENCE = re.compile(r"(?i)^(?P<clause>[^,;]{8,}?)(?:,\s*(?:so|which)\b|\s+so that\b|;(?!dr))\s*\S")
+
+# "coworkers dragged me to an omakase place and now I'm obsessed with sushi": how it came about, then the
+# speaker's state now; the state is the fact, and the story would make the coworkers its subject
+_NOW_STATE = re.compile(r"(?i)^.{8,}?(?:,\s*|\s+)(?:and|but|so)\s+now\s+(?P<clause>(?:i|i'm|i am|we|we're|we are)\b.+)$")
 
 
 def strip_code(text: str) -> str:
@@ -45,6 +49,10 @@ def split_sentences(text: str) -> list[str]:
             sentences.append(sentence)
     pieces: list[str] = []
     for sentence in sentences:
+        now_state = _NOW_STATE.match(sentence)
+        if now_state:
+            pieces.append(now_state.group("clause").strip())
+            continue
         lead = _LEAD_CLAUSE.match(sentence)
         if lead:
             pieces.append(lead.group("clause").strip())

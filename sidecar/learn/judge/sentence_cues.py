@@ -50,3 +50,27 @@ def answers_a_question_about_them(sentence: str, context: str) -> bool:
     last = [part for part in re.split(r"(?<=[.!?？])\s+", asked.strip()) if part][-1:] or [""]
     return bool(_ASKED_ABOUT_THEM.search(last[0]) and rules.NAMED_THING.search(sentence)
                 and not rules.is_question(sentence))
+
+
+_NUMBER = (r"\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+           r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred")
+_BARE_CORRECTION = re.compile(
+    r"(?i)^\s*(?:sorry|oops|whoops|wait|no|nope|err?|um|actually|correction|i mean|i meant|make that|scratch that)"
+    r"[\s,.:!—–-]+(?:i mean[\s,]+|it's[\s,]+|make (?:that|it)[\s,]+)?(?P<value>" + _NUMBER + r")\s*[!.]*\s*$")
+_NUMBER_TOKEN = re.compile(r"(?i)\b(?:" + _NUMBER + r")\b")
+
+
+def number_correction(sentence: str, context: str) -> SentenceAssessment | None:
+    """"Sorry, four!" right after the speaker's own "I have three kids." corrects the number they gave:
+    the fact is their previous sentence with the new number. Only when that sentence holds exactly one number."""
+    match = _BARE_CORRECTION.match(sentence)
+    if match is None or not context.lower().startswith("user:"):
+        return None
+    said = context.split(":", 1)[1].strip()
+    previous = [part for part in re.split(r"(?<=[.!?？])\s+", said) if part.strip()][-1:] or [""]
+    numbers = _NUMBER_TOKEN.findall(previous[0])
+    if len(numbers) != 1 or rules.is_question(previous[0]):
+        return None
+    fact = _NUMBER_TOKEN.sub(match.group("value"), previous[0], count=1).strip()
+    # judged as the corrected sentence, so it is rewritten into fact style like any sentence said whole
+    return SentenceAssessment(fact, 0.9, "correction", fact, ("correction", "context"))

@@ -30,6 +30,14 @@ def test_a_dose_change_replaces_the_old_dose_and_history_keeps_it(daemon: Daemon
     assert [h["event"] for h in history] == ["ADD", "UPDATE"] and "50 mg" in history[1]["old_memory"]
 
 
+def test_a_self_correction_of_a_number_in_the_next_add_updates_the_fact(daemon: DaemonProcess) -> None:
+    (added,) = say(daemon, "niamh", "I have three kids.")
+    events = say(daemon, "niamh", "Sorry, four! I always forget to count the baby.")
+    assert ("UPDATE", added["id"]) in [(e["event"], e["id"]) for e in events]
+    left = [r["memory"] for r in daemon.client.get_all(filters={"user_id": "niamh"})["results"]]
+    assert "Has four kids" in left and not any("three" in text for text in left)
+
+
 def test_a_retraction_the_judge_calls_small_talk_deletes_the_stored_fact(daemon: DaemonProcess) -> None:
     (added,) = say(daemon, "theo", "I'm pescatarian: fish is fine, no other meat.")
     say(daemon, "theo", "I'm allergic to sesame.")

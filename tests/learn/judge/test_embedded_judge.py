@@ -96,6 +96,21 @@ def test_yes_to_standing_proposal_uses_context(judge: EmbeddedJudge) -> None:
     assert not once.memorize
 
 
+def test_a_bare_number_correcting_the_speakers_last_sentence_restates_it(judge: EmbeddedJudge) -> None:
+    corrected = judge.judge("Sorry, four! I always forget to count the baby.", context="user: I have three kids.")
+    assert corrected.memorize and corrected.facts[0] == "Has four kids"
+    # without the speaker's own numbered sentence before it, a bare number states nothing
+    for context in ("", "assistant: You have three kids.", "user: I have three kids and two cats."):
+        assert "Has four kids" not in judge.judge("Sorry, four!", context=context).facts
+
+
+def test_an_aside_or_the_story_before_a_change_is_not_the_fact(judge: EmbeddedJudge) -> None:
+    aside = judge.judge("My partner supports Tottenham, which makes derby day... interesting.")
+    assert aside.memorize and aside.facts == ("Partner supports Tottenham",)
+    story = judge.judge("Plot twist: coworkers dragged me to an omakase place and now I'm obsessed with sushi.")
+    assert story.memorize and story.facts == ("Is obsessed with sushi",)
+
+
 def test_score_sentence_orders_durable_above_transient(judge: EmbeddedJudge) -> None:
     durable = judge.score_sentence("I have type 2 diabetes.")
     transient = judge.score_sentence("I have a cold this week.")
