@@ -15,8 +15,12 @@ Prints recall@5/@10 of the gold turns, session hit@10 and MRR per category and o
 the learn path the memories per turn, how many memories name a speaker, and the daemon's
 wall and CPU time per turn. The data (CC BY-NC) is read from its path, never copied.
 
+``--backend pgvector`` stores into PostgreSQL + pgvector (a pgserver one in a temp folder, one
+database per run), ``--backend both`` runs embedded and pgvector on the same turns and prints
+the difference (issue 12's target: turn recall@10 on pgvector within 0.02 of embedded).
+
 Usage: python bench/locomo.py [--data ../shared/data/locomo/locomo10_dev.json] [--conversations N]
-       [--mode verbatim|learn|both] [--speaker name|prefix] [--json OUT]
+       [--mode verbatim|learn|both] [--speaker name|prefix] [--backend embedded|pgvector|both] [--json OUT]
 """
 
 from __future__ import annotations
@@ -118,11 +122,22 @@ def stored_memories(client, users: list[str]) -> list[dict]:
     return [row for user in users for row in client.get_all(filters={"user_id": user}, top_k=100_000)["results"]]
 
 
+def daemon_home(backend: str, server) -> Path:
+    """A fresh daemon home; on ``pgvector`` its config names a new database of ``server``."""
+    home = Path(tempfile.mkdtemp(prefix="locomo-"))
+    if backend == "pgvector":
+        from sidecar.testing.daemons import write_config
+        from sidecar.testing.pg_server import pgvector_config
+
+        write_config(home, pgvector_config(server.new_database("locomo")))
+    return home
+
+
 def run_mode(mode: str, turns: list[Turn], questions: list[Question], speaker_mode: str,
-             speakers: set[str]) -> dict:
+             speakers: set[str], backend: str = "embedded", server=None) -> dict:
     """One daemon: store the turns the ``mode`` way, ask the questions; the summary with ingest figures."""
     users = sorted({t.user_id for t in turns})
-    with running_daemon(Path(tempfile.mkdtemp(prefix="locomo-"))) as daemon:
+    with running_daemon(daemon_home(backend, server)) as daemon:
         cpu_before = process_cpu_s(daemon.pid)
         started = time.perf_counter()
         if mode == "learn":
@@ -135,7 +150,7 @@ def run_mode(mode: str, turns: list[Turn], questions: list[Question], speaker_mo
         memories = stored_memories(daemon.client, users)
     report = summarise(rows, latencies)
     cpu = round(cpu_after - cpu_before, 1) if cpu_before is not None and cpu_after is not None else None
-    report.update(mode=mode, turns=len(turns), memories=len(memories),
+    report.update(mode=mode, backend=backend, turns=len(turns), memories=len(memories),
                   memories_per_turn=round(len(memories) / len(turns), 3) if turns else None,
                   ingest_s=round(ingest_s, 1), ingest_cpu_s=cpu,
                   ingest_ms_per_turn=round(1000 * ingest_s / len(turns), 2) if turns else None,
@@ -175,7 +190,7 @@ def print_table(reports: dict[str, dict]) -> None:
                 f"({report['memories_per_turn']} per turn); ingest {report['ingest_s']} s, "
                 f"{report['ingest_ms_per_turn']} ms and {report['ingest_cpu_ms_per_turn']} ms daemon CPU per turn; "
                 f"search p50 {report['search_p50_ms']} ms, p95 {report['search_p95_ms']} ms")
-        if mode == "learn":
+        if report["mode"] == "learn":
             line += (f"\n  add(infer=True) p50 {report['add_p50_ms']} ms, p95 {report['add_p95_ms']} ms; "
                      f"speaker as {report['speaker']}: {report['memories_naming_a_speaker']} memories name a speaker; "
                      f"{report['turns_per_memory']} turns per memory")
@@ -190,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=("verbatim", "learn", "both"), default="verbatim")
     parser.add_argument("--speaker", choices=("name", "prefix"), default="name",
                         help="learn mode: speaker as the message's name, or as a 'Speaker: ' prefix of the text")
+    parser.add_argument("--backend", choices=("embedded", "pgvector", "both"), default="embedded",
+                        help="store backend; pgvector starts a pgserver PostgreSQL in a temp folder")
     parser.add_argument("--json", type=Path, default=None)
     options = parser.parse_args(argv)
     turns, questions = load_locomo(options.data)
@@ -202,10 +219,28 @@ def main(argv: list[str] | None = None) -> int:
           f"top_k=10\n{header_line(info)}")
     speakers = speakers_of(options.data, {t.user_id for t in turns})
     modes = ("verbatim", "learn") if options.mode == "both" else (options.mode,)
-    reports = {mode: run_mode(mode, turns, questions, options.speaker, speakers) for mode in modes}
+    backends = ("embedded", "pgvector") if options.backend == "both" else (options.backend,)
+    server = None
+    if "pgvector" in backends:
+        from sidecar.testing.pg_server import start_pg_server
+
+        server = start_pg_server()
+    try:
+        reports = {(mode if len(backends) == 1 else f"{mode}/{backend}"):
+                   run_mode(mode, turns, questions, options.speaker, speakers, backend, server)
+                   for mode in modes for backend in backends}
+    finally:
+        if server is not None:
+            server.stop()
     print_table(reports)
+    if len(backends) == 2:
+        for mode in modes:
+            embedded, pg = reports[f"{mode}/embedded"], reports[f"{mode}/pgvector"]
+            print(f"{mode} pgvector - embedded: " + ", ".join(
+                f"{key} {pg['overall'][key] - embedded['overall'][key]:+.3f}" for key in METRICS))
     if options.json:
-        out = {**info, "data": str(options.data), "turns": len(turns), "questions": len(questions), "modes": reports}
+        out = {**info, "data": str(options.data), "turns": len(turns), "questions": len(questions),
+               "backends": list(backends), "modes": reports}
         options.json.write_text(json.dumps(out, indent=2, ensure_ascii=False))
     return 0
 

@@ -9,13 +9,13 @@ within the top 60), overall and per category, plus keyword and fusion latency.
 
 The data is CC BY-NC: it is read from ``--data``, never copied into the project.
 Usage: python bench/retrieval_eval.py [--data PATH] [--json OUT] [--only NAME...]
+(The data is read by bench/locomo_data.py.)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 import tempfile
@@ -25,59 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT / ".." / "shared" / "data" / "locomo" / "locomo10_dev.json"
-CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# the LoCoMo names are imported from here by bench/locomo.py
+from locomo_data import CATEGORIES, DEFAULT_DATA, Question, Turn, load_locomo  # noqa: E402,F401
+
 DEPTH = 60  # mem0 returns max(4k, 60) dense candidates; k = 10 here
-_EVIDENCE = re.compile(r"D:?(\d+):(\d+)")
-
-
-@dataclass(frozen=True)
-class Turn:
-    memory_id: str
-    user_id: str
-    session: int
-    text: str  # what the daemon stores: "Speaker: what was said"
-    caption: str
-    date: str
-
-
-@dataclass(frozen=True)
-class Question:
-    user_id: str
-    text: str
-    category: int
-    gold_turns: frozenset[str]
-    gold_sessions: frozenset[int]
-
-
-def parse_evidence(raw: list[str]) -> list[str]:
-    """Repair ids like ``"D8:6; D9:17"`` or ``"D:11:26"``; drop what does not parse."""
-    return [f"D{int(s)}:{int(t)}" for item in raw for s, t in _EVIDENCE.findall(str(item))]
-
-
-def load_locomo(path: Path) -> tuple[list[Turn], list[Question]]:
-    """All turns (in order) and the category 1-4 questions that keep a known gold turn."""
-    turns: list[Turn] = []
-    questions: list[Question] = []
-    for index, sample in enumerate(json.loads(Path(path).read_text(encoding="utf-8"))):
-        user = str(sample.get("sample_id") or f"conv-{index}")
-        conv = sample["conversation"]
-        numbers = sorted(int(m[1]) for k in conv if (m := re.fullmatch(r"session_(\d+)", k)))
-        session_of: dict[str, int] = {}
-        for n in numbers:
-            for t in conv[f"session_{n}"]:
-                session_of[t["dia_id"]] = n
-                turns.append(Turn(f"{user}:{t['dia_id']}", user, n, f"{t['speaker']}: {t['text']}",
-                                  str(t.get("blip_caption") or ""),
-                                  str(conv.get(f"session_{n}_date_time", ""))))
-        for qa in sample.get("qa", []):
-            gold = [d for d in parse_evidence(qa.get("evidence", [])) if d in session_of]
-            if qa.get("category") in CATEGORIES and gold:
-                questions.append(Question(user, str(qa["question"]), int(qa["category"]),
-                                          frozenset(f"{user}:{d}" for d in gold),
-                                          frozenset(session_of[d] for d in gold)))
-    return turns, questions
 
 
 @dataclass(frozen=True)
@@ -115,26 +67,37 @@ def keyword_document(turns: list[Turn], i: int, spec: IndexSpec) -> tuple[str, s
     return text, " ".join(parts)
 
 
+def dense_hits(turns: list[Turn], questions: list[Question], vectors: np.ndarray,
+               queries: np.ndarray) -> list[list[tuple[str, float]]]:
+    """Per question: its conversation's top ``DEPTH`` turns by cosine, scored as mem0 does (1/(1+squared L2))."""
+    hits = []
+    for q, qv in zip(questions, queries):
+        rows = [i for i, t in enumerate(turns) if t.user_id == q.user_id]
+        cos = vectors[rows] @ qv
+        top = np.argsort(-cos, kind="stable")[:DEPTH]
+        hits.append([(turns[rows[j]].memory_id, 1.0 / (1.0 + (2.0 - 2.0 * float(cos[j])))) for j in top])
+    return hits
+
+
+def minilm_hits(turns: list[Turn], questions: list[Question]) -> list[list[tuple[str, float]]]:
+    """:func:`dense_hits` with the daemon's default embedder (MiniLM embeds queries like texts)."""
+    import sidecar.process.offline
+
+    sidecar.process.offline.apply()
+    from sidecar.store.embedder import MiniLMEmbedder
+
+    embedder = MiniLMEmbedder()
+    return dense_hits(turns, questions, embedder.embed([t.text for t in turns]), embedder.embed([q.text for q in questions]))
+
+
 class Channels:
     """Per-question dense hits and keyword indexes built on demand for each IndexSpec."""
 
-    def __init__(self, turns: list[Turn], questions: list[Question], workdir: Path) -> None:
-        import sidecar.process.offline
-
-        sidecar.process.offline.apply()
-        from sidecar.store.embedder import MiniLMEmbedder
-
+    def __init__(self, turns: list[Turn], questions: list[Question], workdir: Path,
+                 hits: list[list[tuple[str, float]]] | None = None) -> None:
+        """``hits``: the dense channel's hits per question (None: :func:`minilm_hits`)."""
         self.turns, self.questions, self.workdir = turns, questions, workdir
-        embedder = MiniLMEmbedder()
-        vectors = embedder.embed([t.text for t in turns])
-        queries = embedder.embed([q.text for q in questions])
-        self.dense_hits: list[list[tuple[str, float]]] = []
-        for q, qv in zip(questions, queries):
-            rows = [i for i, t in enumerate(turns) if t.user_id == q.user_id]
-            cos = vectors[rows] @ qv
-            top = np.argsort(-cos, kind="stable")[:DEPTH]
-            self.dense_hits.append([(turns[rows[j]].memory_id, 1.0 / (1.0 + (2.0 - 2.0 * float(cos[j]))))
-                                    for j in top])
+        self.dense_hits = hits if hits is not None else minilm_hits(turns, questions)
         self._indexes: dict[tuple, object] = {}
 
     def keyword_index(self, spec: IndexSpec):

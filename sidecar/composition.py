@@ -9,6 +9,8 @@ by name at run time, so a part can never miss one built after it::
                   ├─► admin (store statistics)
                   └─► op table (sidecar.ops.registry) ─► server (socket + worker pool)
 
+The store's reads come first (:mod:`sidecar.composition_reads`, served while the rest
+loads); :class:`Daemon` then loads mem0 into that store and builds everything else.
 Background work starts only once the socket is bound (:meth:`Daemon.start_background`)
 and stops in the reverse order (:meth:`Daemon.close`).
 """
@@ -20,8 +22,9 @@ import os
 from typing import Any
 
 from sidecar import __version__
-from sidecar.admin.scrub import SecretScrubber, scrub_chroma_log_if_requested
+from sidecar.admin.scrub import SecretScrubber
 from sidecar.admin.service import AdminService
+from sidecar.composition_reads import ReadPart, prepare_chroma
 from sidecar.config.settings import Settings, load_settings
 from sidecar.context.service import ContextService
 from sidecar.learn.consolidate.background import ConsolidationPass, top_scopes
@@ -33,7 +36,6 @@ from sidecar.ops.registry import build_op_table
 from sidecar.process import offline
 from sidecar.rpc.server import Server
 from sidecar.store.backend import open_backend
-from sidecar.store.chroma_journal import use_wal_for
 from sidecar.store.memory_store import MemoryStore
 
 log = logging.getLogger("sidecar.composition")
@@ -42,13 +44,17 @@ log = logging.getLogger("sidecar.composition")
 class Daemon:
     """The built daemon: its parts, their status, their start and their close."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, reads: ReadPart | None = None) -> None:
+        """Build every part; ``reads``: the store already opened for reads (its mem0 is loaded here)."""
         self.settings = settings
         self._parts: list[tuple[str, Any]] = []  # started in this order, closed in the reverse order
-        scrub_chroma_log_if_requested(settings)  # before Chroma opens (see sidecar.store.chroma_log)
-        use_wal_for(settings)  # before Chroma opens: its writes hold the GIL (see sidecar.store.chroma_journal)
-        self.store = MemoryStore(settings, open_backend(settings))  # [mem0.vector_store] provider picks it
+        if reads is None:
+            prepare_chroma(settings)
+            self.store = MemoryStore(settings, open_backend(settings))  # [mem0.vector_store] provider picks it
+        else:
+            self.store = reads.store
         try:
+            self.store.load_writes()  # mem0; operations that need it wait for it until then
             self.learn = self._part("ingest", LearnService(  # "ingest": its key in status since v0.1
                 store=self.store, data_dir=settings.paths.data_dir, user_id=settings.user_id,
                 watch=settings.watch, gate=settings.gate, ollama_url=settings.ollama_url,
@@ -85,6 +91,7 @@ class Daemon:
         paths = self.settings.paths
         data: dict[str, Any] = {
             "state": "ready",  # "starting" while the parts load (sidecar.process.front answers then)
+            "loading": {"reads": "ready", "writes": self.store.writes.state},  # as the front says while starting
             "version": __version__,
             "pid": os.getpid(),
             "socket": str(paths.socket_path),

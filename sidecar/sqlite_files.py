@@ -1,7 +1,8 @@
 """The daemon's own SQLite files: a corrupt one set aside, a backup before each schema migration.
 
 Used by the keyword index (``store/keyword.db``, rebuilt from the store) and the
-job queue (``ingest/queue.db``). Nothing is deleted: a damaged file is renamed
+job queue (``ingest/queue.db``); :func:`open_shared` opens the daemon's smaller
+tables (the review inbox, the provenance log). Nothing is deleted: a damaged file is renamed
 ``<name>.corrupt-<timestamp>`` next to where it was, with its ``-wal``/``-shm``
 companions, so it can still be inspected or recovered by hand.
 
@@ -17,6 +18,8 @@ import logging
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 log = logging.getLogger("sidecar.files")
@@ -71,3 +74,36 @@ def user_version(conn: sqlite3.Connection) -> int:
 
 def has_table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+
+
+def open_shared(path: Path, schema: str) -> sqlite3.Connection:
+    """``path`` opened for one connection shared by threads under the caller's lock, with ``schema`` applied.
+
+    Autocommit (transactions are the caller's ``BEGIN``), rows by column name, WAL journal;
+    the parent folder is made if missing.
+    """
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(schema)
+    return db
+
+
+@contextmanager
+def migration(conn: sqlite3.Connection, schema: str, version: int) -> Iterator[None]:
+    """One transaction: ``schema``'s statements, the caller's steps, then ``PRAGMA user_version=version``.
+
+    All of it or none: an exception rolls back and is raised again. ``schema``'s statements
+    run one by one (``executescript`` would commit).
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in filter(None, (s.strip() for s in schema.split(";"))):
+            conn.execute(statement)
+        yield
+        conn.execute(f"PRAGMA user_version={int(version)}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -72,3 +72,32 @@ def pg_server():
 def pg_dsn(pg_server) -> str:
     """The DSN of a fresh, empty database on the session's server."""
     return pg_server.new_database()
+
+
+STORE_BACKENDS = ("embedded", "pgvector")
+
+
+def backend_config(request: pytest.FixtureRequest, backend: str) -> str | None:
+    """``config.toml`` text for a fresh store of ``backend`` (None: the embedded default).
+
+    pgvector gets a new database on the session's server; without a server only the
+    pgvector case is skipped.
+    """
+    if backend != "pgvector":
+        return None
+    from sidecar.testing.pg_server import pgvector_config
+
+    return pgvector_config(request.getfixturevalue("pg_server").new_database("ops"))
+
+
+@pytest.fixture(scope="module", params=STORE_BACKENDS)
+def backend_daemon(request: pytest.FixtureRequest) -> Iterator[DaemonProcess]:
+    """Like ``shared_daemon``, once per store backend: the module's tests run on embedded and on pgvector."""
+    with private_daemon(backend_config(request, request.param), prefix=f"s{request.param[:2]}-") as daemon:
+        yield daemon
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+def store_backend_config(request: pytest.FixtureRequest) -> str | None:
+    """A fresh store's config text, once per store backend (for tests that start their own daemon)."""
+    return backend_config(request, request.param)

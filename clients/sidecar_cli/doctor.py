@@ -40,6 +40,10 @@ def probe_daemon(paths: AppPaths, timeout: float = 3.0) -> tuple[dict[str, Any] 
         return None, Check("daemon", "fail", str(exc), START_FIX)
     finally:
         client.close()
+    if status.get("state") == "starting":  # the store still loads: say which parts answer already
+        parts = ", ".join(f"{part} {state}" for part, state in (status.get("loading") or {}).items())
+        return status, Check("daemon", "ok", f"reachable: pid {status.get('pid')}, version {status.get('version')}, "
+                                             f"starting ({parts or 'loading'})")
     return status, Check("daemon", "ok", f"reachable: pid {status.get('pid')}, version {status.get('version')}, "
                                          f"{status.get('memories')} memories")
 

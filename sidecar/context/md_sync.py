@@ -9,9 +9,10 @@ agent_id}`` naming the scope; a bare path uses the configured user's scope).
 
 Store writes poke a per-file debouncer; a background thread re-renders once
 the burst is over. The same thread polls each file's ``stat`` (cheap, and
-portable to any filesystem) and feeds changes to :class:`MemoryMdSync`, whose
-edits go through the store so mem0's history records them. The sync's own
-writes produce no edits, so nothing loops. The last version written or read is
+portable to any filesystem); what is due is done by
+:class:`~sidecar.context.md_work.MdTargetWork` (render one file, or read its
+hand edits through :class:`MemoryMdSync` into the store so mem0's history
+records them). The sync's own writes produce no edits, so nothing loops. The last version written or read is
 kept in the data folder (:mod:`sidecar.context.md_state`), so edits made while
 the daemon was stopped are applied at the next start, before any re-render.
 """
@@ -26,13 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from sidecar.config.settings import Settings
-from sidecar.context.dated import stamp
 from sidecar.context.md_paths import adopt_legacy_folder, memory_root, project_targets, user_file
-from sidecar.context.md_state import keep_copy, state_file
+from sidecar.context.md_state import state_file
 from sidecar.context.md_target import MdTarget, TargetConflict, stat_key, touches
-from sidecar.context.memory_md import ManagedSectionError, short_id
-from sidecar.context.memory_md_edits import Debouncer, Edit, MemoryMdSync, read_text_exact
-from sidecar.learn.secret_guard import scrub
+from sidecar.context.md_work import MdTargetWork
+from sidecar.context.memory_md_edits import Debouncer, MemoryMdSync, read_text_exact
 from sidecar.store.memory_store import MemoryStore, StoreChange
 from sidecar_shared.paths import ensure_private_dir
 
@@ -40,9 +39,6 @@ log = logging.getLogger("sidecar.context.md_sync")
 
 DEFAULT_MAX_DELAY_S = 3.0
 POLL_S = 0.2
-MAX_REPORTED_MALFORMED = 20
-EDIT_SOURCE = {"source": "MEMORY.md"}
-OFFLINE_EDIT = "MEMORY.md, edited while the daemon was stopped"
 __all__ = ["MdTarget", "MemoryMdService", "TargetConflict", "project_targets", "user_file"]
 
 
@@ -63,6 +59,7 @@ class MemoryMdService:
         self._events = threading.Lock()  # debouncers are poked from worker threads
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._work = MdTargetWork(store, self._poke, clock, self.delay)
 
     # -- targets ------------------------------------------------------------------
 
@@ -98,7 +95,7 @@ class MemoryMdService:
 
     def _first_render(self, target: MdTarget) -> None:
         with target.lock:
-            self._regenerate_locked(target)
+            self._work.regenerate(target)
 
     def text_of(self, user_id: str) -> str:
         """The current text of ``user_id``'s MEMORY.md ("" when missing)."""
@@ -117,7 +114,7 @@ class MemoryMdService:
         target = self.user_target(user_id)
         if self._due(target.regen, self._clock(), True):
             with target.lock:
-                self._regenerate_locked(target)
+                self._work.regenerate(target)
 
     def stamps_of(self, user_id: str) -> dict[str, str]:
         """Short id -> when the memory was learned or changed and where from, as last rendered."""
@@ -186,124 +183,10 @@ class MemoryMdService:
                 self._poke(target.file_events, now)
             if self._due(target.file_events, now, force):
                 with target.lock:
-                    self._read_hand_edits_locked(target)
+                    self._work.read_hand_edits(target)
             if self._due(target.regen, now, force):
                 with target.lock:
-                    self._regenerate_locked(target)
-
-    # -- work (target.lock held) -------------------------------------------------------
-
-    def _newest_locked(self, target: MdTarget) -> tuple[list[dict[str, Any]], int] | None:
-        try:
-            records, total = self.store.newest(dict(target.scope), keep=target.sync.max_lines)
-        except Exception as exc:
-            target.problem = f"reading the store failed: {exc}"
-            log.warning("MEMORY.md %s not regenerated: %s", target.path, exc)
-            return None
-        target.short_ids = {short_id(str(r["id"])): str(r["id"]) for r in records if r.get("id")}
-        target.stamps = {short_id(str(r["id"])): stamp(r) for r in records if r.get("id")}
-        return records, total
-
-    def _adopt_locked(self, target: MdTarget) -> None:
-        """First sight of a file left by an earlier run: apply what the user changed while we were stopped."""
-        target.adopted = True
-        if not target.path.exists():
-            return
-        if target.sync.load_saved():
-            if self._newest_locked(target) is not None:  # the ids the saved version was rendered with
-                self._read_hand_edits_locked(target, offline=True)
-            return
-        # No saved version (a file from before versions were kept): it becomes the baseline, and a
-        # copy is kept, since edits made in it while the daemon was down cannot be told apart.
-        change = target.sync.on_file_changed()
-        if not change.own_write:
-            self._keep_copy(target, "adopted")
-
-    def _keep_copy(self, target: MdTarget, why: str) -> None:
-        state = target.sync.state_path
-        if state is None:
-            return
-        try:
-            copy = keep_copy(state, target.path, why)
-        except OSError as exc:
-            log.warning("MEMORY.md %s: keeping a copy failed: %s", target.path, exc)
-            return
-        if copy is not None:
-            target.kept_copies.append(str(copy))
-            log.warning("MEMORY.md %s: a copy of the file as it was is kept at %s", target.path, copy)
-
-    def _regenerate_locked(self, target: MdTarget) -> None:
-        if not target.adopted:
-            self._adopt_locked(target)
-        newest = self._newest_locked(target)
-        if newest is None:
-            return
-        records, total = newest
-        try:
-            wrote = target.sync.regenerate(records, total=total)
-        except ManagedSectionError as exc:
-            target.problem = f"{exc}; fix the markers by hand, nothing was overwritten"
-            log.warning("MEMORY.md %s: %s", target.path, target.problem)
-            return
-        except OSError as exc:
-            target.problem = f"writing failed: {exc}"
-            log.warning("MEMORY.md %s: %s", target.path, target.problem)
-            return
-        if target.sync.deferred:  # unread hand edits: read them first, render after
-            now = self._clock()
-            self._poke(target.file_events, now - self.delay)
-            self._poke(target.regen, now)
-            return
-        if target.problem and not target.malformed:
-            target.problem = None
-        target.regenerations += 1
-        if wrote:
-            target.generation += 1
-            target.stat = target.sync.written_stat
-
-    def _read_hand_edits_locked(self, target: MdTarget, *, offline: bool = False) -> None:
-        if not target.adopted:  # the first read of a file is its adoption (edits made while we were stopped)
-            self._adopt_locked(target)
-            return
-        change = target.sync.on_file_changed()
-        if change.own_write:
-            return
-        target.problem = change.problem
-        target.malformed = [{"line": m.line, "content": scrub(m.content), "reason": m.reason}
-                            for m in change.malformed[:MAX_REPORTED_MALFORMED]]
-        for bad_line in change.malformed:
-            log.warning("MEMORY.md %s line %d not applied (%s): %r", target.path, bad_line.line,
-                        bad_line.reason, scrub(bad_line.content))
-        if change.problem:
-            log.warning("MEMORY.md %s: %s", target.path, change.problem)
-        failures = target.edit_failures
-        for edit in change.edits:
-            self._apply(target, edit, offline=offline)
-        target.sync.remember_read()
-        if target.edit_failures > failures or change.malformed:
-            self._keep_copy(target, "unapplied")  # the next render drops those lines: never without a copy
-        self._poke(target.regen, self._clock())
-
-    def _apply(self, target: MdTarget, edit: Edit, *, offline: bool = False) -> None:
-        # A secret typed into the file is redacted on its way in; the next render replaces the line.
-        text = scrub(edit.new_text) if edit.new_text is not None else None
-        provenance = {"last_edit": OFFLINE_EDIT if offline else "MEMORY.md"}
-        try:
-            if edit.op == "add":
-                self.store.add(text, metadata={**EDIT_SOURCE, **provenance}, infer=False, **target.scope)
-            else:
-                memory_id = target.short_ids.get(edit.short_id or "")
-                if memory_id is None:
-                    raise LookupError(f"no memory behind id marker {edit.short_id}")
-                if edit.op == "update":
-                    self.store.update(memory_id, text=text, metadata=provenance)
-                else:
-                    self.store.delete(memory_id)
-            target.edits_applied += 1
-            log.info("MEMORY.md %s: applied hand edit %s %s", target.path, edit.op, edit.short_id or "")
-        except Exception as exc:  # one bad edit must not block the others
-            target.edit_failures += 1
-            log.warning("MEMORY.md %s: hand edit %s %s failed: %s", target.path, edit.op, edit.short_id or "", exc)
+                    self._work.regenerate(target)
 
     # -- status ---------------------------------------------------------------------
 

@@ -4,12 +4,16 @@ Order matters: the lock is taken before anything else (a second daemon leaves
 without touching the store); the socket is bound at once and answers ``ping`` and
 ``status`` (state ``starting``) while the parts are built on a background thread
 (:mod:`sidecar.process.front`): importing mem0 and chromadb and loading the models
-takes seconds, minutes on a loaded machine. Requests other than those are held and
-run, in order, once the server takes the socket over. A start that fails after the
-bind still ends with its one line and stable exit code.
+takes seconds, minutes on a loaded machine. The build opens the store's reads first
+(:mod:`sidecar.composition_reads`: no mem0, no judge), and from then on the front
+answers ``search``, ``get`` and ``get_all`` (:mod:`sidecar.process.early_reads`); other requests
+are held and run, in order, once the server takes the socket over. A start that
+fails after the bind still ends with its one line and stable exit code.
 
 ``SIDECAR_START_HOLD`` (tests only): the path of a file; the parts are not built
 until it exists, so a test can watch the daemon while it is starting.
+``SIDECAR_WRITES_HOLD`` (tests only): likewise, but the store's reads are opened
+first, so a test can watch reads answered while the writes still load.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from sidecar_shared.protocol import Code
 log = logging.getLogger("sidecar")
 LOCK_POLL_S = 0.1
 HOLD_ENV = "SIDECAR_START_HOLD"
+WRITES_HOLD_ENV = "SIDECAR_WRITES_HOLD"
 HOLD_POLL_S = 0.05
 DEFAULT_SOCKET_CHECK_S = 2.0  # [daemon] socket_check_seconds' default
 
@@ -97,9 +102,10 @@ def run(paths: AppPaths, *, log_level: str | None = None) -> int:
     log.debug("memory daemon %s starting on %s (pid %d)", __version__, paths.endpoint, os.getpid())
     build = Build(log_level)
     build.start()
-    front.run_until(build.done)
+    front.run_until(build.done, build.read_ops)
     if front.exit_requested:
         return stop_while_starting(front, paths)
+    front.finish_reads()
     if build.failure is not None:
         return fail_start(front, lock, paths, build.failure)
     daemon = build.result
@@ -144,25 +150,41 @@ class Build(threading.Thread):
         self.log_level = log_level
         self.done = threading.Event()
         self.result: Any = None
+        self.reads: Any = None  # the reads part (sidecar.composition_reads.ReadPart), before the rest
         self.failure: BaseException | None = None
+
+    def read_ops(self) -> Any:
+        """The reads part's op table once it is built, else None (asked by the socket thread)."""
+        reads = self.reads
+        return reads.ops if reads is not None else None
 
     def run(self) -> None:
         try:
-            hold = os.environ.get(HOLD_ENV, "").strip()
-            while hold and not Path(hold).exists():
-                time.sleep(HOLD_POLL_S)
+            wait_for_file(HOLD_ENV)
             from sidecar.config.settings import load_settings
 
             settings = load_settings()
             if self.log_level is None:
                 logging.getLogger().setLevel(getattr(logging, settings.log_level, logging.INFO))
+            from sidecar.composition_reads import build_reads
+
+            reads = build_reads(settings)  # searches are answered from here on (the front serves them)
+            self.reads = reads
+            wait_for_file(WRITES_HOLD_ENV)
             from sidecar.composition import Daemon
 
-            self.result = Daemon(settings)
+            self.result = Daemon(settings, reads)
         except BaseException as exc:
             self.failure = exc
         finally:
             self.done.set()
+
+
+def wait_for_file(env_name: str) -> None:
+    """Tests only: wait until the file ``$env_name`` names exists (no wait when it is unset)."""
+    hold = os.environ.get(env_name, "").strip()
+    while hold and not Path(hold).exists():
+        time.sleep(HOLD_POLL_S)
 
 
 def stop_while_starting(front: StartFront, paths: Any) -> int:

@@ -9,6 +9,12 @@ the bound socket and the held frames). A client sending ``search`` during the
 load therefore just waits for its reply. Past :data:`HOLD_LIMIT` held frames,
 new ones are answered ``busy``, which the client's retry handles.
 
+The store's reads open first (:mod:`sidecar.composition_reads`); from then on the
+front hands ``search``, ``get`` and ``get_all`` (held ones too) to :class:`~sidecar.process.early_reads.EarlyReads`
+and sends their replies, while writes stay held until the whole daemon is built.
+``status`` says how far the load got (``loading``: ``reads`` and ``writes``,
+each ``loading`` or ``ready``).
+
 Nothing heavy is imported here: the front must answer within the first half second.
 """
 
@@ -20,7 +26,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import zmq
 
@@ -30,10 +36,15 @@ from sidecar_shared import protocol
 from sidecar_shared.paths import AppPaths
 from sidecar_shared.protocol import Code, ProtocolError
 
+if TYPE_CHECKING:
+    from sidecar.process.early_reads import EarlyReads
+    from sidecar.rpc.dispatch import OpTable
+
 log = logging.getLogger("sidecar.process.front")
 POLL_MS = 50
 HOLD_LIMIT = 10_000
 STARTING = "starting"
+LOADING, READY = "loading", "ready"  # each part's state in status while starting
 ANSWERED_HERE = ("ping", "status")
 
 
@@ -51,6 +62,7 @@ class StartFront:
         self.held: list[list[bytes]] = []
         self.exit_requested = False
         self.answered = 0
+        self.reads: EarlyReads | None = None  # once the store's reads are open
 
     def request_exit(self, *_: object) -> None:
         self.exit_requested = True
@@ -63,17 +75,34 @@ class StartFront:
 
     def status(self) -> dict[str, Any]:
         """What ``status`` answers while loading."""
+        reads = self.reads
         return {"state": STARTING, "version": __version__, "pid": os.getpid(), "socket": str(self.paths.socket_path),
-                "uptime_s": round(time.monotonic() - self.started, 3), "held_requests": len(self.held)}
+                "uptime_s": round(time.monotonic() - self.started, 3), "held_requests": len(self.held),
+                "loading": {"reads": LOADING if reads is None else READY, "writes": LOADING},
+                "early_reads": {"answered": reads.answered if reads else 0,
+                                "in_flight": reads.in_flight if reads else 0}}
 
-    def run_until(self, done: threading.Event | Callable[[], bool]) -> None:
-        """Serve until ``done`` is set or an exit is requested (a signal)."""
+    def run_until(self, done: threading.Event | Callable[[], bool],
+                  read_ops: Callable[[], OpTable | None] | None = None) -> None:
+        """Serve until ``done`` is set or an exit is requested (a signal).
+
+        ``read_ops`` returns the reads part's op table once it is built (None before):
+        from then on those ops are answered here.
+        """
         finished = done.is_set if isinstance(done, threading.Event) else done
         watchdog = notify.watchdog_interval()
         next_ping = next_extend = time.monotonic()
+        poller = zmq.Poller()
+        poller.register(self.router, zmq.POLLIN)
         while not self.exit_requested and not finished():
-            if self.router.poll(POLL_MS, zmq.POLLIN):
+            if self.reads is None and read_ops is not None:
+                table = read_ops()
+                if table is not None:
+                    self._serve_reads(table)
+                    poller.register(self.reads.fd, zmq.POLLIN)  # type: ignore[union-attr]
+            if dict(poller.poll(POLL_MS)).get(self.router):
                 self._take_all()
+            self._send_read_replies()
             now = time.monotonic()
             if watchdog and now >= next_ping:
                 notify.watchdog_ping()
@@ -94,6 +123,33 @@ class StartFront:
             except Exception:  # a bug here must cost one request, never the start
                 log.exception("request could not be handled during start-up")
 
+    def _serve_reads(self, table: OpTable) -> None:
+        """The reads part is open: answer its ops from now on, the held ones first (in order)."""
+        from sidecar.process.early_reads import EarlyReads  # here: the front must bind before anything heavier
+
+        self.reads = reads = EarlyReads(table)
+        kept = []
+        for frames in self.held:
+            if reads.takes(_op_name(frames[-1])):
+                reads.submit(frames[:-1], frames[-1])
+            else:
+                kept.append(frames)
+        self.held = kept
+        log.info("reads ready (%s) after %.1fs; writes wait for the rest to load", ", ".join(table.names()),
+                 time.monotonic() - self.started)
+
+    def _send_read_replies(self) -> None:
+        if self.reads is not None:
+            for envelope, reply in self.reads.collect():
+                self._send_packed(envelope, reply)
+
+    def finish_reads(self, seconds: float = 30.0) -> None:
+        """Send the replies of reads still running (before the server takes the socket over)."""
+        if self.reads is not None:
+            for envelope, reply in self.reads.finish(seconds):
+                self._send_packed(envelope, reply)
+            self.reads = None
+
     def _take(self, frames: list[bytes]) -> None:
         envelope, frame = frames[:-1], frames[-1]
         try:
@@ -101,8 +157,11 @@ class StartFront:
         except ProtocolError:
             request = None  # held: the server refuses it with the right code once it runs
         name = request["op"] if request is not None else None
-        if request is not None and name in ANSWERED_HERE:
-            body = {"pong": True, "pid": os.getpid(), "state": STARTING} if name == "ping" else self.status()
+        if request is not None and self.reads is not None and self.reads.takes(name):
+            self.reads.submit(envelope, frame)
+        elif request is not None and name in ANSWERED_HERE:
+            body = ({"pong": True, "pid": os.getpid(), "state": STARTING,
+                     "reads": LOADING if self.reads is None else READY} if name == "ping" else self.status())
             self._send(envelope, protocol.ok(request["id"], body))
             self.answered += 1
         elif len(self.held) >= HOLD_LIMIT:
@@ -123,8 +182,11 @@ class StartFront:
         return held
 
     def _send(self, envelope: list[bytes], message: dict[str, Any]) -> None:
+        self._send_packed(envelope, protocol.pack(message))
+
+    def _send_packed(self, envelope: list[bytes], reply: bytes) -> None:
         try:
-            self.router.send_multipart([*envelope, protocol.pack(message)], zmq.NOBLOCK)
+            self.router.send_multipart([*envelope, reply], zmq.NOBLOCK)
         except zmq.ZMQError as exc:  # the peer is gone: its reply is lost, nobody else's
             log.debug("reply not sent: %s", exc)
 
@@ -132,3 +194,10 @@ class StartFront:
         """Close the socket (replies already sent get ``linger_ms`` to leave) and the context."""
         self.router.close(linger=linger_ms)
         self.context.term()
+
+
+def _op_name(frame: bytes) -> object:
+    try:
+        return protocol.parse_request(frame)["op"]
+    except ProtocolError:
+        return None

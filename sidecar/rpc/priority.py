@@ -1,17 +1,21 @@
-"""Reads first: write work pauses at its checkpoints while a read runs or waits.
+"""Reads first: write work pauses at its checkpoints while a read runs, waits, or its reply is unsent.
 
 The scheduler keeps a worker free for reads, but on a small machine the threads
-still share the GIL and the cores: a search that runs beside a burst of writes
-waits for the GIL after every call into C (the model, SQLite, Chroma), and
-Chroma's writes keep the GIL until they return. So a thread doing write work
-calls :meth:`ReadsFirst.checkpoint` between steps (before a write job starts,
-before each batch the embedder runs): while a read runs or waits, it sleeps until
-the reads are done, for at most ``max_pause_s`` per checkpoint, so writes are slowed,
-never stopped, by a steady stream of reads. A thread running a read never pauses.
+still share the GIL and the cores, and Chroma's Rust calls keep the GIL for their
+whole run (an ``add`` 15-35 ms, with its commit): a search beside a burst of writes
+waits for the GIL behind every write call it meets. So a thread doing write work
+calls :meth:`ReadsFirst.checkpoint` before each step that holds the GIL long:
+before a write job starts, before each call into Chroma
+(:mod:`sidecar.store.chroma_gate`), before each batch the embedder runs. While a
+read is in progress (from its admission until the socket thread has sent its reply,
+:mod:`sidecar.rpc.inflight`) it sleeps until the reads are done, for at most
+``max_pause_s`` per checkpoint, so writes are slowed, never stopped, by a steady
+stream of reads; a write call already running when a read arrives finishes first.
+A thread running a read never pauses.
 
 The interpreter's switch interval is lowered too (:func:`prefer_short_slices`): a
 thread that wants the GIL gets it after 1 ms of another thread's Python code
-instead of 5 ms, and a search asks for it again after each of its C calls.
+instead of 5 ms.
 """
 
 from __future__ import annotations

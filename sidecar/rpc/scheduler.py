@@ -15,8 +15,9 @@ that :meth:`Scheduler.submit` refuses (the server replies ``busy``), so a burst
 fills its own queue, not its neighbours'.
 
 The scheduler tells its :class:`~sidecar.rpc.priority.ReadsFirst` when a read is
-admitted and when it is done, so write work already running pauses at its next
-checkpoint while reads are in progress.
+admitted; whoever answers it says when its reply has left (the server, once sent:
+:mod:`sidecar.rpc.inflight`), so write work already running pauses at its next
+checkpoint (before each call into Chroma, each model run) until then.
 """
 
 from __future__ import annotations
@@ -138,9 +139,6 @@ class Scheduler:
         with self._cond:
             self._closed = True
             jobs = [job for lane in self._lanes.values() for job in lane.drain()]
-            for job in jobs:
-                if job.lane == READ:
-                    self.priority.read_done()
             self._cond.notify_all()
             return jobs
 
@@ -197,8 +195,6 @@ class Scheduler:
             if job in self._running:
                 self._running.discard(job)
                 self._lanes[job.lane].release(job.key)
-                if job.lane == READ:
-                    self.priority.read_done()
                 self._cond.notify_all()
 
     # -- figures ------------------------------------------------------------------

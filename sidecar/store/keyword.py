@@ -22,7 +22,8 @@ from pathlib import Path
 
 from sidecar.sqlite_files import set_aside
 from sidecar.store import keyword_schema
-from sidecar.store.keyword_query import DEFAULT_STOPWORDS, build_match_query
+from sidecar.store import keyword_topk
+from sidecar.store.keyword_query import DEFAULT_STOPWORDS, match_phrases
 from sidecar_shared.protocol import SCOPE_KEYS
 
 STEMMING_TOKENIZER = "porter unicode61 remove_diacritics 2"
@@ -45,12 +46,14 @@ class KeywordIndex:
         stopwords: Iterable[str] = DEFAULT_STOPWORDS,
         prefix: bool = False,
         context_weight: float = 0.5,
+        topk_budget: int = keyword_topk.DEFAULT_BUDGET,
     ) -> None:
         self.path = Path(path)
         self.tokenizer = STEMMING_TOKENIZER if stemming else PLAIN_TOKENIZER
         self.stopwords = frozenset(stopwords)
         self.prefix = prefix
         self.context_weight = float(context_weight)
+        self.topk_budget = int(topk_budget)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._registry_lock = threading.Lock()
@@ -185,19 +188,13 @@ class KeywordIndex:
 
         Relevance is the negated FTS5 BM25 score, so higher is better. ``filters``
         must name at least one of user_id / agent_id / run_id (equality, all must hold).
+        When more than ``topk_budget`` rows match, only the rows of the query's rarest
+        terms are scored (:mod:`sidecar.store.keyword_topk`).
         """
         where, params = _scope_clause(filters)
-        match = build_match_query(query, stopwords=self.stopwords, prefix=self.prefix)
-        if match is None or limit <= 0:
-            return []
-        rows = self._conn().execute(
-            "SELECT r.memory_id, -bm25(keyword_fts, 1.0, ?) AS relevance "
-            "FROM keyword_fts JOIN keyword_rows r ON r.rowid = keyword_fts.rowid "
-            f"WHERE keyword_fts MATCH ? AND {where} "
-            "ORDER BY relevance DESC LIMIT ?",
-            (self.context_weight, match, *params, int(limit)),
-        ).fetchall()
-        return [(memory_id, float(score)) for memory_id, score in rows]
+        phrases = match_phrases(query, stopwords=self.stopwords, prefix=self.prefix)
+        return keyword_topk.ranked(self._conn(), phrases, where, params, limit=limit,
+                                   context_weight=self.context_weight, budget=self.topk_budget)
 
     def count(self, filters: Mapping[str, str] | None = None) -> int:
         """Number of indexed memories, in scope if ``filters`` are given."""

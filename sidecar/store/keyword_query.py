@@ -47,8 +47,12 @@ def build_match_query(
     Terms are joined with OR (BM25 then ranks by how many and how rare) unless
     ``require_all``; ``prefix`` makes terms of four or more letters prefix queries.
     """
-    terms = query_terms(text, stopwords)
-    if not terms:
+    parts = match_phrases(text, stopwords=stopwords, prefix=prefix)
+    if not parts:
         return None
-    parts = [f'"{t}"*' if prefix and len(t) >= 4 else f'"{t}"' for t in terms]
     return (" AND " if require_all else " OR ").join(parts)
+
+
+def match_phrases(text: str, *, stopwords: Iterable[str] = DEFAULT_STOPWORDS, prefix: bool = False) -> list[str]:
+    """The safe FTS5 phrases of :func:`build_match_query`, one per term, in order (empty if none)."""
+    return [f'"{t}"*' if prefix and len(t) >= 4 else f'"{t}"' for t in query_terms(text, stopwords)]

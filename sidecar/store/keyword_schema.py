@@ -19,7 +19,7 @@ import logging
 import sqlite3
 from pathlib import Path
 
-from sidecar.sqlite_files import backup_copy, check_readable, has_table, user_version
+from sidecar.sqlite_files import backup_copy, check_readable, has_table, migration, user_version
 
 log = logging.getLogger("sidecar.store.keyword")
 
@@ -55,10 +55,7 @@ def prepare(conn: sqlite3.Connection, path: Path, tokenizer: str) -> None:
     fts_exists = has_table(conn, "keyword_fts")
     if existing and (version < SCHEMA_VERSION or (fts_exists and recorded != tokenizer)):
         backup_copy(conn, path, version)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
-            conn.execute(statement)
+    with migration(conn, _SCHEMA, SCHEMA_VERSION):
         columns = {row[1] for row in conn.execute("PRAGMA table_info(keyword_rows)")}
         if "touched" not in columns:  # an index made before rows kept their write order
             conn.execute("ALTER TABLE keyword_rows ADD COLUMN touched INTEGER NOT NULL DEFAULT 0")
@@ -69,11 +66,6 @@ def prepare(conn: sqlite3.Connection, path: Path, tokenizer: str) -> None:
         elif recorded != tokenizer:
             _retokenize(conn, tokenizer)
         conn.execute("INSERT OR REPLACE INTO keyword_meta(key, value) VALUES('tokenizer', ?)", (tokenizer,))
-        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
     if existing and version < SCHEMA_VERSION:
         log.info("migrated %s from schema version %d to %d", path, version, SCHEMA_VERSION)
 

@@ -14,8 +14,7 @@ by ``tests/store/test_mem0_adapter.py``, so an upgrade fails there first:
   transaction, so a failed insert leaves no history behind;
 * ``Memory.update(memory_id, text=, metadata=)``, and history rows with the
   columns of mem0's ``SQLiteManager``.
-
-mem0 is imported lazily, so importing this module stays cheap.
+Calls into Chroma pass the write checkpoint (:mod:`~sidecar.store.chroma_gate`); mem0 is imported lazily.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sidecar.config.settings import ConfigError
-from sidecar.store.chroma_rows import ChromaRows, ScoredRow, StoredRow, text_hash
+from sidecar.store.chroma_rows import ChromaRows, ScoredRow, StoredRow, chroma_reads, text_hash
 from sidecar.store.embedder import StoreEmbedder
 from sidecar.store.errors import StoreError
 from sidecar.store.mem0_holding import Batches, HeldWrites, HoldingHistory, HoldingVectorStore
@@ -123,8 +122,8 @@ class Mem0Adapter:
         self._history = memory.db
         memory.vector_store = HoldingVectorStore(self._vectors, self._batches)
         memory.db = HoldingHistory(self._history, self._batches)
-        collection = getattr(self._vectors, "collection", None)
-        self._rows = rows if rows is not None else ChromaRows(collection) if collection is not None else None
+        # the embedder's checkpoint is the daemon's write checkpoint (set by the composition root)
+        self._rows = chroma_reads(self._vectors, rows, getattr(embedder, "pause", None))
 
     @classmethod
     def open(cls, config: Mapping[str, Any], embedder: StoreEmbedder | None = None, *, rows: Any = None,
@@ -202,6 +201,9 @@ class Mem0Adapter:
 
     def get(self, memory_id: str) -> dict[str, Any] | None:
         """One memory in mem0's ``get`` shape, or None."""
+        may_hold = getattr(self._rows, "may_hold", None)  # pgvector: an id that is no UUID is an SQL error
+        if may_hold is not None and not may_hold(memory_id):
+            return None
         return self._memory.get(memory_id)
 
     def get_all(self, filters: Mapping[str, Any], top_k: int) -> dict[str, Any]:
@@ -235,6 +237,8 @@ class Mem0Adapter:
     def ids_with_prefix(self, prefix: str) -> list[str]:
         """Ids starting with ``prefix``: stored memories first, then those only mem0's history remembers."""
         live = [row.id for row in self._chroma().scan(None, 0, None, False) if row.id.startswith(prefix)]
+        if hasattr(self._history, "ids_with_prefix"):  # the server backend's history
+            return live + sorted(set(self._history.ids_with_prefix(prefix)) - set(live))
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         with self._history._lock:
             known = self._history.connection.execute(

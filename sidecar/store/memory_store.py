@@ -11,6 +11,14 @@ On top of mem0:
 * search is hybrid: a keyword channel kept in step with every write, fused with
   the dense results (see :mod:`sidecar.store.hybrid`);
 * writes to one scope are serialised, and observers hear about each of them.
+
+Reads first (``reads_first=True``, the daemon's start): the embedder, the keyword
+index and the Chroma collection (opened directly, :mod:`sidecar.store.chroma_open`)
+are enough for a plain-scope search, ``get``, ``count`` and ``newest``, so they are
+opened first and answer at once; mem0 (seconds to import) is loaded afterwards by
+:meth:`MemoryStore.load_writes`, and every operation that needs it waits for it
+(:mod:`sidecar.store.load_state`). The keyword index is compared with the store
+(:meth:`HybridIndex.resync`) there too, before the first write.
 """
 
 from __future__ import annotations
@@ -22,17 +30,21 @@ from typing import Any
 
 from sidecar.config.settings import Settings
 from sidecar.keyed_locks import KeyedLocks
+from sidecar.store.bulk_rows import BulkRows, listable, listed
 from sidecar.store.backend import EmbeddedBackend, StoreBackend, open_backend
-from sidecar.store.chroma_rows import StoredRow, expired
+from sidecar.store.chroma_open import open_rows
+from sidecar.store.chroma_rows import ChromaRows, expired
 from sidecar.store.dense import DenseChannel
 from sidecar.store.embedder import StoreEmbedder, build_embedded
 from sidecar.store.hybrid import HybridIndex
 from sidecar.store.interface import MemoryNotFound, Observer, StoreChange
-from sidecar.store.mem0_adapter import Mem0Adapter
+from sidecar.store.load_state import WritesLoading
+from sidecar.store.mem0_adapter import Mem0Adapter  # cheap: mem0 itself is imported by Mem0Adapter.open
 from sidecar.store.mem0_config import EmbedderChoice
 from sidecar.store.preflight import check_embedder
-from sidecar.store.scan import all_rows, newest_by_scan
+from sidecar.store.scan import all_rows
 from sidecar.store.unavailable import guard_methods, unavailable_as_error
+from sidecar.store.verbatim import add_verbatim
 from sidecar.store.scope_filters import bind_filters, check_scope, in_scope, only_in_scope
 from sidecar_shared.protocol import SCOPE_KEYS, scope_ids
 
@@ -40,7 +52,7 @@ log = logging.getLogger("sidecar.store")
 __all__ = ["MemoryNotFound", "MemoryStore", "Observer", "StoreChange"]
 
 
-class MemoryStore:
+class MemoryStore(BulkRows):
     """mem0 ``Memory`` over the configured vector store, with the embedder the config names.
 
     Writers that must not interleave within one scope (the API's add, update and
@@ -49,37 +61,82 @@ class MemoryStore:
     with :meth:`subscribe` hear about every write after it is applied.
     """
 
-    def __init__(self, settings: Settings, backend: StoreBackend | None = None) -> None:
-        """Open the store ``backend`` serves (default: the one the config names, see :mod:`sidecar.store.backend`)."""
+    def __init__(self, settings: Settings, backend: StoreBackend | None = None, *,
+                 reads_first: bool = False) -> None:
+        """Open the store ``backend`` serves (default: the one the config names, see :mod:`sidecar.store.backend`).
+
+        With ``reads_first`` (and a local Chroma store with the embedded model and hybrid
+        search), mem0 is not loaded yet: call :meth:`load_writes` (on any thread) next.
+        """
         backend = backend if backend is not None else open_backend(settings)
         self.backend = backend
-        config, choice = backend.mem0_config, backend.choice
-        self.choice: EmbedderChoice = choice
+        self.choice: EmbedderChoice = backend.choice
         self.path = settings.store_dir
+        self._mem0: Mem0Adapter | None = None
+        self._rows: ChromaRows | None = None  # direct reads while mem0 loads
+        self.writes = WritesLoading()
+        self._locks = KeyedLocks()
+        self._observers: list[Observer] = []
+        self.last_client_read = 0.0  # monotonic time of the latest client read; background work yields to it
+        self.hybrid: HybridIndex | None = None
+        self.dense: DenseChannel | None = None
         try:
             self.embedder: StoreEmbedder | None = None
-            if choice.embedded:
-                self.embedder = build_embedded(choice.name, threads=settings.embedder_threads)
+            if self.choice.embedded:
+                self.embedder = build_embedded(self.choice.name, threads=settings.embedder_threads)
             else:
-                check_embedder(config)
-            self._mem0 = Mem0Adapter.open(config, self.embedder, rows=backend.rows, history=backend.history)
-            if isinstance(backend, EmbeddedBackend):
-                backend.opened()
-            self._locks = KeyedLocks()
-            self._observers: list[Observer] = []
-            self.last_client_read = 0.0  # monotonic time of the latest client read; background work yields to it
-            self.hybrid: HybridIndex | None = None
-            self.dense: DenseChannel | None = None
+                check_embedder(backend.mem0_config)
+            early = reads_first and self.embedder is not None and settings.search.hybrid \
+                and isinstance(backend, EmbeddedBackend)
+            self._rows = open_rows(backend.mem0_config) if early else None
             if settings.search.hybrid:
                 self.hybrid = HybridIndex(settings.store_dir / "keyword.db", keyword=backend.keyword_index(),
                                           use_neighbour=settings.search.keyword_context != "date")
-                batch = getattr(self.hybrid.keyword, "batch", None)
-                with batch() if batch is not None else nullcontext():
-                    self.hybrid.resync(all_rows(self._mem0), self.count())
-                self.dense = DenseChannel(self._mem0, self.hybrid.keyword.count)
+            if self._rows is not None and self.hybrid is not None:
+                self.dense = DenseChannel(self._rows, self.hybrid.keyword.count)
+            else:
+                self.load_writes()
         except BaseException:
+            if self.hybrid:
+                self.hybrid.close()
             backend.close()
             raise
+
+    def load_writes(self) -> None:
+        """Load mem0 (the writes' part) and bring the keyword index in step; a no-op once loaded.
+
+        A failure is raised here and, from then on, by every operation that needs mem0.
+        """
+        if self._mem0 is not None:
+            return
+        backend = self.backend
+        try:
+            rows = self._rows if self._rows is not None else backend.rows
+            mem0 = Mem0Adapter.open(backend.mem0_config, self.embedder, rows=rows, history=backend.history)
+            if isinstance(backend, EmbeddedBackend):
+                backend.opened()
+            if self.hybrid:
+                batch = getattr(self.hybrid.keyword, "batch", None)
+                with batch() if batch is not None else nullcontext():
+                    self.hybrid.resync(all_rows(mem0), mem0.count())
+                if self.dense is None:
+                    self.dense = DenseChannel(mem0, self.hybrid.keyword.count)
+        except BaseException as exc:
+            self.writes.failed(exc)
+            raise
+        self._mem0 = mem0
+        self.writes.ready()
+
+    def _loaded(self) -> Mem0Adapter:
+        """mem0, once loaded (waits for :meth:`load_writes` on another thread)."""
+        if self._mem0 is None:
+            self.writes.wait()
+        assert self._mem0 is not None
+        return self._mem0
+
+    def _reader(self) -> Any:
+        """Raw row reads: mem0's adapter once loaded, else the collection read directly."""
+        return self._mem0 if self._mem0 is not None or self._rows is None else self._rows
 
     # -- coordination ---------------------------------------------------------
 
@@ -97,11 +154,11 @@ class MemoryStore:
         A memory's scope never changes (mem0 ignores scope ids in update metadata),
         so the scope read before locking is the one to lock.
         """
-        existing = self._mem0.get(memory_id)
+        existing = self.get(memory_id)
         if existing is None:
             raise MemoryNotFound(f"no memory with id {memory_id}")
         with self.scope_lock(_scope_of(existing)):
-            current = self._mem0.get(memory_id)
+            current = self.get(memory_id)
             if current is None:  # deleted while we waited for the lock
                 raise MemoryNotFound(f"no memory with id {memory_id}")
             yield current
@@ -136,26 +193,8 @@ class MemoryStore:
     def _add_locked(self, messages: Any, scope: dict[str, str], metadata: dict[str, Any] | None,
                     infer: bool) -> dict[str, Any]:
         if infer:
-            return self._mem0.add(messages, scope, metadata)
-        items = [{"role": "user", "content": messages}] if isinstance(messages, str) else messages
-        items = [items] if isinstance(items, dict) else items
-        items = [i for i in items if i.get("role") != "system" and isinstance(i.get("content"), str)]
-        per_text = {i["content"]: dict(i["metadata"]) for i in items if isinstance(i.get("metadata"), dict)}
-        items = [{k: v for k, v in i.items() if k != "metadata"} for i in items]
-        stored: dict[str, str | None] = dict(self._mem0.ids_by_text_hash([i["content"] for i in items], scope))
-        fresh: list[dict[str, Any]] = []
-        duplicates: list[dict[str, Any]] = []
-        for item in items:
-            if item["content"] in stored:
-                duplicates.append({"id": stored[item["content"]], "memory": item["content"], "event": "NONE"})
-            else:
-                stored[item["content"]] = None  # a second copy inside this batch is a duplicate too
-                fresh.append(item)
-        results = self._mem0.add_batch(fresh, scope, metadata, per_text or None)
-        by_text = {r["memory"]: r["id"] for r in results}
-        for row in duplicates:
-            row["id"] = row["id"] or by_text.get(row["memory"])
-        return {"results": results + duplicates}
+            return self._loaded().add(messages, scope, metadata)
+        return add_verbatim(self._loaded(), messages, scope, metadata)
 
     def search(self, query: str, *, filters: dict[str, Any], top_k: int = 20,
                threshold: float | None = None) -> dict[str, Any]:
@@ -166,10 +205,10 @@ class MemoryStore:
         """
         bound = bind_filters(filters)
         if self.hybrid is None or self.dense is None or not bound.plain:
-            return only_in_scope(self._mem0.search(query, bound.as_filters(), top_k, threshold), bound.scope)
+            return only_in_scope(self._loaded().search(query, bound.as_filters(), top_k, threshold), bound.scope)
         scope = bound.scope
         depth = max(top_k, self.hybrid.params.dense_depth)
-        dense = self.dense.search(self._mem0.embed_query(query), scope, depth)
+        dense = self.dense.search(self._query_vector(query), scope, depth)
         fused = self.hybrid.fuse(query, dense, scope, top_k)
         by_id = self.dense.rows_of([hit[0] for hit in fused], dense, scope)  # one read for the rows still needed
         results = []
@@ -183,19 +222,30 @@ class MemoryStore:
                             "score_details": {"dense": dense_score, "keyword": keyword_score}})
         return {"results": results}
 
+    def _query_vector(self, query: str) -> Any:
+        if self._mem0 is None and self.embedder is not None:
+            return self.embedder.query_one(query)  # what mem0's embedding model hands back for "search"
+        return self._loaded().embed_query(query)
+
     def get(self, memory_id: str) -> dict[str, Any] | None:
-        return self._mem0.get(memory_id)
+        """One memory in mem0's ``get`` shape, or None."""
+        if self._mem0 is not None or self._rows is None:
+            return self._loaded().get(memory_id)
+        rows = self._rows.rows([memory_id])
+        return {**rows[0].record(), "score": None} if rows else None  # mem0's get: get_all's shape + score None
 
     def get_all(self, *, filters: dict[str, Any], top_k: int = 100) -> dict[str, Any]:
         """Up to ``top_k`` memories of the filters' scope (bounded by it like :meth:`search`)."""
         bound = bind_filters(filters)
-        return only_in_scope(self._mem0.get_all(bound.as_filters(), top_k), bound.scope)
+        if self._mem0 is None and self._rows is not None and bound.plain and listable(bound.scope):
+            return only_in_scope({"results": listed(self._rows, bound.scope, top_k)}, bound.scope)
+        return only_in_scope(self._loaded().get_all(bound.as_filters(), top_k), bound.scope)
 
     def update(self, memory_id: str, text: str | None = None,
                metadata: dict[str, Any] | None = None) -> dict[str, Any]:
         """Change one memory's text and/or metadata; raise :class:`MemoryNotFound`."""
         with self._existing_locked(memory_id) as existing:
-            result = self._mem0.update(memory_id, text=text, metadata=metadata)
+            result = self._loaded().update(memory_id, text=text, metadata=metadata)
             if self.hybrid:
                 self.hybrid.updated(memory_id, text if text is not None else str(existing.get("memory", "")),
                                     _scope_of(existing))
@@ -205,7 +255,7 @@ class MemoryStore:
     def delete(self, memory_id: str) -> dict[str, Any]:
         """Delete one memory; raise :class:`MemoryNotFound`."""
         with self._existing_locked(memory_id) as existing:
-            result = self._mem0.delete(memory_id)
+            result = self._loaded().delete(memory_id)
             if self.hybrid:
                 self.hybrid.deleted(memory_id)
         self._notify(StoreChange("DELETE", memory_id, _scope_of(existing), existing.get("memory")))
@@ -215,83 +265,28 @@ class MemoryStore:
                    run_id: str | None = None) -> dict[str, Any]:
         scope = check_scope(scope_ids(user_id, agent_id, run_id))
         with self.scope_lock(scope):
-            result = self._mem0.delete_all(scope)
+            result = self._loaded().delete_all(scope)
             if self.hybrid:
                 self.hybrid.deleted_scope(scope)
         self._notify(StoreChange("DELETE_ALL", None, scope))
         return result
 
     def history(self, memory_id: str) -> list[dict[str, Any]]:
-        return self._mem0.history(memory_id)
+        return self._loaded().history(memory_id)
 
     def ids_with_prefix(self, prefix: str) -> list[str]:
         """Ids of memories (stored ones first, then deleted ones history remembers) that start with ``prefix``."""
-        return self._mem0.ids_with_prefix(prefix)
+        return self._loaded().ids_with_prefix(prefix)
 
     def rewrite_history(self, rewrite: Callable[[str], str], *, dry_run: bool = False) -> int:
         """Apply ``rewrite`` to every text mem0's history keeps (old versions too); rows changed (the secret scrub)."""
-        return self._mem0.rewrite_history(rewrite, dry_run=dry_run)
-
-    def count(self) -> int:
-        """Number of memories in the collection (all scopes)."""
-        return self._mem0.count()
-
-    def newest(self, scope: dict[str, str], keep: int) -> tuple[list[dict[str, Any]], int]:
-        """The ``keep`` most recently written memories of ``scope`` (mem0's get shape), and the scope's size.
-
-        Served by the keyword index's write order, so its cost does not grow with the
-        store; without the index, the scope is scanned page by page.
-        """
-        if self.hybrid is None:
-            return newest_by_scan(self._mem0, scope, keep)
-        rows = self._mem0.rows(self.hybrid.keyword.newest(scope, keep))
-        return [row.record() for row in rows if row.searchable], self.hybrid.keyword.count(scope)
-
-    def scan(self, *, where: dict[str, Any] | None = None, offset: int = 0, limit: int | None = 1000,
-             include: tuple[str, ...] = ("metadatas",)) -> dict[str, Any]:
-        """One page of raw rows across all scopes, in storage order: ``{"ids": [...], "metadatas": [...]}``.
-
-        For export and per-scope counts, which mem0's API cannot do (it needs a
-        scope and has no offset). ``where`` is a Chroma filter; ``limit=None`` reads
-        to the end; ``include=()`` reads the ids only (no ``metadatas`` key).
-        """
-        unknown = set(include) - {"metadatas"}
-        if unknown:
-            raise ValueError(f"scan can include only 'metadatas', not {', '.join(sorted(unknown))}")
-        payloads = "metadatas" in include
-        rows = self._mem0.scan(where=where, offset=offset, limit=limit, payloads=payloads)
-        page: dict[str, Any] = {"ids": [row.id for row in rows]}
-        if payloads:
-            page["metadatas"] = [dict(row.payload) for row in rows]
-        return page
-
-    def copy_in(self, rows: list[StoredRow], history: dict[str, list[dict[str, Any]]]) -> int:
-        """Write rows read from another store, keeping ids, timestamps, metadata and history; rows written.
-
-        Ids this store already holds are left alone. For ``memctl migrate``, with no daemon on this store.
-        """
-        known = {row.id for row in self._mem0.rows([row.id for row in rows])}
-        fresh = [row for row in rows if row.id not in known]
-        if not fresh:
-            return 0
-        self._mem0.insert_rows(fresh, [h for row in fresh for h in history.get(row.id, [])])
-        if self.hybrid:
-            for row in sorted(fresh, key=lambda r: str(r.created_at or "")):
-                self.hybrid.added(row.id, row.text, row.scope, row.metadata, row.created_at)
-        return len(fresh)
-
-    def read_rows(self, offset: int, limit: int) -> list[StoredRow]:
-        """One page of stored rows (id and mem0's payload) across all scopes, in storage order."""
-        return self._mem0.scan(offset=offset, limit=limit)
-
-    def present(self, ids: list[str]) -> set[str]:
-        """Which of ``ids`` this store holds."""
-        return {row.id for row in self._mem0.rows(ids)}
+        return self._loaded().rewrite_history(rewrite, dry_run=dry_run)
 
     def close(self) -> None:
         if self.hybrid:
             self.hybrid.close()
-        self._mem0.close()
+        if self._mem0 is not None:
+            self._mem0.close()
         self.backend.close()
 
 

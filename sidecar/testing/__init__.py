@@ -1,3 +1,4 @@
 """Test helpers shipped with the package: real daemons in temp homes (:mod:`.daemons`), waiting on
-conditions with a load-proof limit (:mod:`.waiting`, ``$SIDECAR_TEST_READY_S``), and an in-memory
-store for op-level tests (:mod:`.fake_store`)."""
+conditions with a load-proof limit (:mod:`.waiting`, ``$SIDECAR_TEST_READY_S``), an in-memory
+store for op-level tests (:mod:`.fake_store`), and ops run in-process as a worker runs them
+(:mod:`.op_calls`)."""

@@ -1,9 +1,14 @@
 """An in-memory store that implements :class:`sidecar.store.interface.Store`, for op-level tests.
 
 It keeps mem0's result shapes and history events, serialises writes per scope,
-tells observers about every write and ranks search hits by shared words, so the
-ops, the hub and the write gate can be tested in-process without mem0, Chroma or
-a model. It is not a stand-in for retrieval quality.
+tells observers about every write and ranks search hits by shared words (or gives
+every hit one fixed score, like a fused hybrid score), so the ops, the hub, the
+write gate and the reviewer can be tested in-process without mem0, Chroma or a
+model. It is not a stand-in for retrieval quality.
+
+For assertions it exposes ``rows`` (the live memories by id), ``searches`` (the
+filters and ``top_k`` of each search) and ``locked_scopes`` (each scope a caller
+locked with :meth:`FakeStore.scope_lock`).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import re
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -34,12 +39,16 @@ def _matches(row: dict[str, Any], filters: dict[str, Any]) -> bool:
 class FakeStore:
     """Memories in a dict; see the module docstring."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, score: float | None = None) -> None:
+        """``score``: what every search hit scores (None: the share of the query's words it holds)."""
         self.path = path or Path("/nonexistent/fake-store")
         self.last_client_read = 0.0
         self.embedder = None
         self.hybrid = None
-        self._rows: dict[str, dict[str, Any]] = {}
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.searches: list[dict[str, Any]] = []
+        self.locked_scopes: list[dict[str, Any]] = []
+        self._score = score
         self._history: dict[str, list[dict[str, Any]]] = {}
         self._observers: list[Observer] = []
         self._guard = threading.RLock()
@@ -47,8 +56,12 @@ class FakeStore:
 
     # -- coordination -----------------------------------------------------------
 
+    def scope_lock(self, scope: dict[str, Any]) -> AbstractContextManager[None]:
+        self.locked_scopes.append(dict(scope))
+        return self._scope_lock(scope)
+
     @contextmanager
-    def scope_lock(self, scope: dict[str, Any]) -> Iterator[None]:
+    def _scope_lock(self, scope: dict[str, Any]) -> Iterator[None]:
         key = tuple(scope.get(k) for k in SCOPE_KEYS)
         with self._guard:
             lock = self._scope_locks.setdefault(key, threading.RLock())
@@ -81,16 +94,16 @@ class FakeStore:
         texts = [i if isinstance(i, str) else i.get("content") for i in items
                  if isinstance(i, str) or i.get("role") != "system"]
         results = []
-        with self.scope_lock(scope), self._guard:
+        with self._scope_lock(scope), self._guard:
             for text in texts:
                 if not isinstance(text, str):
                     continue
-                duplicate = next((r for r in self._rows.values() if r["memory"] == text and _matches(r, scope)), None)
+                duplicate = next((r for r in self.rows.values() if r["memory"] == text and _matches(r, scope)), None)
                 if duplicate is not None:
                     results.append({"id": duplicate["id"], "memory": text, "event": "NONE"})
                     continue
                 memory_id = str(uuid.uuid4())
-                self._rows[memory_id] = {"id": memory_id, "memory": text, **scope, "metadata": dict(metadata or {})
+                self.rows[memory_id] = {"id": memory_id, "memory": text, **scope, "metadata": dict(metadata or {})
                                          or None, "created_at": _now(), "updated_at": None}
                 self._record(memory_id, "ADD", None, text)
                 results.append({"id": memory_id, "memory": text, "event": "ADD"})
@@ -101,14 +114,15 @@ class FakeStore:
 
     def search(self, query: str, *, filters: dict[str, Any], top_k: int = 20,
                threshold: float | None = None) -> dict[str, Any]:
+        self.searches.append({"filters": dict(filters), "top_k": top_k})
         words = set(_WORD.findall(query.lower()))
         scored = []
         with self._guard:
-            for row in self._rows.values():
+            for row in self.rows.values():
                 if not _matches(row, filters):
                     continue
                 overlap = words & set(_WORD.findall(row["memory"].lower()))
-                score = len(overlap) / (len(words) or 1)
+                score = len(overlap) / (len(words) or 1) if self._score is None else self._score
                 if threshold is None or score >= threshold:
                     scored.append({**row, "score": score})
         scored.sort(key=lambda r: (-r["score"], r["created_at"]))
@@ -116,12 +130,12 @@ class FakeStore:
 
     def get(self, memory_id: str) -> dict[str, Any] | None:
         with self._guard:
-            row = self._rows.get(memory_id)
+            row = self.rows.get(memory_id)
             return dict(row) if row else None
 
     def get_all(self, *, filters: dict[str, Any], top_k: int = 100) -> dict[str, Any]:
         with self._guard:
-            return {"results": [dict(r) for r in self._rows.values() if _matches(r, filters)][:top_k]}
+            return {"results": [dict(r) for r in self.rows.values() if _matches(r, filters)][:top_k]}
 
     def update(self, memory_id: str, text: str | None = None,
                metadata: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -129,8 +143,8 @@ class FakeStore:
         if existing is None:
             raise MemoryNotFound(f"no memory with id {memory_id}")
         scope = {k: existing[k] for k in SCOPE_KEYS if existing.get(k)}
-        with self.scope_lock(scope), self._guard:
-            row = self._rows[memory_id]
+        with self._scope_lock(scope), self._guard:
+            row = self.rows[memory_id]
             old = row["memory"]
             if text is not None:
                 row["memory"] = text
@@ -146,8 +160,8 @@ class FakeStore:
         if existing is None:
             raise MemoryNotFound(f"no memory with id {memory_id}")
         scope = {k: existing[k] for k in SCOPE_KEYS if existing.get(k)}
-        with self.scope_lock(scope), self._guard:
-            self._rows.pop(memory_id, None)
+        with self._scope_lock(scope), self._guard:
+            self.rows.pop(memory_id, None)
             self._record(memory_id, "DELETE", existing["memory"], None)
         self._notify(StoreChange("DELETE", memory_id, scope, existing["memory"]))
         return {"message": "Memory deleted successfully!"}
@@ -157,10 +171,10 @@ class FakeStore:
         scope = scope_ids(user_id, agent_id, run_id)
         if not scope:
             raise ValueError("at least one of user_id, agent_id, run_id is required")
-        with self.scope_lock(scope), self._guard:
-            doomed = [r for r in self._rows.values() if _matches(r, scope)]
+        with self._scope_lock(scope), self._guard:
+            doomed = [r for r in self.rows.values() if _matches(r, scope)]
             for row in doomed:
-                del self._rows[row["id"]]
+                del self.rows[row["id"]]
                 self._record(row["id"], "DELETE", row["memory"], None)
         self._notify(StoreChange("DELETE_ALL", None, scope))
         return {"message": "Memories deleted successfully!"}
@@ -171,16 +185,16 @@ class FakeStore:
 
     def ids_with_prefix(self, prefix: str) -> list[str]:
         with self._guard:
-            live = [i for i in self._rows if i.startswith(prefix)]
-            return live + sorted(i for i in self._history if i.startswith(prefix) and i not in self._rows)
+            live = [i for i in self.rows if i.startswith(prefix)]
+            return live + sorted(i for i in self._history if i.startswith(prefix) and i not in self.rows)
 
     def count(self) -> int:
         with self._guard:
-            return len(self._rows)
+            return len(self.rows)
 
     def newest(self, scope: dict[str, str], keep: int) -> tuple[list[dict[str, Any]], int]:
         with self._guard:
-            rows = [dict(r) for r in self._rows.values() if _matches(r, scope)]
+            rows = [dict(r) for r in self.rows.values() if _matches(r, scope)]
         rows.sort(key=lambda r: r["updated_at"] or r["created_at"], reverse=True)
         return rows[:keep], len(rows)
 

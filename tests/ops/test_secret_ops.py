@@ -4,32 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from sidecar.ops.registry import build_op_table
 from sidecar.rpc.dispatch import OpTable
-from sidecar.rpc.server import execute
 from sidecar.testing.fake_store import FakeStore
+from sidecar.testing.op_calls import call
 from sidecar_shared import protocol
 
 CARD = "4539 1488 0343 6467"  # Luhn-valid, invented
-
-
-def call(table: OpTable, op: str, **args: Any) -> dict[str, Any]:
-    operation = table.get(op)
-    assert operation is not None, f"no op {op}"
-    frame, _ = execute(operation, "req-1", args)
-    return protocol.unpack(frame)
-
-
-@pytest.fixture()
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture()
-def table(store: FakeStore) -> OpTable:
-    return build_op_table(store=store, learn=None, context=None, status=lambda: {}, default_user="default")
 
 
 def refused(reply: dict[str, Any], kind: str) -> str:

@@ -6,11 +6,10 @@ from typing import Any
 
 import pytest
 
-from sidecar.ops.registry import build_op_table
 from sidecar.ops.store_ops import register_store_ops
 from sidecar.rpc.dispatch import OpTable
-from sidecar.rpc.server import execute
 from sidecar.testing.fake_store import FakeStore
+from sidecar.testing.op_calls import call
 from sidecar_shared import protocol
 
 
@@ -27,25 +26,6 @@ class RecordingGate:
 
     def enrich_history(self, memory_id, entries):
         return [{**entry, "provenance": {"source": "test"}} for entry in entries]
-
-
-def call(table: OpTable, op: str, **args: Any) -> dict[str, Any]:
-    """One request as a worker runs it: the packed reply, unpacked."""
-    operation = table.get(op)
-    assert operation is not None, f"no op {op}"
-    frame, _ = execute(operation, "req-1", args)
-    return protocol.unpack(frame)
-
-
-@pytest.fixture()
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture()
-def table(store: FakeStore) -> OpTable:
-    return build_op_table(store=store, learn=None, context=None, status=lambda: {"memories": store.count()},
-                          default_user="default")
 
 
 def test_add_search_get_update_delete_round_trip(table: OpTable, store: FakeStore) -> None:

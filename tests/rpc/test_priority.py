@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from sidecar.rpc.inflight import InFlight, Pending
 from sidecar.rpc.priority import ReadsFirst, prefer_short_slices
 from sidecar.rpc.scheduler import READ, WRITE, Job, Scheduler
 from sidecar.rpc.workers import Results, WorkerPool
@@ -62,20 +63,37 @@ def test_a_steady_stream_of_reads_slows_writes_but_never_stops_them():
     assert gate.pauses == 1
 
 
-def test_the_scheduler_counts_admitted_reads_until_they_are_done_or_drained():
+def test_a_read_counts_from_its_admission_until_its_reply_was_sent():
     scheduler = Scheduler(workers=2, capacity=10, per_key=10)
     gate = scheduler.priority
+    in_flight = InFlight(gate)
     scheduler.submit(Job(b"w", "w", WRITE, ("scope",), lambda: (b"", b"ok")))
     assert gate.reads() == 0  # writes do not count
-    scheduler.submit(Job(b"r1", "r1", READ, b"conn", lambda: (b"", b"ok")))
-    scheduler.submit(Job(b"r2", "r2", READ, b"conn", lambda: (b"", b"ok")))
+    tokens = [in_flight.add(Pending([b"conn"], f"r{n}", "search", "-", 0.0, write=False)) for n in (1, 2)]
+    for token in tokens:
+        scheduler.submit(Job(token, token.decode(), READ, b"conn", lambda: (b"", b"ok")))
     assert gate.reads() == 2
     first = scheduler.take(0)
     assert first is not None and first.lane == READ
     scheduler.done(first)
+    assert gate.reads() == 2  # computed, but its reply has not left: write work still waits
+    in_flight.sent(in_flight.take(first.token))
     assert gate.reads() == 1
-    scheduler.close()  # the queued read is answered without running: no longer in progress
-    assert gate.reads() == 0
+    (queued,) = [job for job in scheduler.close() if job.lane == READ]  # answered shutting_down, then sent
+    in_flight.sent(in_flight.take(queued.token))
+    assert gate.reads() == 0 and len(in_flight) == 0
+
+
+def test_a_writes_reply_or_a_refused_request_does_not_end_a_read():
+    gate = ReadsFirst()
+    in_flight = InFlight(gate)
+    gate.read_queued()
+    write = in_flight.add(Pending([b"conn"], "w", "add", "-", 0.0, write=True))
+    refused = in_flight.add(Pending([b"conn"], "r", "search", "-", 0.0, write=False))
+    in_flight.refused(refused)  # never queued: the scheduler did not count it
+    in_flight.sent(in_flight.take(write))
+    assert in_flight.take(refused) is None
+    assert gate.reads() == 1
 
 
 @pytest.fixture
@@ -108,6 +126,9 @@ def test_a_write_job_waits_for_a_running_read_and_the_read_never_waits(pool):
     wait_until(lambda: pool.scheduler.priority.pauses == 1, what="the write to wait for the read")
     assert not write_ran.is_set()
     release_read.set()
+    wait_until(lambda: pool.results.take_all(), what="the read's reply")
+    assert not write_ran.is_set()  # computed, not yet sent by the socket thread
+    pool.scheduler.priority.read_done()  # what the server does once the reply has left
     assert write_ran.wait(ready_limit()), "the write did not run after the read"
     assert read_checkpoint == [0.0]
 

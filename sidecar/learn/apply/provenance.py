@@ -9,12 +9,13 @@ show the reason next to each change. No utterance text is kept here.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sidecar.sqlite_files import open_shared
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS provenance (
@@ -61,13 +62,8 @@ class ProvenanceLog:
     """SQLite table of :class:`ProvenanceRow`; thread-safe."""
 
     def __init__(self, path: Path) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
+        self._db = open_shared(path, _SCHEMA)
         self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
 
     def record(self, row: ProvenanceRow) -> None:
         """Append ``row`` (``at`` defaults to now)."""

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sidecar.learn.queue.records import _SCHEMA, DONE
 from sidecar.process.startup import StartupError
-from sidecar.sqlite_files import backup_copy, check_readable, has_table, set_aside, user_version
+from sidecar.sqlite_files import backup_copy, check_readable, has_table, migration, set_aside, user_version
 
 log = logging.getLogger("sidecar.queue")
 
@@ -64,20 +64,12 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
     legacy = has_table(db, "jobs")
     if legacy:
         backup_copy(db, path, version)
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):  # executescript would commit
-            db.execute(statement)
+    with migration(db, _SCHEMA, SCHEMA_VERSION):
         if legacy:
             columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
             if "failures" not in columns:
                 db.execute("ALTER TABLE jobs ADD COLUMN failures INTEGER NOT NULL DEFAULT 0")
             db.execute("UPDATE jobs SET text='', context='' WHERE status=?", (DONE,))
-        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
     if legacy:
         db.execute("VACUUM")  # the texts of finished jobs leave the file's free pages too
         log.info("migrated %s from schema version %d to %d", path, version, SCHEMA_VERSION)

@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from sidecar.sqlite_files import open_shared
 from sidecar_shared.protocol import SCOPE_KEYS
 
 PENDING, APPLYING, ACCEPTED, REJECTED = "pending", "applying", "accepted", "rejected"
@@ -136,13 +137,9 @@ class ReviewInbox:
     """SQLite table of review items; thread-safe (one connection, one lock)."""
 
     def __init__(self, path: Path) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
+        self._db = open_shared(path, _SCHEMA)
         self._lock = threading.Lock()
         with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
             # an accept that died between claim and settle: pending again (a re-applied ADD is a no-op)
             self._db.execute("UPDATE review_items SET status=? WHERE status=?", (PENDING, APPLYING))
 

@@ -47,6 +47,14 @@ class PgHistory:
                                 "ORDER BY created_at ASC, updated_at ASC NULLS FIRST, seq ASC", (memory_id,)).fetchall()
         return [{**dict(zip(_COLUMNS, row)), "is_deleted": bool(row[7])} for row in rows]
 
+    def ids_with_prefix(self, prefix: str) -> list[str]:
+        """Memory ids with history rows that start with ``prefix`` (deleted memories included)."""
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self._pool.connection() as conn:
+            rows = conn.execute(f"SELECT DISTINCT memory_id FROM {HISTORY} WHERE memory_id LIKE %s",
+                                (pattern,)).fetchall()
+        return sorted(str(row[0]) for row in rows if str(row[0]).startswith(prefix))
+
     def count(self) -> int:
         with self._pool.connection() as conn:
             return int(conn.execute(f"SELECT count(*) FROM {HISTORY}").fetchone()[0])

@@ -4,13 +4,20 @@ The same interface as :class:`sidecar.store.keyword.KeywordIndex` (SQLite FTS5),
 so :class:`sidecar.store.hybrid.HybridIndex` and the resync work unchanged, and
 every daemon on the database searches the same index. Each memory's text is
 weighted A and its context (previous turn, date) D in one ``tsvector`` (English
-stemming, GIN index); a query is the OR of its non-stopword terms
-(``websearch_to_tsquery``, which never fails on user text), ranked by
-``ts_rank_cd`` with the context at half the weight of the text.
+stemming, GIN index); a query is the OR of its non-stopword terms, ranked by BM25
+as SQLite FTS5 ranks it (``k1`` 1.2, ``b`` 0.75, a context token counting half a
+text token): each term's IDF comes from its document frequency over the whole
+table (:mod:`sidecar.store.pg.term_counts`: a rare term counted through the GIN index,
+as FTS5 counts its doclists; a common one's share taken from PostgreSQL's column
+statistics), the average length from ``sidecar_keyword_stats`` (a trigger keeps it).
+Every tsquery reaches the server as a value, so the planner can use the GIN index.
+PostgreSQL's own ``ts_rank_cd`` has no IDF, so a rare term weighed no more than
+a common one.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -19,10 +26,40 @@ from typing import Any
 
 from sidecar.store.keyword import row_digest, scope_conditions
 from sidecar.store.keyword_query import DEFAULT_STOPWORDS, query_terms
-from sidecar.store.pg.schema import KEYWORDS
+from sidecar.store.pg.schema import FOLD_STATS, KEYWORD_STATS, KEYWORDS, TOKENS
+from sidecar.store.pg.term_counts import TermCounts, tsquery_term
 from sidecar_shared.protocol import SCOPE_KEYS
 
-_WEIGHTS = "{0.5, 0.0, 0.0, 1.0}"  # D, C, B, A: context at half the weight of the text
+K1, B = 1.2, 0.75  # FTS5's bm25() constants
+CONTEXT_WEIGHT = 0.5  # a context (weight D) occurrence counts half a text (weight A) one, as in the embedded index
+
+FOLD_AFTER = 500  # stats rows (one per write) a search sums before it folds them into one
+
+# The query's lexemes (the server's stemming), the table's size and token total, the stats rows.
+_LEXEMES = ("SELECT array(SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %s)) ORDER BY 1), "
+            f"coalesce(sum(docs), 0), coalesce(sum(tokens), 0), count(*) FROM {KEYWORD_STATS}")
+# BM25 over the rows in scope that hold any of the terms (the OR query, again a value: one GIN
+# lookup). A term's frequency in a row is ts_rank_cd of that one term without normalisation:
+# the sum of its positions' weights, text (A) 1 and context (D) CONTEXT_WEIGHT.
+_BM25 = (
+    "WITH q AS MATERIALIZED (SELECT idf, term::tsquery AS term "
+    "                        FROM unnest(%s::text[], %s::float8[]) AS x(term, idf)), "
+    "hit AS MATERIALIZED (SELECT k.memory_id, k.doclen, q.idf, "
+    "                     ts_rank_cd('{{{cw}, 0, 0, 1}}', k.tsv, q.term, 0) AS tf "
+    f"                    FROM {KEYWORDS} k, q WHERE k.tsv @@ %s::tsquery AND {{where}}) "
+    "SELECT memory_id, sum(idf * tf * {k1p1} / (tf + {k1} * (1 - {b} + {b} * coalesce(doclen, %s) / %s))) "
+    "AS relevance FROM hit WHERE tf > 0 GROUP BY memory_id ORDER BY relevance DESC, memory_id LIMIT %s")
+
+
+def bm25_sql(where: str) -> str:
+    """The ranking query for a scope condition (parameters: terms, IDFs, the OR query, scope, average twice, limit)."""
+    return _BM25.format(k1p1=K1 + 1, k1=K1, b=B, cw=CONTEXT_WEIGHT, where=where)
+
+
+def idf(rows: int, hits: int) -> float:
+    """FTS5's IDF of a term found in ``hits`` of ``rows`` rows (never below a tiny positive floor)."""
+    value = math.log((rows - hits + 0.5) / (hits + 0.5))
+    return value if value > 0 else 1e-6
 
 
 class PgKeywordIndex:
@@ -34,6 +71,7 @@ class PgKeywordIndex:
         self.path = Path(label or KEYWORDS)
         self.recovered_from: str | None = None  # a database table is never set aside
         self._local = threading.local()
+        self._term_counts = TermCounts()
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -61,12 +99,13 @@ class PgKeywordIndex:
                run_id: str | None = None, context: str = "") -> None:
         with self._connection() as conn:
             conn.execute(
-                f"INSERT INTO {KEYWORDS} (memory_id, user_id, agent_id, run_id, text, context, added, touched) "
-                f"VALUES (%s, %s, %s, %s, %s, %s, nextval('{KEYWORDS}_seq'), currval('{KEYWORDS}_seq')) "
+                f"INSERT INTO {KEYWORDS} (memory_id, user_id, agent_id, run_id, text, context, added, touched, "
+                f"doclen) VALUES (%s, %s, %s, %s, %s, %s, nextval('{KEYWORDS}_seq'), currval('{KEYWORDS}_seq'), "
+                f"{TOKENS}(to_tsvector('english', %s)) + {TOKENS}(to_tsvector('english', %s))) "
                 "ON CONFLICT (memory_id) DO UPDATE SET user_id = EXCLUDED.user_id, agent_id = EXCLUDED.agent_id, "
                 "run_id = EXCLUDED.run_id, text = EXCLUDED.text, context = EXCLUDED.context, "
-                "touched = EXCLUDED.touched",
-                (memory_id, user_id, agent_id, run_id, text, context))
+                "touched = EXCLUDED.touched, doclen = EXCLUDED.doclen",
+                (memory_id, user_id, agent_id, run_id, text, context, text, context))
 
     def delete(self, memory_id: str) -> bool:
         with self._connection() as conn:
@@ -84,13 +123,21 @@ class PgKeywordIndex:
         terms = query_terms(query, self.stopwords)
         if not terms or limit <= 0:
             return []
-        text = " or ".join(terms)
         with self._connection() as conn:
-            rows = conn.execute(
-                f"SELECT memory_id, ts_rank_cd('{_WEIGHTS}', tsv, q) AS relevance "
-                f"FROM {KEYWORDS}, websearch_to_tsquery('english', %s) q "
-                f"WHERE tsv @@ q AND {where} ORDER BY relevance DESC, memory_id LIMIT %s",
-                (text, *params, int(limit))).fetchall()
+            lexemes, docs, tokens, parts = conn.execute(_LEXEMES, (" ".join(terms),)).fetchone()
+            if parts > FOLD_AFTER:
+                conn.execute(FOLD_STATS)
+            if not lexemes:
+                return []
+            docs = max(int(docs), 1)
+            counts = self._term_counts.counts(conn, lexemes, docs)
+            found = [(tsquery_term(lexeme), hits) for lexeme, hits in zip(lexemes, counts) if hits > 0]
+            if not found:
+                return []
+            average = max(int(tokens) / docs, 1.0)
+            rows = conn.execute(bm25_sql(where), (
+                [term for term, _ in found], [idf(docs, hits) for _, hits in found],
+                " | ".join(term for term, _ in found), *params, average, average, int(limit))).fetchall()
         return [(memory_id, float(score)) for memory_id, score in rows]
 
     def count(self, filters: Mapping[str, str] | None = None) -> int:

@@ -14,6 +14,7 @@ hit does in Chroma and the fusion weights mean the same on both backends.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -61,12 +62,18 @@ class PgRows:
         with self._pool.connection() as conn:
             return int(conn.execute(f"SELECT count(*) FROM {self._table}").fetchone()[0])
 
+    @staticmethod
+    def may_hold(memory_id: Any) -> bool:
+        """Whether ``memory_id`` can name a row at all: mem0's ids here are UUIDs (the column's type)."""
+        return _is_uuid(memory_id)
+
     def rows(self, ids: Sequence[str]) -> list[StoredRow]:
-        if not ids:
+        wanted = [i for i in ids if _is_uuid(i)]  # any other id is simply not there
+        if not wanted:
             return []
         with self._pool.connection() as conn:
             found = conn.execute(f"SELECT id::text, payload FROM {self._table} WHERE id = ANY(%s::uuid[])",
-                                 (list(ids),)).fetchall()
+                                 (wanted,)).fetchall()
         payloads = dict(found)
         return [StoredRow(i, payloads[i] or {}) for i in ids if i in payloads]
 
@@ -107,6 +114,13 @@ class PgRows:
             found = conn.execute(f"SELECT id::text, payload->>'hash' FROM {self._table} WHERE {condition}",
                                  params).fetchall()
         return {digest: row_id for row_id, digest in found if digest}
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
 
 
 def _vector(vector: Sequence[float]) -> str:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,49 +17,10 @@ from sidecar.learn.apply.gate_worker import GateWorker
 from sidecar.learn.queue.dead_letters import DeadLetters
 from sidecar.learn.queue.job_queue import ChunkCounts, FileCursor, JobQueue
 from sidecar.learn.parse.records import Candidate
+from sidecar.testing.fake_store import FakeStore
 from sidecar.testing.waiting import wait_until
 
 REASONS = {"factuality": "f", "stability": "s", "reuse": "r"}
-
-
-class DictStore:
-    """The slice of MemoryStore the pipeline uses, over a dict."""
-
-    embedder = None
-    last_client_read = 0.0
-
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[str, Any]] = {}
-        self.searches: list[dict[str, Any]] = []
-        self.locked_scopes: list[dict[str, Any]] = []
-
-    @contextmanager
-    def scope_lock(self, scope: dict[str, Any]) -> Iterator[None]:
-        self.locked_scopes.append(dict(scope))
-        yield
-
-    def add(self, text: str, *, metadata: dict[str, Any], infer: bool, **scope: str) -> dict[str, Any]:
-        assert infer is False
-        memory_id = str(uuid.uuid4())
-        self.rows[memory_id] = {"id": memory_id, "memory": text, "metadata": metadata, **scope}
-        return {"results": [{"id": memory_id, "memory": text, "event": "ADD"}]}
-
-    def search(self, query: str, *, filters: dict[str, Any], top_k: int) -> dict[str, Any]:
-        self.searches.append({"filters": filters, "top_k": top_k})
-        hits = [dict(r, score=0.9) for r in self.rows.values()
-                if all(r.get(k) == v for k, v in filters.items())]
-        return {"results": hits[:top_k]}
-
-    def get(self, memory_id: str) -> dict[str, Any] | None:
-        return self.rows.get(memory_id)
-
-    def update(self, memory_id: str, text: str) -> dict[str, Any]:
-        self.rows[memory_id]["memory"] = text
-        return {}
-
-    def delete(self, memory_id: str) -> dict[str, Any]:
-        del self.rows[memory_id]
-        return {}
 
 
 class ScriptedJudge:
@@ -103,7 +61,7 @@ class MovedReconciler:
 @pytest.fixture
 def parts(tmp_path: Path):
     queue = JobQueue(tmp_path / "queue.db")
-    store, judge = DictStore(), ScriptedJudge()
+    store, judge = FakeStore(score=0.9), ScriptedJudge()
     provenance = ProvenanceLog(tmp_path / "provenance.db")
     pipeline = GatePipeline(store, judge, MovedReconciler(), provenance)
     worker = GateWorker(queue, pipeline, "ana", retry_base_s=0.5, retry_max_s=4.0)

@@ -14,7 +14,8 @@ from sidecar.learn.judge.verdict import Verdict
 from sidecar.learn.reconcile.reconcilers import EmbeddedReconciler
 from sidecar.learn.service import LearnService
 from sidecar.store.embedder import MiniLMEmbedder
-from tests.learn.apply.test_gate_worker import REASONS, DictStore
+from sidecar.testing.fake_store import FakeStore
+from tests.learn.apply.test_gate_worker import REASONS
 
 SCOPE = {"user_id": "noor"}
 
@@ -37,8 +38,8 @@ class ConstantJudge:
 def build(tmp_path: Path, embedder: MiniLMEmbedder):
     logs: list[ProvenanceLog] = []
 
-    def make(judge: ConstantJudge, memories: list[str]) -> tuple[GatePipeline, DictStore, ProvenanceLog]:
-        store = DictStore()
+    def make(judge: ConstantJudge, memories: list[str]) -> tuple[GatePipeline, FakeStore, ProvenanceLog]:
+        store = FakeStore(score=0.9)
         for text in memories:
             store.add(text, metadata={}, infer=False, **SCOPE)
         provenance = ProvenanceLog(tmp_path / f"provenance-{len(logs)}.db")
@@ -95,12 +96,12 @@ def test_a_time_scoped_fact_is_added_with_an_expiry_and_never_overwrites(build) 
     rows = {r["memory"]: r for r in store.rows.values()}
     assert set(rows) == {"Dog Pip takes 2.5 mg of meloxicam daily", "Dog Pip takes 5 mg of meloxicam for the next ten days"}
     assert rows["Dog Pip takes 5 mg of meloxicam for the next ten days"]["metadata"][EXPIRATION_KEY]
-    assert EXPIRATION_KEY not in rows["Dog Pip takes 2.5 mg of meloxicam daily"]["metadata"]
+    assert EXPIRATION_KEY not in (rows["Dog Pip takes 2.5 mg of meloxicam daily"]["metadata"] or {})  # None: none kept
 
 
 def test_neighbour_scores_are_the_embedders_cosine_not_the_stores_score(tmp_path: Path) -> None:
     """Wired as the daemon wires it, for a store that embeds elsewhere (Ollama: ``store.embedder`` is None)."""
-    store = DictStore()
+    store = FakeStore(score=0.9)
     for text in ("Collects vintage fountain pens", "Lives in Tromsø"):
         store.add(text, metadata={}, infer=False, **SCOPE)
     service = LearnService(store=store, data_dir=tmp_path, user_id="noor", watch=WatchConfig(on=False),
@@ -127,3 +128,11 @@ def test_facts_of_one_utterance_are_not_reconciled_against_each_other(build) -> 
     learned = learn(pipeline, "Prefers tabs for indentation. Spaces are for people who like pressing keys.")
     assert [r["event"] for r in learned.results] == ["ADD", "ADD"]
     assert len(store.rows) == 2
+
+
+def test_a_memory_one_fact_updated_is_not_updated_again_by_the_next_fact_of_the_utterance(build) -> None:
+    pipeline, store, _ = build(TwoFactJudge(), ["Has three kids"])
+    learned = learn(pipeline, "Has four kids. Always forgets to count the baby.")
+    assert [r["event"] for r in learned.results] == ["UPDATE", "ADD"]
+    assert sorted(row["memory"] for row in store.rows.values()) == [
+        "Always forgets to count the baby", "Has four kids"]

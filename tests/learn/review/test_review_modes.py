@@ -13,8 +13,9 @@ from sidecar.learn.review.gate import ReviewGate
 from sidecar.learn.review.inbox import ReviewConflict, ReviewInbox
 from sidecar.learn.review.policy import GatePolicy, same_gate_but_modes, source_of
 from sidecar.learn.review.resolve import TARGET_GONE, Reviewer
+from sidecar.testing.fake_store import FakeStore
 
-from review_fakes import DictStore, EchoJudge, KeywordReconciler
+from review_fakes import EchoJudge, KeywordReconciler
 
 ANA = {"user_id": "ana"}
 TRANSCRIPT = Origin(source="/t/a.jsonl", agent="aider", line=4, session_id="s1", cwd="/w", job_key="k1",
@@ -25,7 +26,7 @@ API = Origin(source="api", metadata={"learned_from": "api", "role": "user"})
 
 class Parts:
     def __init__(self, tmp_path: Path, config: GateConfig) -> None:
-        self.store, self.judge = DictStore(), EchoJudge()
+        self.store, self.judge = FakeStore(score=0.9), EchoJudge()  # every neighbour close, as hybrid scores say
         self.provenance = ProvenanceLog(tmp_path / "provenance.db")
         self.inbox = ReviewInbox(tmp_path / "review.db")
         self.policy = GatePolicy(config)
@@ -133,7 +134,7 @@ def test_a_delete_whose_target_is_gone_does_nothing(make) -> None:
     parts = make(mode="review", sources={"conversation": "auto"})
     old = parts.learn("Owns a cat", API)[0]["id"]
     delete = parts.learn("Owns no longer a cat", TRANSCRIPT)[0]
-    del parts.store.rows[old]
+    parts.store.delete(old)  # by the user, while the delete waited for review
     result = parts.reviewer.accept(delete["id"])
     assert result["event"] == "NONE" and "gone" in result["note"] and parts.reviewer.count() == 0
 

@@ -1,0 +1,75 @@
+"""What every embedded embedder shares: thread count, the checkpoint, the LRU cache of vectors.
+
+:class:`CachedEmbedder` is the base of :class:`~sidecar.store.embedder.MiniLMEmbedder` and
+:class:`~sidecar.store.e5_embedder.E5Embedder`: a subclass loads its model and supplies the
+function that embeds the texts the cache does not hold, calling :meth:`CachedEmbedder.pause`
+before each model run (the composition root sets the checkpoint to the RPC layer's
+reads-first pause, so write work waits there while a search runs).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+
+import numpy as np
+
+
+def no_checkpoint() -> None:
+    """The default checkpoint: never pauses."""
+
+
+def default_threads() -> int:
+    """One intra-op thread per call on small boxes: the daemon runs calls in parallel."""
+    cores = os.cpu_count() or 1
+    return 1 if cores <= 2 else min(4, cores // 2)
+
+
+class CachedEmbedder:
+    """An LRU cache of vectors by key, a count of model calls, and the checkpoint before each run."""
+
+    dims: int
+
+    def __init__(self, cache_size: int) -> None:
+        self._cache: OrderedDict[Hashable, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
+        self._checkpoint: Callable[[], object] = no_checkpoint
+        self.calls = 0
+
+    def set_checkpoint(self, checkpoint: Callable[[], object] | None) -> None:
+        """Call ``checkpoint`` before each model run (None: never pause)."""
+        self._checkpoint = checkpoint or no_checkpoint
+
+    def pause(self) -> None:
+        """Wait at the checkpoint; subclasses call it before each model run."""
+        self._checkpoint()
+
+    def cached(self, keys: Sequence[Hashable], compute: Callable[[list[int]], np.ndarray]) -> np.ndarray:
+        """Vectors for ``keys``: cached ones as they are, the others from ``compute(missing positions)``.
+
+        ``compute`` returns one row per missing position, in their order; a call that needs it
+        counts in :attr:`calls`.
+        """
+        out = np.zeros((len(keys), self.dims), dtype=np.float32)
+        missing: list[int] = []
+        with self._cache_lock:
+            for i, key in enumerate(keys):
+                hit = self._cache.get(key)
+                if hit is None:
+                    missing.append(i)
+                else:
+                    self._cache.move_to_end(key)
+                    out[i] = hit
+        if not missing:
+            return out
+        self.calls += 1
+        out[missing] = compute(missing)
+        with self._cache_lock:
+            for i in missing:
+                self._cache[keys[i]] = out[i]
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return out
