@@ -7,8 +7,9 @@ the settings mem0's ``ChromaDB`` vector store uses for a local path
 (``anonymized_telemetry=False``, ``persist_directory=path``, ``is_persistent=True``).
 Chroma keeps one system per persist directory in a process, so when mem0 later
 builds its client with the same settings, both share that system and see the same
-rows; settings that differed would make Chroma refuse mem0's client, which
-``tests/store/test_chroma_open.py`` would show.
+rows; settings that differed would make Chroma refuse mem0's client
+(``tests/store/test_memory_store_reads_first.py`` writes through mem0 after such an open
+and reads the rows both ways).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sidecar.store.chroma_rows import ChromaRows
+from sidecar.store.errors import StoreError
 
 
 def local_chroma(mem0_config: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -40,5 +42,8 @@ def open_rows(mem0_config: Mapping[str, Any]) -> ChromaRows | None:
     from chromadb.config import Settings
 
     path, name = local
-    client = chromadb.Client(Settings(anonymized_telemetry=False, persist_directory=path, is_persistent=True))
-    return ChromaRows(client.get_or_create_collection(name=name))
+    try:
+        client = chromadb.Client(Settings(anonymized_telemetry=False, persist_directory=path, is_persistent=True))
+        return ChromaRows(client.get_or_create_collection(name=name))
+    except Exception as exc:  # a file of the store: corrupt, unreadable, not what it should be
+        raise StoreError(f"could not open the store: {' '.join(str(exc).split())}") from exc

@@ -13,6 +13,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 
 import multilingual as bench  # noqa: E402
+import multilingual_speed  # noqa: E402
 from multilingual_pool import GATE_DEV, Target, load_distractors, load_targets  # noqa: E402
 
 needs_shared_data = pytest.mark.skipif(not GATE_DEV.is_file(), reason=f"shared data not found at {GATE_DEV}")
@@ -45,5 +46,5 @@ def test_retrieval_and_speed_run_on_a_tiny_input(tmp_path: Path):
     assert set(report["models"]["minilm"]["by_lang"]) == {"non-English", "zh", "en"}
     texts = tmp_path / "texts.json"
     texts.write_text(json.dumps([{"lang": "zh", "text": "我不吃辣。"}, {"lang": "en", "text": "I like tea."}] * 3))
-    speed = bench.speed_worker("minilm", 1, texts)
+    speed = multilingual_speed.speed_worker("minilm", 1, texts)
     assert speed["single_en"]["n"] == 3 and speed["batched"]["cpu_ms"] >= 0 and speed["rss_mb"]["peak"] > 0
