@@ -32,7 +32,7 @@ from common import header, header_line  # noqa: E402
 from perf import daemon_searches, disk_bytes, plain_mem0_searches, timed_fill  # noqa: E402
 from realistic import distinct_questions, questions, stored_texts  # noqa: E402
 
-from sidecar.testing.daemons import STARTING, start_daemon  # noqa: E402
+from sidecar.testing.daemons import start_daemon  # noqa: E402
 from sidecar.testing.waiting import wait_until  # noqa: E402
 
 MEMCTL = str(Path(sys.executable).with_name("memctl"))
@@ -76,7 +76,7 @@ def timed_start(home: Path, query: str):
     daemon.client.search(query, filters={"user_id": USER}, top_k=5)
     searched_s = time.perf_counter() - started
     # a search is answered before the write half has loaded; what follows needs the whole daemon
-    wait_until(lambda: daemon.client.ping().get("state") != STARTING, what="the daemon to finish loading")
+    daemon.wait_loaded()
     return daemon, round(ping_s, 3), round(searched_s, 2)
 
 

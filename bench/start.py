@@ -34,7 +34,6 @@ from common import header, header_line, load_average, process_cpu_s  # noqa: E40
 from realistic import questions, stored_texts  # noqa: E402
 
 from sidecar.testing.daemons import start_daemon  # noqa: E402
-from sidecar.testing.waiting import wait_until  # noqa: E402
 
 USER = "bench"
 
@@ -65,8 +64,7 @@ def one_start(home: Path, query: str, n: int, source: Path | None = None) -> dic
         row["state_after_search"] = daemon.client.ping().get("state")
         daemon.client.add(f"start bench write {n}", user_id="bench-start")
         row["write_s"] = round(time.perf_counter() - started, 3)
-        wait_until(lambda: daemon.client.ping().get("state") != "starting", what="the daemon to be loaded",
-                   interval=0.05)
+        daemon.wait_loaded()
         row["ready_s"] = round(time.perf_counter() - started, 3)
     finally:
         daemon.stop()

@@ -44,7 +44,7 @@ from sidecar_client.client import Client, daemon_listening
 from sidecar_shared.errors import SidecarError
 from sidecar_shared.paths import HOME_ENV, AppPaths, app_paths
 
-from sidecar.testing.waiting import READY_ENV, ready_limit
+from sidecar.testing.waiting import READY_ENV, ready_limit, wait_until
 
 __all__ = ["DaemonProcess", "DaemonStartError", "READY_ENV", "daemon_env", "private_daemon", "ready_limit",
            "running_daemon", "short_home", "start_daemon", "write_config"]
@@ -92,6 +92,11 @@ class DaemonProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_loaded(self) -> None:
+        """Wait (up to :func:`ready_limit`) until ``ping`` no longer says ``starting``: reads are answered
+        earlier, so a caller that started with ``loaded=False`` calls this before it needs the whole daemon."""
+        wait_until(lambda: self.client.ping().get("state") != STARTING, what="the daemon to finish loading")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float | None = None) -> int:
         """Send ``sig`` and wait until the process exits; returns the exit code.

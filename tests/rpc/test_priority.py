@@ -10,8 +10,8 @@ import pytest
 from sidecar.rpc.inflight import InFlight, Pending
 from sidecar.rpc.priority import ReadsFirst, prefer_short_slices
 from sidecar.rpc.scheduler import READ, WRITE, Job, Scheduler
-from sidecar.rpc.workers import Results, WorkerPool
 from sidecar.testing.waiting import ready_limit, wait_until
+from tests.rpc.pools import running_pool
 
 
 def paused_checkpoint(gate: ReadsFirst) -> tuple[threading.Thread, threading.Event]:
@@ -98,14 +98,8 @@ def test_a_writes_reply_or_a_refused_request_does_not_end_a_read():
 
 @pytest.fixture
 def pool():
-    scheduler = Scheduler(workers=2, capacity=100, per_key=100, priority=ReadsFirst(max_pause_s=ready_limit()))
-    results = Results()
-    workers = WorkerPool(scheduler, 2, results)
-    workers.start()
-    yield workers
-    workers.close_intake()
-    workers.join(5)
-    results.close()
+    with running_pool(Scheduler(workers=2, capacity=100, per_key=100, priority=ReadsFirst(max_pause_s=ready_limit()))) as workers:
+        yield workers
 
 
 def test_a_write_job_waits_for_a_running_read_and_the_read_never_waits(pool):

@@ -8,20 +8,15 @@ import msgpack
 import pytest
 
 from sidecar.rpc.scheduler import WRITE, Job, Scheduler
-from sidecar.rpc.workers import Results, WorkerPool
+from sidecar.rpc.workers import Results
 from sidecar.testing.waiting import wait_until
+from tests.rpc.pools import running_pool
 
 
 @pytest.fixture
 def pool():
-    scheduler = Scheduler(workers=2, capacity=100, per_key=100)
-    results = Results()
-    workers = WorkerPool(scheduler, 2, results)
-    workers.start()
-    yield workers
-    workers.close_intake()
-    workers.join(5)
-    results.close()
+    with running_pool(Scheduler(workers=2, capacity=100, per_key=100)) as workers:
+        yield workers
 
 
 def collect(results: Results, count: int) -> list[tuple[bytes, bytes, bytes]]:
