@@ -9,6 +9,11 @@ own write path), stopping the daemon cleanly and copying its data folder away.
 A benchmark run copies a snapshot into a fresh home and measures there, so the
 cache is never written by a measured daemon.
 
+PostgreSQL + pgvector stores of the same sizes are not filled through a daemon:
+bench/scale_store_pg.py copies each from the Chroma snapshot of its size (the cached
+vectors, payloads, history and keyword rows, through the daemon's own write code) and
+caches the stopped server's data folder beside it (``pgvector-<key>-<size>``).
+
 Usage: python bench/scale_store.py [--sizes 1000 10000 100000]  (fills the cache ahead of a run)
 """
 

@@ -4,7 +4,9 @@ Versions (``PRAGMA user_version``):
 
 * 0: made before versions were stamped; the oldest such files lack ``touched``;
 * 1: ``keyword_rows.touched`` keeps the write order; the FTS table's tokenizer is
-  recorded in ``keyword_meta``.
+  recorded in ``keyword_meta``;
+* 2: ``keyword_df`` keeps each term's document frequency (:mod:`sidecar.store.keyword_df`),
+  counted from FTS5's vocabulary when it is made.
 
 Each migration (and a rebuild of the FTS table for another tokenizer) runs in one
 transaction with the new ``user_version``, after a backup copy of the file. The
@@ -20,10 +22,11 @@ import sqlite3
 from pathlib import Path
 
 from sidecar.sqlite_files import backup_copy, check_readable, has_table, migration, user_version
+from sidecar.store import keyword_df
 
 log = logging.getLogger("sidecar.store.keyword")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS keyword_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,13 +40,14 @@ CREATE TABLE IF NOT EXISTS keyword_rows (
 );
 CREATE INDEX IF NOT EXISTS keyword_rows_user ON keyword_rows(user_id);
 CREATE INDEX IF NOT EXISTS keyword_rows_agent ON keyword_rows(agent_id);
-CREATE INDEX IF NOT EXISTS keyword_rows_run ON keyword_rows(run_id)
-"""
+CREATE INDEX IF NOT EXISTS keyword_rows_run ON keyword_rows(run_id);
+""" + keyword_df.SCHEMA
 
 
 def prepare(conn: sqlite3.Connection, path: Path, tokenizer: str) -> None:
     """Check ``conn``'s file and bring it to :data:`SCHEMA_VERSION` with ``tokenizer``.
 
+    ``conn`` has :func:`keyword_df.attach`'s temp tables (the document frequencies are counted with them).
     Raises :class:`sqlite3.DatabaseError` for a damaged file or one newer than this code.
     """
     check_readable(conn)
@@ -53,6 +57,7 @@ def prepare(conn: sqlite3.Connection, path: Path, tokenizer: str) -> None:
     existing = has_table(conn, "keyword_rows")
     recorded = _recorded_tokenizer(conn) if existing else None
     fts_exists = has_table(conn, "keyword_fts")
+    df_exists = has_table(conn, "keyword_df")
     if existing and (version < SCHEMA_VERSION or (fts_exists and recorded != tokenizer)):
         backup_copy(conn, path, version)
     with migration(conn, _SCHEMA, SCHEMA_VERSION):
@@ -65,6 +70,8 @@ def prepare(conn: sqlite3.Connection, path: Path, tokenizer: str) -> None:
             create_fts(conn, "keyword_fts", tokenizer)
         elif recorded != tokenizer:
             _retokenize(conn, tokenizer)
+        if not df_exists or (fts_exists and recorded != tokenizer):
+            keyword_df.rebuild(conn)
         conn.execute("INSERT OR REPLACE INTO keyword_meta(key, value) VALUES('tokenizer', ?)", (tokenizer,))
     if existing and version < SCHEMA_VERSION:
         log.info("migrated %s from schema version %d to %d", path, version, SCHEMA_VERSION)

@@ -5,10 +5,12 @@ them (~2.4 µs a row here), so on a large store a query holding a common word ("
 "feel") scores tens of thousands of rows: 22 ms mean, 51 ms p95 at 100k memories of
 realistic text, against 0.4 ms at 1k. Walking a doclist without scoring is ~50x cheaper.
 
-So, in the spirit of MaxScore: each term's document frequency is counted first (a walk
-of its doclist, no scoring). When the rows matching any term are at most ``budget``,
-or the rows of the searched scope matching any term (counted, not scored, up to the
-budget) are, the query runs exactly as before: every store up to ``budget`` memories,
+So, in the spirit of MaxScore: each term's document frequency is read first (kept by
+every write in ``keyword_df``, see :mod:`sidecar.store.keyword_df`; a prefix or multi-token
+phrase is counted, a walk of its doclist without scoring). When the rows matching any term
+are at most ``budget``, or the rows of the searched scope matching any term (counted, not
+scored, up to the budget; not counted when the scope's size alone settles it) are, the
+query runs exactly as before: every store up to ``budget`` memories,
 and every scope with few matches in a store of many users, ranks exactly as it did. Otherwise the rarest terms whose
 documents fit the budget together are the *essential* terms: only rows matching one of
 them are candidates, scored by FTS5's BM25 over those terms, which is exact for that
@@ -17,19 +19,24 @@ it the contribution BM25 would give one occurrence in a document of average leng
 found with a rowid-only ``essential AND term`` query. A row holding only common terms
 is not a candidate: its score is bounded by the sum of those terms' low IDFs. When even
 the rarest term has more than ``budget`` rows, its newest ``budget`` rows are the
-candidates.
+candidates. Candidates are scored without their memory ids; only the best are looked up
+(and checked against the scope) in ``keyword_rows``, a chunk at a time.
 """
 
 from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's constants
 DEFAULT_BUDGET = 1500  # matching rows scored with bm25() in one search (~4 ms here)
 NEGLIGIBLE = 1e-3  # a common term's largest bonus below this is not worth its two queries
+LOOKUP_CHUNK = 1  # best candidates looked up in keyword_rows at once, in multiples of the limit
+
+Frequencies = Callable[[list[str]], list[int]]  # rows matching each FTS5 phrase
+ScopeRows = Callable[[], tuple[int, int]]  # (rows in the searched scope, rows in all)
 
 
 @dataclass(frozen=True)
@@ -68,17 +75,25 @@ def _varints(data: bytes) -> list[int]:
     return out
 
 
+def counted(conn: sqlite3.Connection, phrases: list[str]) -> list[int]:
+    """Rows matching each phrase, each doclist walked (what a :data:`Frequencies` without kept counts does)."""
+    return [conn.execute("SELECT count(*) FROM keyword_fts WHERE keyword_fts MATCH ?", (p,)).fetchone()[0]
+            for p in phrases]
+
+
 def plan(conn: sqlite3.Connection, phrases: Sequence[str], budget: int, where: str = "",
-         params: Sequence[str] = ()) -> Plan:
+         params: Sequence[str] = (), *, frequencies: Frequencies | None = None,
+         scope_rows: ScopeRows | None = None) -> Plan:
     """Choose the essential phrases of a query (see the module docstring); with a scope (``where`` over
-    ``keyword_rows r``), a query whose rows in that scope fit the budget is answered exactly too."""
+    ``keyword_rows r``), a query whose rows in that scope fit the budget is answered exactly too.
+    ``frequencies`` gives each phrase's document count (counted if None); ``scope_rows``, when given, lets
+    the scope's size settle whether its matches fit the budget before they are counted."""
     if totals(conn)[0] <= budget:
         return Plan(True, tuple(phrases), (), False)
-    counts = sorted(((conn.execute("SELECT count(*) FROM keyword_fts WHERE keyword_fts MATCH ?",
-                                   (p,)).fetchone()[0], i, p) for i, p in enumerate(phrases)))
-    counts = [(n, i, p) for n, i, p in counts if n > 0]
-    if sum(n for n, _, _ in counts) <= budget or (where and _in_scope(conn, [p for _, _, p in counts], where,
-                                                                        params, budget) <= budget):
+    found = (frequencies or (lambda ps: counted(conn, ps)))(list(phrases))
+    counts = sorted((n, i, p) for i, (p, n) in enumerate(zip(phrases, found)) if n > 0)
+    if sum(n for n, _, _ in counts) <= budget or (where and _scope_fits(conn, counts, where, params, budget,
+                                                                        scope_rows)):
         return Plan(True, tuple(p for _, _, p in counts), (), False)
     essential: list[str] = []
     used = 0
@@ -102,12 +117,13 @@ def common_term_bonus(frequency: int, rows: int, weight: float, length_ratio: fl
 
 
 def ranked(conn: sqlite3.Connection, phrases: Sequence[str], where: str, params: Sequence[str], *,
-           limit: int, context_weight: float, budget: int = DEFAULT_BUDGET) -> list[tuple[str, float]]:
+           limit: int, context_weight: float, budget: int = DEFAULT_BUDGET, frequencies: Frequencies | None = None,
+           scope_rows: ScopeRows | None = None) -> list[tuple[str, float]]:
     """Best ``limit`` (memory id, relevance) of the scope ``where`` (over ``keyword_rows r``) for ``phrases``
     (FTS5 phrases, joined with OR), higher is better; exact BM25 whenever the matching rows fit ``budget``."""
     if not phrases or limit <= 0:
         return []
-    chosen = plan(conn, phrases, budget, where, params)
+    chosen = plan(conn, phrases, budget, where, params, frequencies=frequencies, scope_rows=scope_rows)
     if not chosen.essential:
         return []
     match = " OR ".join(chosen.essential)
@@ -118,15 +134,11 @@ def ranked(conn: sqlite3.Connection, phrases: Sequence[str], where: str, params:
             f"WHERE keyword_fts MATCH ? AND {where} ORDER BY relevance DESC LIMIT ?",
             (context_weight, match, *params, int(limit))).fetchall()
         return [(memory_id, float(score)) for memory_id, score in rows]
-    newest = f"ORDER BY keyword_fts.rowid DESC LIMIT {int(budget)}" if chosen.newest_only else ""
-    # MATERIALIZED: scored once in FTS5 order; a flattened join may probe FTS5 once per scope row instead,
-    # and bm25() then recounts every phrase's documents at each probe.
-    candidates = conn.execute(
-        "WITH c AS MATERIALIZED (SELECT keyword_fts.rowid AS rowid, -bm25(keyword_fts, 1.0, ?) AS relevance "
-        f"FROM keyword_fts WHERE keyword_fts MATCH ? {newest}) "
-        f"SELECT c.rowid, r.memory_id, c.relevance FROM c JOIN keyword_rows r ON r.rowid = c.rowid WHERE {where}",
-        (context_weight, match, *params)).fetchall()
-    scores = {rowid: [memory_id, float(score)] for rowid, memory_id, score in candidates}
+    newest = f"ORDER BY rowid DESC LIMIT {int(budget)}" if chosen.newest_only else ""
+    # No join here: looking each candidate up in keyword_rows cost as much as a third of its scoring.
+    scores = dict(conn.execute(
+        f"SELECT rowid, -bm25(keyword_fts, 1.0, ?) FROM keyword_fts WHERE keyword_fts MATCH ? {newest}",
+        (context_weight, match)).fetchall())
     rows, average = totals(conn)
     ratio: dict[int, float] = {}
     for phrase, frequency in chosen.common if scores else ():
@@ -139,9 +151,26 @@ def ranked(conn: sqlite3.Connection, phrases: Sequence[str], where: str, params:
             ratio.update(_length_ratios(conn, missing, average))
         for rowid in in_any:
             weight = 1.0 if rowid in in_text else context_weight
-            scores[rowid][1] += common_term_bonus(frequency, rows, weight, ratio.get(rowid, 1.0))
-    best = sorted(scores.values(), key=lambda hit: -hit[1])[:limit]
-    return [(memory_id, score) for memory_id, score in best]
+            scores[rowid] += common_term_bonus(frequency, rows, weight, ratio.get(rowid, 1.0))
+    return _best_in_scope(conn, scores, where, params, limit)
+
+
+def _best_in_scope(conn: sqlite3.Connection, scores: dict[int, float], where: str, params: Sequence[str],
+                   limit: int) -> list[tuple[str, float]]:
+    """The ``limit`` best scored rows that are in the scope, as (memory id, score), best first."""
+    order = sorted(scores, key=scores.__getitem__, reverse=True)
+    out: list[tuple[str, float]] = []
+    step = max(1, limit * LOOKUP_CHUNK)
+    for start in range(0, len(order), step):
+        chunk = order[start:start + step]
+        marks = ",".join("?" * len(chunk))
+        # NOT INDEXED: found by rowid; through a scope column's index each row is looked up twice
+        ids = dict(conn.execute(f"SELECT r.rowid, r.memory_id FROM keyword_rows AS r NOT INDEXED "
+                                f"WHERE r.rowid IN ({marks}) AND {where}", (*chunk, *params)).fetchall())
+        out.extend((ids[rowid], scores[rowid]) for rowid in chunk if rowid in ids)
+        if len(out) >= limit:
+            break
+    return out[:limit]
 
 
 def _rowids(conn: sqlite3.Connection, match: str) -> set[int]:
@@ -157,6 +186,18 @@ def _length_ratios(conn: sqlite3.Connection, rowids: list[int], average: float) 
         for rowid, sizes in conn.execute(f"SELECT id, sz FROM keyword_fts_docsize WHERE id IN ({marks})", chunk):
             out[rowid] = sum(_varints(bytes(sizes or b""))) / average
     return out
+
+
+def _scope_fits(conn: sqlite3.Connection, counts: list[tuple[int, int, str]], where: str, params: Sequence[str],
+                budget: int, scope_rows: ScopeRows | None) -> bool:
+    """Whether the scope's rows matching any phrase fit ``budget``, counting them only when its size can't tell."""
+    if scope_rows is not None:
+        inside, everywhere = scope_rows()
+        if inside <= budget:
+            return True
+        if counts[-1][0] - max(0, everywhere - inside) > budget:
+            return False  # even if every row outside the scope held the commonest term, too many inside do
+    return _in_scope(conn, [p for _, _, p in counts], where, params, budget) <= budget
 
 
 def _in_scope(conn: sqlite3.Connection, phrases: list[str], where: str, params: Sequence[str], budget: int) -> int:

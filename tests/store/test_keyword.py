@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sidecar.store import keyword_schema
 from sidecar.store.keyword import KeywordIndex
 from sidecar.store.keyword_query import build_match_query
 
@@ -253,7 +254,7 @@ def test_an_unversioned_index_is_backed_up_then_stamped(tmp_path: Path) -> None:
     with sqlite3.connect(backup) as raw:
         assert raw.execute("SELECT memory_id FROM keyword_rows").fetchall() == [("m1",)]
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == keyword_schema.SCHEMA_VERSION
     KeywordIndex(path).close()
     assert len(list(tmp_path.glob("keyword.db.v*-backup-*"))) == 1  # a current file is not backed up again
 

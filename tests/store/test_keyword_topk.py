@@ -85,3 +85,48 @@ def test_a_scope_with_few_matches_in_a_big_store_is_ranked_exactly(tmp_path: Pat
         assert chosen.exact
         hits = index.search("tulips garden", filters={"user_id": "bob"}, limit=60)
         assert sorted(memory_id for memory_id, _ in hits) == ["bob2", "other"]
+
+
+def test_kept_frequencies_plan_as_counted_ones(indexes) -> None:
+    _, pruned = indexes
+    conn = pruned._conn()
+    pruned.upsert("c0", "note 0: the garden was paved over", user_id="alice")  # an update keeps the counts
+    pruned.delete("c1")
+    phrases = ['"tulips"', '"garden"', '"melanie"', '"absent"']
+    assert pruned.document_frequencies(phrases) == keyword_topk.counted(conn, phrases)
+    kept = keyword_topk.plan(conn, phrases, 10, frequencies=pruned.document_frequencies)
+    assert kept == keyword_topk.plan(conn, phrases, 10)
+
+
+def test_a_scope_too_big_to_fit_is_not_counted(indexes, monkeypatch) -> None:
+    exact, pruned = indexes
+    conn = pruned._conn()
+    pruned.delete_scope(user_id="carol")  # alice now holds 42 of the 43 rows
+    where, params = "r.user_id = ?", ["alice"]
+    counted_plan = keyword_topk.plan(conn, ['"tulips"', '"garden"'], 10, where, params)
+    assert not counted_plan.exact  # alice's 41 "garden" rows do not fit 10
+
+    def no_count(*args: object) -> int:
+        raise AssertionError("the scope's size settled it: its matches must not be counted")
+
+    monkeypatch.setattr(keyword_topk, "_in_scope", no_count)
+    sized = keyword_topk.plan(conn, ['"tulips"', '"garden"'], 10, where, params,
+                              frequencies=pruned.document_frequencies,
+                              scope_rows=lambda: pruned._scopes.rows(conn, where, params))
+    assert sized == counted_plan  # 42 rows hold "garden", at most 1 of them outside alice's scope: over 10
+    small = keyword_topk.plan(conn, ['"tulips"', '"garden"'], 10, "r.user_id = ?", ["bob"],
+                              scope_rows=lambda: pruned._scopes.rows(conn, "r.user_id = ?", ["bob"]))
+    assert small.exact  # bob holds one row: whatever it matches fits
+    hits = pruned.search("tulips garden", filters={"user_id": "alice"}, limit=60)
+    full = dict(exact.search("tulips garden", filters={"user_id": "alice"}, limit=100))
+    assert [m for m, _ in hits] == ["both", "rare"] and all(s == pytest.approx(full[m]) for m, s in hits)
+
+
+def test_the_best_in_scope_are_found_past_other_scopes_rows(indexes) -> None:
+    _, pruned = indexes
+    conn = pruned._conn()
+    rowid = dict(conn.execute("SELECT memory_id, rowid FROM keyword_rows").fetchall())
+    scores = {rowid[f"f{i}"]: 100.0 - i for i in range(9)}  # carol's rows score best: 9 > 2 chunks of 2 * 2
+    scores.update({rowid["rare"]: 3.0, rowid["c5"]: 2.0, rowid["both"]: 5.0, rowid["other"]: 50.0})
+    best = keyword_topk._best_in_scope(conn, scores, "r.user_id = ?", ["alice"], limit=2)
+    assert best == [("both", 5.0), ("rare", 3.0)]

@@ -178,6 +178,11 @@ PAST_ACTIVITY = _words(
     r"received", r"found", r"moved", r"travell?ed", r"volunteered", r"participated", r"performed", r"read",
     r"watched", r"played", r"learn(?:ed|t)", r"spent", r"hosted", r"organi[sz]ed", r"decided", r"applied",
     r"graduated", r"completed", r"got", r"had", r"did", r"began", r"launched", r"opened", r"passed",
+    r"lost", r"quit", r"left", r"chose", r"closed", r"shut down", r"sold", r"wrote", r"built", r"created",
+    r"drew", r"baked", r"cooked", r"hiked", r"camped", r"swam", r"married", r"retired", r"hired", r"bought",
+    r"picked up", r"set up", r"signed", r"enrolled", r"registered", r"booked", r"flew", r"drove", r"climbed",
+    r"ran into", r"went through", r"gave birth", r"welcomed", r"raised", r"donated", r"taught", r"led",
+    r"presented", r"published", r"released", r"recorded", r"planted", r"renovated", r"fixed", r"repaired",
 )
 
 

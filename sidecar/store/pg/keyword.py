@@ -11,6 +11,7 @@ table (:mod:`sidecar.store.pg.term_counts`: a rare term counted through the GIN 
 as FTS5 counts its doclists; a common one's share taken from PostgreSQL's column
 statistics), the average length from ``sidecar_keyword_stats`` (a trigger keeps it).
 Every tsquery reaches the server as a value, so the planner can use the GIN index.
+On a large store only a bounded set of rows is scored (:mod:`sidecar.store.pg.keyword_plan`).
 PostgreSQL's own ``ts_rank_cd`` has no IDF, so a rare term weighed no more than
 a common one.
 """
@@ -26,34 +27,45 @@ from typing import Any
 
 from sidecar.store.keyword import row_digest, scope_conditions
 from sidecar.store.keyword_query import DEFAULT_STOPWORDS, query_terms
+from sidecar.store.pg.keyword_plan import BUDGET, plan
 from sidecar.store.pg.schema import FOLD_STATS, KEYWORD_STATS, KEYWORDS, TOKENS
 from sidecar.store.pg.term_counts import TermCounts, tsquery_term
 from sidecar_shared.protocol import SCOPE_KEYS
 
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
-CONTEXT_WEIGHT = 0.5  # a context (weight D) occurrence counts half a text (weight A) one, as in the embedded index
+CONTEXT_WEIGHT = 1.0  # a context (weight D) occurrence counts like a text (weight A) one, as in the embedded index
 
 FOLD_AFTER = 500  # stats rows (one per write) a search sums before it folds them into one
 
-# The query's lexemes (the server's stemming), the table's size and token total, the stats rows.
+# The query's lexemes (the server's stemming), the table's size and token total, the stats rows,
+# and the scope's rows counted up to the plan's budget (parameters: text, scope, budget + 1).
 _LEXEMES = ("SELECT array(SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %s)) ORDER BY 1), "
-            f"coalesce(sum(docs), 0), coalesce(sum(tokens), 0), count(*) FROM {KEYWORD_STATS}")
-# BM25 over the rows in scope that hold any of the terms (the OR query, again a value: one GIN
-# lookup). A term's frequency in a row is ts_rank_cd of that one term without normalisation:
-# the sum of its positions' weights, text (A) 1 and context (D) CONTEXT_WEIGHT.
+            "coalesce(sum(docs), 0), coalesce(sum(tokens), 0), count(*), "
+            f"(SELECT count(*) FROM (SELECT 1 FROM {KEYWORDS} WHERE {{where}} LIMIT %s) AS s) FROM {KEYWORD_STATS}")
+# BM25 over the candidates: the rows in scope that hold any of the plan's terms (the OR query,
+# again a value: one GIN lookup), or the newest of them. A term's frequency in a row is
+# ts_rank_cd of that one term without normalisation: the sum of its positions' weights, text (A)
+# 1 and context (D) CONTEXT_WEIGHT; it is computed only where the row holds the term.
 _BM25 = (
     "WITH q AS MATERIALIZED (SELECT idf, term::tsquery AS term "
     "                        FROM unnest(%s::text[], %s::float8[]) AS x(term, idf)), "
-    "hit AS MATERIALIZED (SELECT k.memory_id, k.doclen, q.idf, "
-    "                     ts_rank_cd('{{{cw}, 0, 0, 1}}', k.tsv, q.term, 0) AS tf "
-    f"                    FROM {KEYWORDS} k, q WHERE k.tsv @@ %s::tsquery AND {{where}}) "
+    f"c AS MATERIALIZED (SELECT k.memory_id, k.doclen, k.tsv FROM {KEYWORDS} k "
+    "                   WHERE k.tsv @@ %s::tsquery AND {where} {newest}), "
+    "hit AS (SELECT c.memory_id, c.doclen, q.idf, ts_rank_cd('{{{cw}, 0, 0, 1}}', c.tsv, q.term, 0) AS tf "
+    "        FROM c, q WHERE c.tsv @@ q.term) "
     "SELECT memory_id, sum(idf * tf * {k1p1} / (tf + {k1} * (1 - {b} + {b} * coalesce(doclen, %s) / %s))) "
     "AS relevance FROM hit WHERE tf > 0 GROUP BY memory_id ORDER BY relevance DESC, memory_id LIMIT %s")
 
 
-def bm25_sql(where: str) -> str:
-    """The ranking query for a scope condition (parameters: terms, IDFs, the OR query, scope, average twice, limit)."""
-    return _BM25.format(k1p1=K1 + 1, k1=K1, b=B, cw=CONTEXT_WEIGHT, where=where)
+def lexemes_sql(where: str) -> str:
+    return _LEXEMES.format(where=where)
+
+
+def bm25_sql(where: str, newest: int | None = None) -> str:
+    """The ranking query for a scope condition (parameters: terms, IDFs, the candidates' OR query, scope,
+    average twice, limit); ``newest``: only that many newest candidates."""
+    return _BM25.format(k1p1=K1 + 1, k1=K1, b=B, cw=CONTEXT_WEIGHT, where=where,
+                        newest="" if newest is None else f"ORDER BY k.touched DESC LIMIT {int(newest)}")
 
 
 def idf(rows: int, hits: int) -> float:
@@ -72,6 +84,7 @@ class PgKeywordIndex:
         self.recovered_from: str | None = None  # a database table is never set aside
         self._local = threading.local()
         self._term_counts = TermCounts()
+        self.budget = BUDGET  # rows scored at most per search (see keyword_plan)
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -124,7 +137,8 @@ class PgKeywordIndex:
         if not terms or limit <= 0:
             return []
         with self._connection() as conn:
-            lexemes, docs, tokens, parts = conn.execute(_LEXEMES, (" ".join(terms),)).fetchone()
+            lexemes, docs, tokens, parts, scope_rows = conn.execute(
+                lexemes_sql(where), (" ".join(terms), *params, self.budget + 1)).fetchone()
             if parts > FOLD_AFTER:
                 conn.execute(FOLD_STATS)
             if not lexemes:
@@ -134,10 +148,11 @@ class PgKeywordIndex:
             found = [(tsquery_term(lexeme), hits) for lexeme, hits in zip(lexemes, counts) if hits > 0]
             if not found:
                 return []
+            chosen = plan(found, scope_rows=int(scope_rows), budget=self.budget)
             average = max(int(tokens) / docs, 1.0)
-            rows = conn.execute(bm25_sql(where), (
+            rows = conn.execute(bm25_sql(where, self.budget if chosen.newest_only else None), (
                 [term for term, _ in found], [idf(docs, hits) for _, hits in found],
-                " | ".join(term for term, _ in found), *params, average, average, int(limit))).fetchall()
+                chosen.query, *params, average, average, int(limit))).fetchall()
         return [(memory_id, float(score)) for memory_id, score in rows]
 
     def count(self, filters: Mapping[str, str] | None = None) -> int:

@@ -18,9 +18,12 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sidecar.store.chroma_rows import HASH_KEY, ScoredRow, StoredRow, scope_where
+from sidecar.store.chroma_rows import HASH_KEY, ScoredRow, StoredRow, scope_where, score_of
 
 MAX_EF_SEARCH = 1000
+# The index's search breadth for this transaction only; sent in one pipeline with BEGIN and the query
+# (one round trip to the server instead of three: each one waits for a core on a loaded machine).
+_EF_SEARCH = "SELECT set_config('hnsw.ef_search', %s, true)"
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -99,11 +102,21 @@ class PgRows:
         query = (f"SELECT id::text, payload, vector <=> %s::vector AS d FROM {self._table} "
                  f"WHERE {condition} ORDER BY {order} LIMIT %s")
         literal = _vector(vector)
-        with self._pool.connection() as conn, conn.transaction():
-            conn.execute("SELECT set_config('hnsw.ef_search', %s, true)",
-                         (str(min(MAX_EF_SEARCH, max(40, int(n)))),))
+        with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
+            conn.execute(_EF_SEARCH, (_ef_search(n),))
             found = conn.execute(query, (literal, *params, literal, int(n))).fetchall()
         return [ScoredRow(row_id, payload or {}, 2.0 * float(d)) for row_id, payload, d in found]
+
+    def nearest_ids(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
+        """(id, mem0 score) of the ``n`` rows nearest ``vector``, all scopes, through the HNSW index; no payloads
+        (a search reads the payloads of only the rows it keeps)."""
+        query = (f"SELECT id::text, vector <=> %s::vector AS d FROM {self._table} "
+                 "ORDER BY vector <=> %s::vector LIMIT %s")
+        literal = _vector(vector)
+        with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
+            conn.execute(_EF_SEARCH, (_ef_search(n),))
+            found = conn.execute(query, (literal, literal, int(n))).fetchall()
+        return [(row_id, score_of(2.0 * float(d))) for row_id, d in found]
 
     def ids_by_hash(self, hashes: Iterable[str], scope: Mapping[str, str]) -> dict[str, str]:
         wanted = sorted(set(hashes))
@@ -121,6 +134,10 @@ def _is_uuid(value: Any) -> bool:
         return isinstance(value, str) and str(uuid.UUID(value)) == value
     except ValueError:
         return False
+
+
+def _ef_search(n: int) -> str:
+    return str(min(MAX_EF_SEARCH, max(40, int(n))))
 
 
 def _vector(vector: Sequence[float]) -> str:

@@ -152,3 +152,13 @@ def test_sentence_split_skips_code_and_keeps_tails() -> None:
     assert "KeyError: 'x'" not in " ".join(sentences)
     # a two-word tail is read with the sentence it qualifies; a question stays apart
     assert sentences == ["Here is the trace:", "We deploy with Helm. Never manually.", "Ok?"]
+
+
+@pytest.mark.parametrize("text", [
+    "Pablo: Hi Ana! Lost my job at the bakery last week, so I'm looking around.",
+    "Pablo: Yesterday I quit the choir after ten years.",
+])
+def test_a_dated_life_event_is_history_not_a_passing_state(judge: EmbeddedJudge, text: str) -> None:
+    assessments = judge.assess(text)
+    assert any("past_event" in a.cues for a in assessments), assessments
+    assert judge.judge(text).memorize

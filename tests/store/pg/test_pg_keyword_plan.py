@@ -1,0 +1,69 @@
+"""The server keyword channel's bounded scoring: which rows are candidates, and that they are scored exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from sidecar.store.pg import schema
+from sidecar.store.pg.connection import open_pool
+from sidecar.store.pg.keyword import PgKeywordIndex
+from sidecar.store.pg.keyword_plan import KeywordPlan, plan
+
+COMMON = {f"c{n}": f"coffee with friend number {n}" for n in range(8)}  # written in this order
+
+
+def test_a_query_whose_rows_fit_the_budget_scores_every_row():
+    assert plan([("'a'", 2), ("'b'", 3)], scope_rows=100, budget=5) == KeywordPlan(("'a'", "'b'"))
+
+
+def test_a_scope_that_fits_the_budget_scores_every_row_of_it():
+    assert plan([("'a'", 50), ("'b'", 90)], scope_rows=5, budget=5) == KeywordPlan(("'a'", "'b'"))
+
+
+def test_the_rarest_terms_that_fit_together_are_the_candidates():
+    found = [("'common'", 900), ("'rare'", 2), ("'mid'", 7), ("'other'", 8)]
+    chosen = plan(found, scope_rows=1000, budget=10)
+    assert chosen == KeywordPlan(("'rare'", "'mid'")) and chosen.query == "'rare' | 'mid'"
+
+
+def test_only_common_terms_take_the_newest_rows_of_the_rarest():
+    assert plan([("'x'", 40), ("'y'", 30)], scope_rows=1000, budget=10) == KeywordPlan(("'y'",), newest_only=True)
+
+
+@pytest.fixture
+def index(pg_dsn: str) -> Iterator[PgKeywordIndex]:
+    pool = open_pool(pg_dsn, max_size=2)
+    with pool.connection() as conn:
+        conn.autocommit = True
+        schema.ensure(conn, "memories", 384)
+        conn.autocommit = False
+    index = PgKeywordIndex(pool)
+    index.upsert("rare", "coffee on the ferry to Zanzibar", user_id="u1")
+    for memory_id, text in COMMON.items():
+        index.upsert(memory_id, text, user_id="u1")
+    index.upsert("small-common", "coffee again", user_id="u2")
+    index.upsert("small-rare", "a ferry", user_id="u2")
+    yield index
+    pool.close()
+
+
+def test_over_the_budget_a_candidate_keeps_its_exact_score_and_common_only_rows_are_left_out(index):
+    exact = dict(index.search("coffee ferry zanzibar", filters={"user_id": "u1"}))
+    index.budget = 3  # coffee's 10 rows do not fit; ferry (2 rows) and zanzibar (1) do
+    bounded = index.search("coffee ferry zanzibar", filters={"user_id": "u1"})
+    assert [memory_id for memory_id, _ in bounded] == ["rare"]
+    assert bounded[0][1] == pytest.approx(exact["rare"])  # coffee still counts in its score
+    assert len(exact) == 1 + len(COMMON)
+
+
+def test_over_the_budget_a_query_of_common_terms_scores_the_newest_rows_holding_the_rarest(index):
+    index.budget = 3
+    assert {memory_id for memory_id, _ in index.search("coffee", filters={"user_id": "u1"})} == {"c5", "c6", "c7"}
+
+
+def test_a_scope_within_the_budget_is_ranked_exactly_whatever_the_table_holds(index):
+    index.budget = 3
+    found = index.search("coffee ferry", filters={"user_id": "u2"})
+    assert [memory_id for memory_id, _ in found] == ["small-rare", "small-common"]
