@@ -6,7 +6,9 @@ whole run (an ``add`` 15-35 ms, with its commit): a search beside a burst of wri
 waits for the GIL behind every write call it meets. So a thread doing write work
 calls :meth:`ReadsFirst.checkpoint` before each step that holds the GIL long:
 before a write job starts, before each call into Chroma
-(:mod:`sidecar.store.chroma_gate`), before each batch the embedder runs. While a
+(:mod:`sidecar.store.chroma_gate`), before each batch the embedder runs, and
+between the write gate's steps (:meth:`sidecar.store.memory_store.MemoryStore.pause`:
+before the judge, before each fact is reconciled, before its provenance). While a
 read is in progress (from its admission until the socket thread has sent its reply,
 :mod:`sidecar.rpc.inflight`) it sleeps until the reads are done, for at most
 ``max_pause_s`` per checkpoint, so writes are slowed, never stopped, by a steady

@@ -163,6 +163,17 @@ class MemoryStore(BulkRows):
                 raise MemoryNotFound(f"no memory with id {memory_id}")
             yield current
 
+    def pause(self) -> None:
+        """Write work's checkpoint between its steps: wait while reads are in flight (bounded).
+
+        It is the daemon's reads-first checkpoint (:mod:`sidecar.rpc.priority`), which the
+        composition root hands to the embedder; a thread running a read, or a store whose
+        embedder is not in-process, passes at once.
+        """
+        pause = getattr(self.embedder, "pause", None)
+        if pause is not None:
+            pause()
+
     def subscribe(self, observer: Observer) -> None:
         """Call ``observer`` after every write (never inside a scope lock)."""
         self._observers.append(observer)

@@ -65,8 +65,10 @@ def test_the_checkpoint_runs_before_each_model_run_and_not_for_cached_texts():
     fresh.set_checkpoint(lambda: seen.append(fresh.calls))
     fresh.embed([f"sentence number {n}" for n in range(5)], batch_size=2)
     assert len(seen) == 3  # three batches of at most two texts
-    fresh.query_one("sentence number 1")  # cached: no model run, no pause
+    fresh.embed(["sentence number 1"])  # cached: no model run, no pause
     assert len(seen) == 3
+    fresh.query_one("a query that was never embedded")
+    assert len(seen) == 4
     fresh.query_one("a query that was never embedded")
     assert len(seen) == 4
     fresh.set_checkpoint(None)
@@ -74,8 +76,72 @@ def test_the_checkpoint_runs_before_each_model_run_and_not_for_cached_texts():
     assert len(seen) == 4
 
 
-def test_a_single_query_embeds_like_the_same_text_in_a_batch():
+def test_a_single_exact_query_embeds_like_the_same_text_in_a_batch():
     text = "what did I plant on the balcony last spring?"
-    alone = MiniLMEmbedder(threads=1, cache_size=0).query_one(text)
+    alone = MiniLMEmbedder(threads=1, cache_size=0, quantized_queries=False).query_one(text)
     batched = MiniLMEmbedder(threads=1, cache_size=0).embed([text, "and something else entirely"])[0]
     assert np.allclose(alone, batched, atol=1e-4)
+
+
+def test_a_single_quantized_query_embeds_close_to_the_same_text_in_a_batch_of_queries():
+    text = "what did I plant on the balcony last spring?"
+    alone = np.asarray(MiniLMEmbedder(threads=1, cache_size=0, quantized_queries=True).query_one(text))
+    batched = MiniLMEmbedder(threads=1, cache_size=0, quantized_queries=True).embed_queries(
+        [text, "and something else entirely"])[0]
+    # the quantized graph scales its 8-bit steps to the whole batch, so a batch moves a query a little
+    assert float(alone @ batched) > 0.99
+
+
+def test_quantized_queries_go_through_their_own_graph_and_stay_close_to_the_exact_vector():
+    texts = ["When did Melanie paint a sunrise?", "What fields would Caroline be likely to pursue in her education?",
+             "how do I run the tests of the keyword index", "peanut allergy"]
+    fresh = MiniLMEmbedder(threads=1, quantized_queries=True)
+    queries = np.vstack([fresh.query_one(t) for t in texts])
+    stored = fresh.embed(texts)
+    assert np.array_equal(stored, MiniLMEmbedder(threads=1, cache_size=0, quantized_queries=False).embed(texts))
+    cosines = (queries * stored).sum(axis=1)
+    assert np.all(cosines > 0.97) and not np.array_equal(queries, stored)
+    assert np.allclose(np.linalg.norm(queries, axis=1), 1.0, atol=1e-5)
+    calls = fresh.calls
+    fresh.query_one(texts[0])
+    fresh.embed([texts[1]])
+    assert fresh.calls == calls  # each path answers its own repeats from the cache
+    seen: list[int] = []
+    fresh.set_checkpoint(lambda: seen.append(1))
+    fresh.query_one("a question never asked")
+    assert seen == [1]  # the quantized path pauses at the checkpoint too
+
+
+def test_quantized_queries_can_be_turned_off():
+    fresh = MiniLMEmbedder(threads=1, cache_size=0, quantized_queries=False)
+    text = "What did Caroline research?"
+    assert np.array_equal(np.asarray(fresh.query_one(text), dtype=np.float32), fresh.embed([text])[0])
+
+
+def test_stored_texts_get_the_published_models_own_vectors(model):
+    import onnxruntime as ort
+
+    texts = ["Caroline: I went to the LGBTQ support group yesterday.", "short", "a " * 300]
+    exact = MiniLMEmbedder(threads=1, cache_size=0)
+    exact._session = ort.InferenceSession(str(verify_model()), emb.session_options(1),
+                                          providers=["CPUExecutionProvider"])  # the file as published
+    assert np.array_equal(model.embed(texts), exact.embed(texts))
+
+
+def test_runs_are_cut_by_rows_and_by_padded_tokens():
+    lengths = [5, 5, 5, 100, 120, 250, 256, 256, 256, 256, 256, 256, 256, 256, 256]
+    order = sorted(range(len(lengths)), key=lambda k: lengths[k])
+    runs = emb.batches(order, lengths, rows=4, tokens=600)
+    assert [k for run in runs for k in run] == order  # every text once, in length order
+    for run in runs:
+        assert len(run) <= 4
+        assert len(run) == 1 or len(run) * max(lengths[k] for k in run) <= 600
+    assert [len(run) for run in runs] == [4, 2, 2, 2, 2, 2, 1]
+    assert emb.batches([0], [300], rows=4, tokens=100) == [[0]]  # a text longer than the budget runs alone
+
+
+def test_long_texts_embed_alike_whatever_the_token_budget(model, monkeypatch):
+    texts = ["word " * n for n in (3, 40, 200, 250, 255)]
+    expected = MiniLMEmbedder(threads=1, cache_size=0).embed(texts)
+    monkeypatch.setattr(emb, "BATCH_TOKENS", 300)
+    assert np.allclose(MiniLMEmbedder(threads=1, cache_size=0).embed(texts), expected, atol=1e-4)

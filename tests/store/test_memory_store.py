@@ -167,3 +167,20 @@ def test_concurrent_update_and_delete_leave_no_keyword_row(store):
     assert store.get(memory_id) is None and store.count() == 0
     assert keyword_hits(store, "Bergen", alice) == keyword_hits(store, "Oslo", alice) == []
     assert store.hybrid.keyword.count() == 0
+
+
+def test_write_work_pauses_at_the_stores_checkpoint_while_a_read_is_in_flight(store):
+    from sidecar.rpc.priority import ReadsFirst
+    from sidecar.testing.waiting import ready_limit, wait_until
+
+    reads = ReadsFirst(max_pause_s=ready_limit())
+    store.embedder.set_checkpoint(reads.checkpoint)  # what the composition root does in the daemon
+    reads.read_queued()
+    passed = threading.Event()
+    writer = threading.Thread(target=lambda: (store.pause(), passed.set()), daemon=True)
+    writer.start()
+    wait_until(lambda: reads.pauses == 1, what="the write to pause at the store's checkpoint")
+    assert not passed.is_set()
+    reads.read_done()
+    assert passed.wait(ready_limit()), "the write did not resume once the read was answered"
+    writer.join(ready_limit())

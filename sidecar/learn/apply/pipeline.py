@@ -3,13 +3,18 @@
 Shared by the background worker (transcript jobs) and the synchronous
 ``add(infer=True)`` op, so both learn the same way. Text reaching this module is
 already redacted; facts are redacted again because a judge may rephrase.
+
+Between its steps (before the judge, before each fact is reconciled, before its
+provenance is written) the pipeline passes the store's write checkpoint
+(:meth:`MemoryStore.pause`): while another user's search is in flight, write work
+waits there instead of taking the GIL and a core from it (:mod:`sidecar.rpc.priority`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +71,10 @@ def verdict_summary(verdict: Verdict) -> dict[str, Any]:
             "reasons": dict(verdict.reasons), "score": round(verdict.score, 4), "backend": verdict.backend}
 
 
+def _never_pause() -> None:
+    """The checkpoint of a store without one (a test double): never waits."""
+
+
 class JudgeTimings:
     """Rolling judge latencies (the daemon's shared latency window) and the count of unavailable calls."""
 
@@ -103,6 +112,7 @@ class GatePipeline:
         self.guard = InstructionGuard()  # memory poisoning: text that instructs an agent is never learned
         self.timings = JudgeTimings()
         self._embedder = embedder
+        self._pause: Callable[[], object] = getattr(store, "pause", None) or _never_pause
 
     def judge_text(self, text: str, *, role: str, context: str = "") -> Verdict:
         """The judge's verdict, timed; :class:`JudgeUnavailable` propagates. Verified observations
@@ -125,6 +135,7 @@ class GatePipeline:
         if (refused := self.guard.screen(text)) is not None:
             self._record_refusal(refused, origin)
             return Learned(refused, [])
+        self._pause()
         verdict = self.judge_text(text, role=role, context=context)
         results = []
         project = project_key(origin.cwd)
@@ -197,6 +208,7 @@ class GatePipeline:
         one opinion, not a change of mind, so they are not reconciled against; nor is a memory another
         fact of the utterance just updated ("Sorry, four! I always forget the baby" keeps "Has four kids").
         """
+        self._pause()  # before the scope lock: a paused write holds nothing another write waits for
         with self.store.scope_lock(dict(scope)):
             neighbours = [n for n in self.neighbours(fact, scope) if n.id not in siblings]
             decision = self.reconciler.decide(fact, neighbours, utterance=utterance)
@@ -211,6 +223,7 @@ class GatePipeline:
                 return held  # waits in the review inbox; applied (with provenance) when accepted
             result = self._apply(decision, scope, self._metadata(verdict, origin))
         if result["event"] in ("ADD", "UPDATE", "DELETE"):
+            self._pause()
             self.provenance.record(ProvenanceRow(
                 memory_id=str(result["id"]), op=result["event"], source=origin.source, line=origin.line,
                 agent=origin.agent, session=origin.session_id, kind=verdict.kind, reasons=dict(verdict.reasons),

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from sidecar.learn.judge import rules
-from sidecar.learn.judge.sentence_cues import (answers_a_question_about_them, is_directive, number_correction,
+from sidecar.learn.judge.sentence_cues import (addresses_the_listener, answers_a_question_about_them, is_directive,
+                                               number_correction,
                                                 observation_fact, standing_answer)
 from sidecar.learn.judge.facts import counterfactual_fact, drop_subsumed, split_sentences
 from sidecar.learn.judge.classifier_cache import trained_classifier
@@ -118,7 +119,8 @@ class EmbeddedJudge:
         if not sentences:
             return []
         vectors = self._embedder.embed(sentences)
-        return [self._assess_sentence(s, role, context, v) for s, v in zip(sentences, vectors)]
+        named = role == "user" and split_speaker(text)[0] is not None
+        return [self._assess_sentence(s, role, context, v, named=named) for s, v in zip(sentences, vectors)]
 
     # -- internals ----------------------------------------------------------------
 
@@ -135,7 +137,8 @@ class EmbeddedJudge:
         return [rewritten.get(id(a), a.fact) for a in passing]
 
 
-    def _assess_sentence(self, sentence: str, role: str, context: str, vector: np.ndarray) -> SentenceAssessment:
+    def _assess_sentence(self, sentence: str, role: str, context: str, vector: np.ndarray, *,
+                         named: bool = False) -> SentenceAssessment:
         probs = self._classifier.predict_proba(vector[None, :])[0]
         kinds = self._classifier.kinds
         p_memorable = float(probs[self._memorable_columns].sum())
@@ -203,7 +206,11 @@ class EmbeddedJudge:
             cues.append("question")
             if discard_kind not in ("hypothetical",):
                 discard_kind = "question"
-        if rules.GREETING_OR_THANKS.match(sentence) and len(sentence.split()) <= 8:
+        bare = split_speaker(sentence)[1] if named else sentence  # the rules read what was said, not the label
+        if named and addresses_the_listener(bare):
+            cues.append("addressed")
+            discard_kind = "small_talk"
+        if rules.GREETING_OR_THANKS.match(bare) and len(bare.split()) <= 8:
             shift -= 2.0
             cues.append("pleasantry")
             discard_kind = "small_talk"
@@ -221,8 +228,8 @@ class EmbeddedJudge:
         if labelled:
             probability = max(probability, 0.8)  # "Telegram username: @x" is stated, not inferred
         if not durable and not labelled and (("imperative" in cues and not rules.COMPARATIVE_TASTE.search(sentence))
-                                             or "question" in cues):
-            probability = min(probability, 0.05)  # a task or a question is never a fact, however phrased
+                                             or "question" in cues) or "addressed" in cues:
+            probability = min(probability, 0.05)  # a task, a question or praise is never a fact, however phrased
         if len(sentence.split()) > RUN_ON_WORDS and not labelled:
             probability = min(probability, 0.3)  # a run-on paragraph is not a standalone fact
             cues.append("run_on")

@@ -74,3 +74,29 @@ def number_correction(sentence: str, context: str) -> SentenceAssessment | None:
     fact = _NUMBER_TOKEN.sub(match.group("value"), previous[0], count=1).strip()
     # judged as the corrected sentence, so it is rewritten into fact style like any sentence said whole
     return SentenceAssessment(fact, 0.9, "correction", fact, ("correction", "context"))
+
+
+
+_YOU = r"(?:you|your|yours|yourself|you're|you've|you'd|you'll|ya)\b"
+# "You'd be a great counselor!", "Wow, Caroline, your kids are lucky": the listener is the subject
+_LISTENER_FIRST = re.compile(
+    r"(?i)^\W*(?:(?:wow|oh|aw+|yeah|yes|yep|and|so|well|honestly|seriously|man|omg|haha|hey|hi)[\s,!.]+)*"
+    r"(?:[A-Z]\w+,\s+)?" + _YOU)
+# "Glad you've got people to lean on", "Great that you're prioritizing self-care", "Wishing you the best"
+_SAID_TO_LISTENER = re.compile(
+    r"(?i)^\W*(?:\w+,\s*)?(?:so |really |i'm |i am |i'm so |i am so )?(?:glad|good on|lucky|wishing|congrats|"
+    r"congratulations|respect|hope|hoping|good luck|proud|sorry|(?:good|great|nice|cool|awesome|amazing|lovely|"
+    r"so good|sweet) (?:to|that|of)|sounds like|looks like|must have been|must've been)\b[^.!?]*\b" + _YOU)
+# the speaker's reaction to the listener: "I'm so proud of you", "I'm glad you found it"
+_REACTION_TO_LISTENER = re.compile(
+    r"(?i)^\W*(?:\w+,\s*)?(?:i'?m|i am|i was|i feel|i really|i totally|i just)\s+(?:\w+\s+){0,2}"
+    r"(?:glad|happy|proud|sorry|thrilled|stoked|impressed|in awe|excited|appreciate|love|admire)\b[^.!?]*\b" + _YOU)
+
+
+def addresses_the_listener(sentence: str) -> bool:
+    """In a conversation between named people, a sentence whose subject is "you" is what one says to the
+    other person (praise, sympathy, wishes), not a fact the speaker states: "You'd be a great counselor!",
+    "Glad you've got people to lean on", "I'm so proud of you". "Been reading the book you recommended"
+    is about the speaker."""
+    text = sentence.replace("’", "'")
+    return any(p.search(text) for p in (_LISTENER_FIRST, _SAID_TO_LISTENER, _REACTION_TO_LISTENER))

@@ -162,3 +162,17 @@ def test_a_dated_life_event_is_history_not_a_passing_state(judge: EmbeddedJudge,
     assessments = judge.assess(text)
     assert any("past_event" in a.cues for a in assessments), assessments
     assert judge.judge(text).memorize
+
+
+def test_in_a_named_conversation_what_is_said_to_the_listener_is_not_a_fact(judge: EmbeddedJudge) -> None:
+    said = ("Pablo: Hey Ana! You'd make a wonderful teacher! Glad you've got people to lean on. "
+            "I'm so proud of you. Been reading the novel you lent me, and I adopted a rescue greyhound last week.")
+    kept = judge.judge(said)
+    assert kept.memorize
+    assert not any("teacher" in f or "lean on" in f or "proud" in f for f in kept.facts), kept.facts
+    assert any("greyhound" in f for f in kept.facts), kept.facts
+    assert all("addressed" not in a.cues for a in judge.assess(said) if "novel" in a.text)
+
+
+def test_an_unnamed_user_may_still_instruct_the_assistant_about_you(judge: EmbeddedJudge) -> None:
+    assert judge.judge("You should always run the linter before you commit.").memorize
