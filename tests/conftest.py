@@ -8,7 +8,6 @@ gives a quick run, plain ``pytest`` (CI) runs everything.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,9 +15,6 @@ from pathlib import Path
 import pytest
 
 import sidecar.process.offline
-
-# Test helpers shared across folders (tests/fakes/) import as `fakes.…`.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Tests that use mem0 or the embedder in-process get the same opt-outs as the daemon, before any import.
 sidecar.process.offline.apply(mem0_dir=Path(tempfile.mkdtemp(prefix="sct-mem0-")))

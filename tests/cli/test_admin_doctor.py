@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 
-from fakes.ollama_server import FakeOllamaServer
+from sidecar.testing.ollama_server import FakeOllamaServer
 
 from sidecar.store.embedder import MODEL_SHA256, model_path
 from sidecar.testing.waiting import ready_limit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from fakes.ollama_server import FakeOllamaServer
+from sidecar.testing.ollama_server import FakeOllamaServer
 
 from sidecar.testing.waiting import ready_limit
 from sidecar_examples import ollama_stream

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from fakes.ollama_server import FakeOllamaServer
+from sidecar.testing.ollama_server import FakeOllamaServer
 
 from sidecar.testing.waiting import ready_limit
 

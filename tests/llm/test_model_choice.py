@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fakes.ollama_server import FakeOllamaServer
+from sidecar.testing.ollama_server import FakeOllamaServer
 from sidecar.llm.ollama_client import GIB, OllamaClient, OllamaModelMissing, choose_model
 from sidecar.testing.daemons import DaemonProcess, running_daemon, short_home, write_config
 from sidecar.testing.waiting import wait_until

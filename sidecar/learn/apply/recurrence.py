@@ -12,13 +12,14 @@ on ENG-13" are two one-off tasks, not one habit.
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from sidecar.sqlite_files import open_shared
 
 SIMILAR_MIN = 0.9  # MiniLM cosine of two phrasings of the same statement; distinct facts sit below ~0.85
 SESSIONS_FOR_FACT = 2
@@ -29,19 +30,18 @@ NEVER_RECURRING = ("question", "secret", "hypothetical", "assistant_hypothesis",
 _IDENTIFIER = re.compile(r"[#@]\w|\b[A-Za-z]*\d[\w-]*\b|https?://")
 
 Embed = Callable[[Sequence[str]], np.ndarray]
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS statements (user_id TEXT NOT NULL, project TEXT NOT NULL,
+    session_id TEXT NOT NULL, text TEXT NOT NULL, vector BLOB, created REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS by_scope ON statements (user_id, project);
+"""
 
 
 class RecurrenceLog:
     """Statements the gate turned down, per (user, project), with the sessions they came from."""
 
     def __init__(self, path: Path, embed: Embed | None) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS statements (user_id TEXT NOT NULL, project TEXT NOT NULL, "
-            "session_id TEXT NOT NULL, text TEXT NOT NULL, vector BLOB, created REAL NOT NULL)")
-        self._db.execute("CREATE INDEX IF NOT EXISTS by_scope ON statements (user_id, project)")
+        self._db = open_shared(path, _SCHEMA)
         self._embed = embed
         self._lock = threading.Lock()
 

@@ -12,7 +12,6 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 from sidecar.learn.apply.conversation import CONTEXT_CHARS, JUDGED_ROLES
 from sidecar.learn.apply.pipeline import GatePipeline, Origin

@@ -165,7 +165,12 @@ class EmbeddedJudge:
         if rules.HABITUAL.search(sentence):
             shift += 1.0
             cues.append("habitual")
-        event = rules.is_past_event(sentence)
+        bare = split_speaker(sentence)[1] if named else sentence  # the rules read what was said, not the label
+        event = rules.is_past_event(bare)
+        shows_own = named and bool(rules.SHOWS_OWN.match(bare))  # "Check out my painting!" in a chat
+        if shows_own:
+            shift += 1.5
+            cues.append("shows_own")
         if event:
             shift += 2.0
             cues.append("past_event")
@@ -195,7 +200,8 @@ class EmbeddedJudge:
             shift -= 1.5
             cues.append("one_off")
             discard_kind = "one_off_instruction"
-        elif not durable and (rules.IMPERATIVE_START.search(sentence) or rules.REQUEST.search(sentence)):
+        elif not durable and not shows_own and (rules.IMPERATIVE_START.search(sentence)
+                                                or rules.REQUEST.search(sentence)):
             # a task for the session, never a fact however it is phrased; "give me X over Y" is a taste
             shift -= 1.0 if rules.COMPARATIVE_TASTE.search(sentence) else 4.0
             cues.append("imperative")
@@ -206,7 +212,6 @@ class EmbeddedJudge:
             cues.append("question")
             if discard_kind not in ("hypothetical",):
                 discard_kind = "question"
-        bare = split_speaker(sentence)[1] if named else sentence  # the rules read what was said, not the label
         if named and addresses_the_listener(bare):
             cues.append("addressed")
             discard_kind = "small_talk"

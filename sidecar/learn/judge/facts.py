@@ -23,6 +23,12 @@ _CONSEQUENCE = re.compile(r"(?i)^(?P<clause>[^,;]{8,}?)(?:,\s*(?:so|which)\b|\s+
 # speaker's state now; the state is the fact, and the story would make the coworkers its subject
 _NOW_STATE = re.compile(r"(?i)^.{8,}?(?:,\s*|\s+)(?:and|but|so)\s+now\s+(?P<clause>(?:i|i'm|i am|we|we're|we are)\b.+)$")
 
+# "It's tough to pick just one, but I really enjoy the upside-down poses": the pronoun-led opening stands
+# for nothing on its own; the speaker's clause after it is the fact
+_OWN_CLAUSE_AFTER = re.compile(
+    r"(?i)^(?:it|that|this|they|there)\b[^,;]{0,80},\s*(?:but|and|so)\s+"
+    r"(?P<clause>(?:i|i'm|i've|i'd|we|we're|we've|my|our)\b.{8,})$")
+
 
 def strip_code(text: str) -> str:
     """Drop fenced code blocks and log/traceback lines; keep the prose around them."""
@@ -52,6 +58,10 @@ def split_sentences(text: str) -> list[str]:
         now_state = _NOW_STATE.match(sentence)
         if now_state:
             pieces.append(now_state.group("clause").strip())
+            continue
+        own = _OWN_CLAUSE_AFTER.match(sentence)
+        if own:
+            pieces.append(own.group("clause").strip())
             continue
         lead = _LEAD_CLAUSE.match(sentence)
         if lead:

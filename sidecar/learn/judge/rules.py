@@ -152,6 +152,11 @@ GREETING_OR_THANKS = re.compile(
     r"lol|haha|ha|appreciate|gracias|danke|谢谢|你好)\b|"
     r"(?:great|perfect|awesome|cool|ok|okay|nice|sweet|wow)(?:[!,.]|\s*$))"
 )
+# sharing a photo or a piece of one's own in a chat: "Here's a pic of my family camping at the beach"
+SHOWS_OWN = re.compile(
+    r"(?i)^\W*(?:\w+[,!]\s*)?(?:here'?s|here is|this is|check out|take a look at|look at)\s+(?:a |the |this |one |some )?"
+    r"(?:(?P<owner>my|our) )?(?:\w+ ){0,2}(?:pic|pics|photo|photos|picture|pictures|snap|shot|painting|drawing|video)\b"
+    r"(?(owner)|[^?]*\b(?:my|our|i|we|me)\b)")
 SARCASM = _words(
     r"oh (?:yeah|sure|great|wonderful)", r"just love", r"gotta love", r"said no one",
     r"because what (?:every|all)", r"love it when",
@@ -183,6 +188,7 @@ PAST_ACTIVITY = _words(
     r"picked up", r"set up", r"signed", r"enrolled", r"registered", r"booked", r"flew", r"drove", r"climbed",
     r"ran into", r"went through", r"gave birth", r"welcomed", r"raised", r"donated", r"taught", r"led",
     r"presented", r"published", r"released", r"recorded", r"planted", r"renovated", r"fixed", r"repaired",
+    r"retook", r"returned", r"reunited", r"died", r"passed away", r"broke up", r"failed", r"injured", r"broke",
 )
 
 

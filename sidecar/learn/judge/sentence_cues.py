@@ -87,6 +87,7 @@ _SAID_TO_LISTENER = re.compile(
     r"(?i)^\W*(?:\w+,\s*)?(?:so |really |i'm |i am |i'm so |i am so )?(?:glad|good on|lucky|wishing|congrats|"
     r"congratulations|respect|hope|hoping|good luck|proud|sorry|(?:good|great|nice|cool|awesome|amazing|lovely|"
     r"so good|sweet) (?:to|that|of)|sounds like|looks like|must have been|must've been)\b[^.!?]*\b" + _YOU)
+_SPEAKER_SUBJECT = re.compile(r"(?i)\b(?:i|i'm|i've|i'd|i'll|we|we're|we've|we'd|we'll)\b")
 # the speaker's reaction to the listener: "I'm so proud of you", "I'm glad you found it"
 _REACTION_TO_LISTENER = re.compile(
     r"(?i)^\W*(?:\w+,\s*)?(?:i'?m|i am|i was|i feel|i really|i totally|i just)\s+(?:\w+\s+){0,2}"
@@ -99,4 +100,7 @@ def addresses_the_listener(sentence: str) -> bool:
     "Glad you've got people to lean on", "I'm so proud of you". "Been reading the book you recommended"
     is about the speaker."""
     text = sentence.replace("’", "'")
-    return any(p.search(text) for p in (_LISTENER_FIRST, _SAID_TO_LISTENER, _REACTION_TO_LISTENER))
+    if _REACTION_TO_LISTENER.search(text):
+        return True
+    # "Gina, you won't believe it - I got mentored yesterday!": the speaker's own news follows
+    return not _SPEAKER_SUBJECT.search(text) and bool(_LISTENER_FIRST.search(text) or _SAID_TO_LISTENER.search(text))

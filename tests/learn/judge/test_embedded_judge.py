@@ -176,3 +176,21 @@ def test_in_a_named_conversation_what_is_said_to_the_listener_is_not_a_fact(judg
 
 def test_an_unnamed_user_may_still_instruct_the_assistant_about_you(judge: EmbeddedJudge) -> None:
     assert judge.judge("You should always run the linter before you commit.").memorize
+
+
+def test_news_of_the_speaker_told_to_the_listener_is_kept(judge: EmbeddedJudge) -> None:
+    said = "Pablo: Ana, you won't believe it - I got promoted to head chef yesterday!"
+    assert all("addressed" not in a.cues for a in judge.assess(said))
+    assert judge.judge(said).memorize
+
+
+def test_sharing_a_photo_of_ones_own_in_a_chat_is_about_the_speaker(judge: EmbeddedJudge) -> None:
+    said = "Pablo: Here's a photo of my daughter at her first swimming race."
+    assert any("shows_own" in a.cues for a in judge.assess(said))
+    assert judge.judge(said).memorize
+    assert all("shows_own" not in a.cues for a in judge.assess("Here's a photo of my daughter."))  # unnamed
+
+
+def test_the_speakers_clause_after_a_pronoun_opening_is_the_candidate() -> None:
+    assert split_sentences("It's hard to choose, but I really love tapas.") == ["I really love tapas."]
+    assert split_sentences("I like tea, but I hate coffee.") == ["I like tea, but I hate coffee."]

@@ -11,7 +11,7 @@ import sidecar.process.offline
 if not all(sidecar.process.offline.status().values()):
     sidecar.process.offline.apply()
 
-from fakes.ollama_server import FakeOllamaServer, deterministic_vector
+from sidecar.testing.ollama_server import FakeOllamaServer, deterministic_vector
 
 from sidecar.llm.ollama_client import (
     GIB,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fakes.ollama_server import FakeOllamaServer
+from sidecar.testing.ollama_server import FakeOllamaServer
 
 from sidecar.learn.judge.ollama_judge import VERDICT_NUM_PREDICT, OllamaJudge
 from sidecar.learn.judge.verdict import JudgeReplyInvalid, JudgeUnavailable

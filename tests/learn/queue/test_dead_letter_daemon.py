@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from fakes.ollama_server import FakeOllamaServer
+from sidecar.testing.ollama_server import FakeOllamaServer
 from sidecar.testing.daemons import DaemonProcess, running_daemon, write_config
 from sidecar.testing.waiting import ready_limit, wait_until
 

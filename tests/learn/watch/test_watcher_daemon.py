@@ -18,7 +18,7 @@ import pytest
 from sidecar.testing.daemons import DaemonProcess, running_daemon, write_config
 from sidecar.testing.waiting import ready_limit, wait_until
 
-from fakes.ollama_server import FakeOllamaServer
+from sidecar.testing.ollama_server import FakeOllamaServer
 
 SECRET = "ghp_" + "Qx7" * 12
 

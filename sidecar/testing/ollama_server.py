@@ -1,4 +1,4 @@
-"""A stand-in for Ollama's REST API, for tests (there is no Ollama binary on these machines).
+"""A stand-in for Ollama's REST API for tests, yours and ours (shipped with the package: no Ollama binary is needed).
 
 It serves ``/api/version``, ``/api/tags``, ``/api/chat`` (replying with whatever
 JSON the test queued; with ``"stream": true`` it streams ``stream_pieces`` as NDJSON
