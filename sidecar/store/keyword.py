@@ -16,7 +16,6 @@ Schema and migrations: :mod:`sidecar.store.keyword_schema`.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -28,6 +27,7 @@ from sidecar.store import keyword_df, keyword_schema
 from sidecar.store.keyword_scope import ScopeSizes
 from sidecar.store import keyword_topk
 from sidecar.store.keyword_query import DEFAULT_STOPWORDS, match_phrases
+from sidecar.store.keyword_rows import row_digest, scope_conditions
 from sidecar_shared.protocol import SCOPE_KEYS
 
 # A context occurrence counts like a text one. Half (the first setting, tuned on verbatim turns with
@@ -300,24 +300,6 @@ class KeywordIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def row_digest(text: str, user_id: str | None, agent_id: str | None, run_id: str | None) -> str:
-    """What must agree between the index and the store for one memory: its text and scope."""
-    material = "\x1f".join((text, user_id or "", agent_id or "", run_id or ""))
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
-
-
-def scope_conditions(filters: Mapping[str, str], column: str) -> tuple[str, list[str]]:
-    """SQL equality conditions, ``column`` formatted with each scope key (e.g. ``"r.{} = ?"``), and their
-    values; refuses unknown keys and empty scopes. Shared by the SQLite and PostgreSQL keyword indexes."""
-    unknown = set(filters) - set(SCOPE_KEYS)
-    if unknown:
-        raise ValueError(f"unknown scope filter(s): {sorted(unknown)}")
-    keys = [k for k in SCOPE_KEYS if filters.get(k) is not None]
-    if not keys:
-        raise ValueError("a keyword search or scope delete needs user_id, agent_id or run_id")
-    return " AND ".join(column.format(k) for k in keys), [str(filters[k]) for k in keys]
 
 
 def _scope_clause(filters: Mapping[str, str]) -> tuple[str, list[str]]:

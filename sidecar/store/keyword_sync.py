@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sidecar.store.chroma_rows import StoredRow
-from sidecar.store.keyword import row_digest
+from sidecar.store.keyword_rows import row_digest
 
 if TYPE_CHECKING:
     from sidecar.store.hybrid import HybridIndex

@@ -24,7 +24,7 @@ import msgpack
 import pytest
 import zmq
 
-from sidecar.store.keyword import row_digest
+from sidecar.store.keyword_rows import row_digest
 from sidecar.testing.daemons import DaemonProcess, start_daemon
 from sidecar.testing.waiting import ready_limit
 

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sidecar.store.keyword import row_digest, scope_conditions
+from sidecar.store.keyword_rows import row_digest, scope_conditions
 from sidecar.store.keyword_query import DEFAULT_STOPWORDS, query_terms
 from sidecar.store.pg.keyword_plan import BUDGET, plan
 from sidecar.store.pg.schema import FOLD_STATS, KEYWORD_STATS, KEYWORDS, TOKENS

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from sidecar.store.keyword import KeywordIndex
 from sidecar.store.pg import schema
-from sidecar.store.pg.connection import open_pool
 from sidecar.store.pg.keyword import PgKeywordIndex
 
 CORPUS = {  # one rare term (zanzibar) against one in nearly every row (coffee)
@@ -18,24 +13,13 @@ CORPUS = {  # one rare term (zanzibar) against one in nearly every row (coffee)
 }
 
 
-@pytest.fixture
-def pool(pg_dsn: str) -> Iterator[object]:
-    pool = open_pool(pg_dsn, max_size=2)
-    with pool.connection() as conn:
-        conn.autocommit = True
-        schema.ensure(conn, "memories", 384)
-        conn.autocommit = False
-    yield pool
-    pool.close()
-
-
 def fill(index, corpus=CORPUS, user="u1") -> None:
     for memory_id, text in corpus.items():
         index.upsert(memory_id, text, user_id=user)
 
 
-def test_a_rare_term_outranks_repeats_of_a_common_one_as_in_the_embedded_index(pool, tmp_path):
-    server, embedded = PgKeywordIndex(pool), KeywordIndex(tmp_path / "keyword.db")
+def test_a_rare_term_outranks_repeats_of_a_common_one_as_in_the_embedded_index(keyword_pool, tmp_path):
+    server, embedded = PgKeywordIndex(keyword_pool), KeywordIndex(tmp_path / "keyword.db")
     try:
         fill(server)
         fill(embedded)
@@ -46,8 +30,8 @@ def test_a_rare_term_outranks_repeats_of_a_common_one_as_in_the_embedded_index(p
         embedded.close()
 
 
-def test_context_counts_half_and_scope_bounds_the_results(pool):
-    index = PgKeywordIndex(pool)
+def test_a_text_match_outranks_a_longer_rows_context_match_and_scope_bounds_the_results(keyword_pool):
+    index = PgKeywordIndex(keyword_pool)
     fill(index)
     index.upsert("in-text", "the harbour of Valletta", user_id="u2")
     index.upsert("in-context", "we went there by ferry", user_id="u2", context="the harbour of Valletta")
@@ -58,11 +42,11 @@ def test_context_counts_half_and_scope_bounds_the_results(pool):
     assert index.search("the of", filters={"user_id": "u2"}) == []  # stopwords only
 
 
-def test_the_statistics_follow_every_write(pool, monkeypatch):
+def test_the_statistics_follow_every_write(keyword_pool, monkeypatch):
     from sidecar.store.pg import keyword
 
     monkeypatch.setattr(keyword, "FOLD_AFTER", 3)  # a search folds the per-write rows into one
-    index = PgKeywordIndex(pool)
+    index = PgKeywordIndex(keyword_pool)
     fill(index)
     index.upsert("a", "now a much shorter text", user_id="u1")  # an update changes the length, not the count
     index.delete("b")
@@ -71,7 +55,7 @@ def test_the_statistics_follow_every_write(pool, monkeypatch):
         fill(index, {"x1": "one more row", "x2": "and another one"}, user="u9")
     assert index.search("shorter", filters={"user_id": "u1"})[0][0] == "a"
     index.delete_scope(user_id="u9")
-    with pool.connection() as conn:
+    with keyword_pool.connection() as conn:
         stats = conn.execute(f"SELECT sum(docs), sum(tokens), count(*) FROM {schema.KEYWORD_STATS}").fetchone()
         actual = conn.execute(f"SELECT count(*), sum({schema.TOKENS}(tsv)), sum(doclen) "
                               f"FROM {schema.KEYWORDS}").fetchone()
@@ -79,10 +63,10 @@ def test_the_statistics_follow_every_write(pool, monkeypatch):
     assert stats[2] == 1 + 2  # folded at the search, then the two rows deleted from u9
 
 
-def test_a_table_made_before_the_statistics_gets_them_from_its_rows(pool):
-    index = PgKeywordIndex(pool)
+def test_a_table_made_before_the_statistics_gets_them_from_its_rows(keyword_pool):
+    index = PgKeywordIndex(keyword_pool)
     fill(index)
-    with pool.connection() as conn:
+    with keyword_pool.connection() as conn:
         conn.execute(f"DROP TRIGGER {schema.KEYWORD_STATS}_keep ON {schema.KEYWORDS}")
         conn.execute(f"DROP TABLE {schema.KEYWORD_STATS}")
         conn.execute(f"UPDATE {schema.KEYWORDS} SET doclen = NULL")
@@ -96,13 +80,13 @@ def test_a_table_made_before_the_statistics_gets_them_from_its_rows(pool):
     assert [m for m, _ in index.search("zanzibar", filters={"user_id": "u1"})] == ["b"]
 
 
-def test_the_search_can_find_its_rows_through_the_gin_index(pool):
+def test_the_search_can_find_its_rows_through_the_gin_index(keyword_pool):
     """On a table this small a scan is cheaper; at 100k rows the planner takes the GIN index by itself."""
     from sidecar.store.pg import keyword, term_counts
 
-    index = PgKeywordIndex(pool)
+    index = PgKeywordIndex(keyword_pool)
     fill(index)
-    with pool.connection() as conn:
+    with keyword_pool.connection() as conn:
         conn.execute(f"ANALYZE {schema.KEYWORDS}")
         conn.execute("SET LOCAL enable_seqscan = off")
         plans = ["\n".join(row[0] for row in conn.execute("EXPLAIN " + sql, params).fetchall()) for sql, params in (
@@ -112,12 +96,12 @@ def test_the_search_can_find_its_rows_through_the_gin_index(pool):
         assert f"Bitmap Index Scan on {schema.KEYWORDS}_tsv" in plan, plan
 
 
-def test_a_common_term_is_counted_up_to_a_cap_then_taken_from_the_column_statistics(pool, monkeypatch):
+def test_a_common_term_is_counted_up_to_a_cap_then_taken_from_the_column_statistics(keyword_pool, monkeypatch):
     from sidecar.store.pg import term_counts
 
     monkeypatch.setattr(term_counts, "EXACT_UP_TO", 3)
-    fill(PgKeywordIndex(pool))
-    with pool.connection() as conn:
+    fill(PgKeywordIndex(keyword_pool))
+    with keyword_pool.connection() as conn:
         lexemes = conn.execute("SELECT array(SELECT lexeme FROM unnest(to_tsvector('english', "
                                "'coffee zanzibar friend unheard')) ORDER BY lexeme)").fetchone()[0]
         assert lexemes == ["coffe", "friend", "unheard", "zanzibar"]

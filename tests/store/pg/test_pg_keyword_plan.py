@@ -6,8 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from sidecar.store.pg import schema
-from sidecar.store.pg.connection import open_pool
 from sidecar.store.pg.keyword import PgKeywordIndex
 from sidecar.store.pg.keyword_plan import KeywordPlan, plan
 
@@ -33,20 +31,14 @@ def test_only_common_terms_take_the_newest_rows_of_the_rarest():
 
 
 @pytest.fixture
-def index(pg_dsn: str) -> Iterator[PgKeywordIndex]:
-    pool = open_pool(pg_dsn, max_size=2)
-    with pool.connection() as conn:
-        conn.autocommit = True
-        schema.ensure(conn, "memories", 384)
-        conn.autocommit = False
-    index = PgKeywordIndex(pool)
+def index(keyword_pool: object) -> Iterator[PgKeywordIndex]:
+    index = PgKeywordIndex(keyword_pool)
     index.upsert("rare", "coffee on the ferry to Zanzibar", user_id="u1")
     for memory_id, text in COMMON.items():
         index.upsert(memory_id, text, user_id="u1")
     index.upsert("small-common", "coffee again", user_id="u2")
     index.upsert("small-rare", "a ferry", user_id="u2")
     yield index
-    pool.close()
 
 
 def test_over_the_budget_a_candidate_keeps_its_exact_score_and_common_only_rows_are_left_out(index):
