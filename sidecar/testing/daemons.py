@@ -93,6 +93,11 @@ class DaemonProcess:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def writes_running(self) -> int:
+        """Write jobs a worker has started (``status`` lanes); unlike ``in_flight`` it never counts the
+        ``status`` read that asks, so a test can tell that its write runs rather than waits in the queue."""
+        return int(self.client.status()["lanes"]["write"]["running"])
+
     def wait_loaded(self) -> None:
         """Wait (up to :func:`ready_limit`) until ``ping`` no longer says ``starting``: reads are answered
         earlier, so a caller that started with ``loaded=False`` calls this before it needs the whole daemon."""

@@ -75,7 +75,8 @@ def test_sigterm_answers_queued_and_new_requests_shutting_down_and_finishes_the_
         batch = [{"role": "user", "content": f"fact number {i} about my orchard"} for i in range(400)]
         sock.send(frame("add", {"messages": batch, "user_id": "drain"}, "running"))
         sock.send(frame("add", {"messages": "queued behind it", "user_id": "drain"}, "queued"))
-        wait_until(lambda: daemon.client.status()["in_flight"] >= 1 and not sock.poll(0),
+        # the write lane, not in_flight: in_flight counts the status read that asks
+        wait_until(lambda: daemon.writes_running() >= 1 and not sock.poll(0),
                    interval=0.01, what="the first add to run")
         daemon.process.send_signal(signal.SIGTERM)
         first = receive(sock)
@@ -98,7 +99,7 @@ def test_sigterm_waits_for_running_work_at_most_drain_seconds(isolated_home):
         sock = dealer(daemon.paths.endpoint)
         batch = [{"role": "user", "content": f"note {i}: the long list of things in my shed"} for i in range(2000)]
         sock.send(frame("add", {"messages": batch, "user_id": "cut"}, "long"))
-        wait_until(lambda: daemon.client.status()["in_flight"] >= 1, interval=0.01, what="the add to run")
+        wait_until(lambda: daemon.writes_running() >= 1, interval=0.01, what="the add to run")
         daemon.process.send_signal(signal.SIGTERM)
         assert wait_for_exit(daemon.process) == 0
         assert not sock.poll(0)  # it left without the reply of the add it abandoned
