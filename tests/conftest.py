@@ -8,6 +8,8 @@ gives a quick run, plain ``pytest`` (CI) runs everything.
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,21 +19,25 @@ import pytest
 import sidecar.process.offline
 
 # Tests that use mem0 or the embedder in-process get the same opt-outs as the daemon, before any import.
-sidecar.process.offline.apply(mem0_dir=Path(tempfile.mkdtemp(prefix="sct-mem0-")))
+MEM0_DIR = Path(tempfile.mkdtemp(prefix="sct-mem0-"))
+sidecar.process.offline.apply(mem0_dir=MEM0_DIR)
+atexit.register(shutil.rmtree, MEM0_DIR, True)
 
 # ipc paths must stay under 107 bytes, so daemons live in short temp folders, not pytest's deep ones.
 from sidecar.testing.daemons import DaemonProcess, private_daemon, running_daemon, short_home  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Move all sidecar state (and $HOME) into a temp dir, so no test touches real files."""
+def isolated_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """Move all sidecar state (and $HOME) into a temp dir, so no test touches real files; removed afterwards
+    (short_home is outside pytest's own rotated temp dirs, so nothing else would remove it)."""
     home = short_home()
     monkeypatch.setenv("SIDECAR_HOME", str(home))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir()
     monkeypatch.delenv("NOTIFY_SOCKET", raising=False)
-    return home
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

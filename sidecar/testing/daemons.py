@@ -31,6 +31,7 @@ It imports nothing heavy: the daemon runs in its own process.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -178,7 +179,7 @@ def running_daemon(home: Path, *, env: Mapping[str, str] | None = None,
 @contextmanager
 def private_daemon(config: str | None = None, *, prefix: str = "scm-",
                    env: Mapping[str, str] | None = None) -> Iterator[DaemonProcess]:
-    """A daemon on a fresh short home, with ``$HOME`` inside it too; stopped afterwards.
+    """A daemon on a fresh short home, with ``$HOME`` inside it too; stopped and removed afterwards.
 
     Made for fixtures wider than one test (module-scoped daemons shared by tests that
     each use their own user ids): such a fixture is set up before any per-test
@@ -190,5 +191,8 @@ def private_daemon(config: str | None = None, *, prefix: str = "scm-",
     user_home.mkdir()
     if config is not None:
         write_config(home, config)
-    with running_daemon(home, env={"HOME": str(user_home), **(env or {})}) as daemon:
-        yield daemon
+    try:
+        with running_daemon(home, env={"HOME": str(user_home), **(env or {})}) as daemon:
+            yield daemon
+    finally:
+        shutil.rmtree(home, ignore_errors=True)

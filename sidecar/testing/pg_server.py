@@ -7,6 +7,7 @@ a clean store gets its own database from :meth:`PgTestServer.new_database`.
 from __future__ import annotations
 
 import itertools
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ class PgTestServer:
 
     server: Any
     folder: Path
+    owns_folder: bool = False  # a temp folder made by start_pg_server is removed by stop()
     _numbers: Any = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -54,6 +56,8 @@ class PgTestServer:
 
     def stop(self) -> None:
         self.server.cleanup()
+        if self.owns_folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def start_pg_server(folder: Path | None = None) -> PgTestServer:
@@ -63,13 +67,14 @@ def start_pg_server(folder: Path | None = None) -> PgTestServer:
         import psycopg  # noqa: F401  (the daemon's driver)
     except ImportError as exc:
         raise PgUnavailable(f"pgserver/psycopg not installed ({exc}); pip install -e '.[test,postgres]'") from None
+    owns_folder = folder is None
     folder = folder or Path(tempfile.mkdtemp(prefix="sidecar-pg-"))
     try:
         server = pgserver.get_server(str(folder), cleanup_mode="stop")
         server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
     except Exception as exc:
         raise PgUnavailable(f"the pgserver PostgreSQL did not start: {' '.join(str(exc).split())[:300]}") from None
-    return PgTestServer(server, folder)
+    return PgTestServer(server, folder, owns_folder)
 
 
 def pgvector_config(dsn: str, extra: str = "") -> str:
