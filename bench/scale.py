@@ -19,11 +19,15 @@ instead); each size runs on a copy, on a pgserver PostgreSQL in a temp folder. T
 search p95 at the largest size <= 1.5x the p95 at the smallest (the per-search CPU p95
 ratio is printed beside it).
 
+``--paired`` runs every size's daemon at once and alternates the searches between them, so each
+size sees the same machine load (bench/scale_paired.py); the p95 ratio is then a comparison of
+the stores rather than of the minutes each was measured in.
+
 ``--versus-mem0`` also times plain mem0's ``Memory.search`` in one process on each
 (Chroma) store after the daemon stopped, with other fresh questions: the CPU ratio in one run.
 
 Usage: python bench/scale.py [--backend chroma|pgvector] [--sizes 1000 10000 100000] [--rounds 300]
-       [--versus-mem0] [--json OUT]
+       [--paired] [--versus-mem0] [--json OUT]
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import argparse
 import json
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -176,6 +181,35 @@ def _run_pgvector_filled(sizes: list[int], rounds: int, batch: int, corpus: list
     return rows
 
 
+def run_paired(backend: str, sizes: list[int], rounds: int, corpus: list[str], asked) -> list[dict]:
+    """Every size's daemon at once, searches alternating between them (see bench/scale_paired.py)."""
+    from scale_paired import paired_figures, single_adds
+
+    with ExitStack() as stack:
+        daemons, servers, snapshots = [], [], []
+        for size in sizes:
+            if backend == "chroma":
+                snapshot, _ = filled_snapshot(corpus, size)
+                daemon, server = stack.enter_context(daemon_on(snapshot)), None
+            else:
+                from scale_store_pg import pg_daemon_on, pg_snapshot
+
+                snapshot, _ = pg_snapshot(corpus, size)
+                daemon, server = stack.enter_context(pg_daemon_on(snapshot))
+            daemons.append(daemon)
+            servers.append(server)
+            snapshots.append(snapshot)
+        questions = [[next(asked) for _ in range(rounds + 1)] for _ in sizes]
+        rows = paired_figures(daemons, questions, USER, run_ns=run_ns,
+                              server_cpu=lambda i: server_cpu_s(servers[i].folder) if servers[i] else 0.0)
+        for size, daemon, snapshot, row in zip(sizes, daemons, snapshots, rows):
+            row.update(size=size, add_single_p50_ms=single_adds(daemon, [corpus[-1 - i] for i in range(20)]),
+                       rss_mb=round(daemon.client.status()["rss_bytes"] / 2**20, 1),
+                       disk_bytes_per_memory=round(disk_bytes(snapshot) / size))
+            print(json.dumps(row), flush=True)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=BACKENDS, default="chroma")
@@ -185,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-fill", choices=("snapshot", "daemon"), default="snapshot",
                         help="pgvector: copy cached stores built from the Chroma snapshots' vectors, or fill "
                              "one store through the daemon in the run (slow; reports the fill rate)")
+    parser.add_argument("--paired", action="store_true",
+                        help="run every size's daemon at once and alternate the searches between them")
     parser.add_argument("--versus-mem0", action="store_true",
                         help="chroma: also time plain mem0's Memory.search on each store (daemon stopped)")
     parser.add_argument("--json", type=Path, default=None)
@@ -192,8 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted(options.sizes)
     corpus = scale_texts(max(sizes[-1], KEY_TEXTS) + 20)  # the snapshots' key covers the first KEY_TEXTS texts
     asked = iter(questions((options.rounds + 1) * len(sizes) * 2))
-    report = {**header(), "backend": options.backend}
-    if options.backend == "chroma":
+    report = {**header(), "backend": options.backend, "paired": options.paired}
+    if options.paired:
+        rows = run_paired(options.backend, sizes, options.rounds, corpus, asked)
+    elif options.backend == "chroma":
         rows = run_chroma(sizes, options.rounds, options.batch, corpus, asked, options.versus_mem0)
     else:
         rows = run_pgvector(sizes, options.rounds, options.batch, corpus, asked, options.versus_mem0, options.pg_fill)

@@ -24,7 +24,7 @@ opened first and answer at once; mem0 (seconds to import) is loaded afterwards b
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
@@ -36,6 +36,7 @@ from sidecar.store.chroma_open import open_rows
 from sidecar.store.chroma_rows import ChromaRows, expired
 from sidecar.store.dense import DenseChannel
 from sidecar.store.embedder import StoreEmbedder, build_embedded
+from sidecar.store.sibling_spread import EXTRA_CANDIDATES, spread_siblings
 from sidecar.store.hybrid import HybridIndex
 from sidecar.store.interface import MemoryNotFound, Observer, StoreChange
 from sidecar.store.load_state import WritesLoading
@@ -219,19 +220,24 @@ class MemoryStore(BulkRows):
             return only_in_scope(self._loaded().search(query, bound.as_filters(), top_k, threshold), bound.scope)
         scope = bound.scope
         depth = max(top_k, self.hybrid.params.dense_depth)
+        keyword = self.hybrid.start_keyword(query, scope)  # runs while the query is embedded
         dense = self.dense.search(self._query_vector(query), scope, depth)
-        fused = self.hybrid.fuse(query, dense, scope, top_k)
-        by_id = self.dense.rows_of([hit[0] for hit in fused], dense, scope)  # one read for the rows still needed
-        results = []
-        for memory_id, score, dense_score, keyword_score in fused:
-            if threshold is not None and score < threshold:
-                continue
-            row = by_id.get(memory_id)
-            if row is None or not in_scope(row, scope) or expired(row):  # deleted meanwhile, a stray or expired row
-                continue
-            results.append({**row, "score": score,
-                            "score_details": {"dense": dense_score, "keyword": keyword_score}})
-        return {"results": results}
+        fused = self.hybrid.fuse(query, dense, scope, top_k + EXTRA_CANDIDATES, keyword)
+
+        def shape(hits: Sequence[tuple[str, float, float | None, float | None]]) -> list[dict[str, Any]]:
+            by_id = self.dense.rows_of([hit[0] for hit in hits], dense, scope)  # one read for the rows still needed
+            shaped = []
+            for memory_id, score, dense_score, keyword_score in hits:
+                if threshold is not None and score < threshold:
+                    continue
+                row = by_id.get(memory_id)
+                if row is None or not in_scope(row, scope) or expired(row):  # deleted meanwhile, stray, expired
+                    continue
+                shaped.append({**row, "score": score,
+                               "score_details": {"dense": dense_score, "keyword": keyword_score}})
+            return shaped
+
+        return {"results": spread_siblings(fused, top_k, shape)}
 
     def _query_vector(self, query: str) -> Any:
         if self._mem0 is None and self.embedder is not None:

@@ -66,6 +66,17 @@ def test_scale_bench(tmp_path: Path, monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
+def test_scale_bench_paired(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("LOCOMO_DATA", str(tiny_locomo(tmp_path / "locomo.json")))
+    out = tmp_path / "scale.json"
+    run_bench("scale.py", "--paired", "--sizes", "20", "40", "--rounds", "5", "--json", str(out))
+    report = json.loads(out.read_text())
+    assert report["paired"] and [row["size"] for row in report["rows"]] == [20, 40]
+    assert all(row["search_p95_ms"] > 0 and row["search_cpu_ms"] > 0 for row in report["rows"])
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_load_bench(tmp_path: Path):
     out = tmp_path / "load.json"
     run_bench("load.py", "--clients", "3", "--seconds", "1", "--seed-memories", "100", "--judge-backlog", "20",

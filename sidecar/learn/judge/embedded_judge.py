@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from sidecar.learn.judge import rules
-from sidecar.learn.judge.sentence_cues import (addresses_the_listener, answers_a_question_about_them, is_directive,
-                                               number_correction,
-                                                observation_fact, standing_answer)
+from sidecar.learn.judge.chat_cues import said_to_listener
+from sidecar.learn.judge.sentence_cues import (answers_a_question_about_them, is_directive, number_correction,
+                                               observation_fact, standing_answer)
 from sidecar.learn.judge.facts import counterfactual_fact, drop_subsumed, split_sentences
 from sidecar.learn.judge.classifier_cache import trained_classifier
 from sidecar.learn.judge.kind_classifier import (
@@ -172,7 +172,7 @@ class EmbeddedJudge:
             shift += 1.5
             cues.append("shows_own")
         if event:
-            shift += 2.0
+            shift += 2.5 if named else 2.0  # between people, what one did lately is what the other asks about
             cues.append("past_event")
         if role == "user" and answers_a_question_about_them(sentence, context):
             shift += 2.0
@@ -200,26 +200,27 @@ class EmbeddedJudge:
             shift -= 1.5
             cues.append("one_off")
             discard_kind = "one_off_instruction"
-        elif not durable and not shows_own and (rules.IMPERATIVE_START.search(sentence)
-                                                or rules.REQUEST.search(sentence)):
+        elif not durable and not shows_own and (rules.IMPERATIVE_START.search(bare)
+                                                or rules.REQUEST.search(bare)):
             # a task for the session, never a fact however it is phrased; "give me X over Y" is a taste
             shift -= 1.0 if rules.COMPARATIVE_TASTE.search(sentence) else 4.0
             cues.append("imperative")
             if discard_kind not in ("question", "hypothetical"):
                 discard_kind = "one_off_instruction"
-        if rules.is_question(sentence):
+        if rules.is_question(bare):
             shift -= 1.5 if durable else 4.0
             cues.append("question")
             if discard_kind not in ("hypothetical",):
                 discard_kind = "question"
-        if named and addresses_the_listener(bare):
-            cues.append("addressed")
+        to_listener = said_to_listener(bare) if named else None
+        if to_listener:
+            cues.append(to_listener)
             discard_kind = "small_talk"
         if rules.GREETING_OR_THANKS.match(bare) and len(bare.split()) <= 8:
             shift -= 2.0
             cues.append("pleasantry")
             discard_kind = "small_talk"
-        if not rules.speaks_of_self(sentence) and not durable:
+        if not rules.speaks_of_self(bare) and not durable:
             shift -= 0.5
             cues.append("impersonal")
         labelled = rules.LABELLED_FACT.match(sentence)
@@ -233,7 +234,7 @@ class EmbeddedJudge:
         if labelled:
             probability = max(probability, 0.8)  # "Telegram username: @x" is stated, not inferred
         if not durable and not labelled and (("imperative" in cues and not rules.COMPARATIVE_TASTE.search(sentence))
-                                             or "question" in cues) or "addressed" in cues:
+                                             or "question" in cues) or to_listener:
             probability = min(probability, 0.05)  # a task, a question or praise is never a fact, however phrased
         if len(sentence.split()) > RUN_ON_WORDS and not labelled:
             probability = min(probability, 0.3)  # a run-on paragraph is not a standalone fact

@@ -15,7 +15,9 @@ _LOG_LINE = re.compile(
     r"^\s*(?:Traceback|File \"|at [\w.$]+\(|\w+(?:Error|Exception):|\$ |>>> |[{}\[\]]\s*$|#\s*\w)"
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
-_LEAD_CLAUSE = re.compile(r"(?i)^\s*(?:since|as|because|given that|now that)\s+(?P<clause>[^,]+),\s*\S")
+# "Since I'm vegan, what should I cook?" (not "Since we last spoke, …": that "since" is a time)
+_LEAD_CLAUSE = re.compile(r"(?i)^\s*(?:since|as|because|given that|now that)\s+"
+                          r"(?!(?:we|i)\s+(?:last|first)\b|then\b|last\b|our last\b|the last\b)(?P<clause>[^,]+),\s*\S")
 # "X, so <consequence>" or "X, which <comment>": the tail is often a request, a passing state or an aside; X the fact
 _CONSEQUENCE = re.compile(r"(?i)^(?P<clause>[^,;]{8,}?)(?:,\s*(?:so|which)\b|\s+so that\b|;(?!dr))\s*\S")
 
@@ -47,7 +49,7 @@ def split_sentences(text: str) -> list[str]:
         if (
             sentences
             and len(sentence.split()) < 3
-            and not sentence.endswith(("?", "？"))
+            and not sentence.rstrip("!").endswith(("?", "？"))
             and not re.search(r"[\u4e00-\u9fff]", sentence)
         ):
             sentences[-1] = f"{sentences[-1]} {sentence}"

@@ -273,4 +273,4 @@ def is_question(sentence: str) -> bool:
     stripped = sentence.strip()
     if CONDITIONAL_RULE.match(stripped):
         return False
-    return stripped.endswith(("?", "？")) or bool(QUESTION_START.match(stripped))
+    return stripped.rstrip("!").endswith(("?", "？")) or bool(QUESTION_START.match(stripped))  # "Paris?!"

@@ -1,0 +1,63 @@
+"""What one person says to the other in a named conversation, as opposed to a fact about the speaker.
+
+In a chat between people ("Gina: …", "Jon: …") much of a turn is addressed to the
+listener: reactions ("Totally agree, Jon!", "Same here!", ";)"), advice and encouragement
+("Believe in yourself", "Keep going and never give up!") and offers of support ("I'm always
+here for you"). None of these is a durable fact about anyone, and stored they crowd out the
+facts (their names match every question about the two people). The text given here is
+what was said, without the "Name:" label.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sidecar.learn.judge import rules
+from sidecar.learn.judge.sentence_cues import addresses_the_listener
+
+_WORD = re.compile(r"[^\W\d_][\w'’]*")
+# words that carry no fact on their own: interjections, agreement, evaluation of what the other said
+_REACTION_WORDS = frozenset("""
+wow woah whoa oh ah aw aww awww omg oof ouch yikes hmm huh haha hahaha lol lmao hey yay yeah yes yep yup
+ya no nope ok okay alright well so and but too also totally completely really truly indeed
+agree agreed same here me neither either definitely absolutely exactly for sure of course certainly
+true right bet doubt i you it that this know get got see makes make sense sounds sound good great nice
+cool awesome amazing fantastic wonderful incredible lovely sweet perfect fair enough idea point one
+call plan thinking job work hear to glad happy love like hope what a an the is it's that's thats how
+was were be been must must've seems seem looks look feel such
+tough hard rough fun exciting inspiring sad scary crazy wild interesting beautiful cute impressive neat brave
+special meaningful touching sweet hilarious funny awful terrible unfortunate congrats congratulations
+sorry much peaceful calming relaxing gorgeous stunning lucky proud excited stoked
+""".split())
+_ADVICE_START = re.compile(
+    r"(?i)^\W*(?:(?:and|so|but|just|now|plus|remember|hey|also)[\s,]+)*(?:[A-Z]\w+,\s+)?"
+    r"(?:don'?t|do not|keep|stay|believe|focus|push|chase|trust|hang in|go for|take care|enjoy|follow your|"
+    r"have faith|be proud|be patient|be kind|be gentle|make sure|never give|never stop|never forget|"
+    r"remember (?:to|that you)|treat yourself|look after|give yourself|don't forget|good luck)\b")
+_SUPPORT = re.compile(
+    r"(?i)\b(?:(?:here|around|there) (?:for|to (?:help|support|cheer|listen to)) (?:you|ya)|here to help|got your back|"
+    r"cheer(?:ing)? you on|root(?:ing)? for you|in your corner|by your side)\b")
+
+
+def is_reaction(said: str) -> bool:
+    """Only reaction words and names: "Totally agree, Jon!", "Yeah, me too!", "Woah", ";)"."""
+    words = _WORD.findall(said)
+    if len(words) > 8:
+        return False
+    content = [w for i, w in enumerate(words)
+               if w.lower().replace("’", "'") not in _REACTION_WORDS and not (i > 0 and w[:1].isupper())]
+    return not content
+
+
+def said_to_listener(said: str) -> str | None:
+    """The cue when ``said`` (one sentence of a named turn, without its label) is speech to the other
+    person rather than a fact: "addressed", "reaction", "advice" or "support"; else None."""
+    if addresses_the_listener(said):
+        return "addressed"
+    if is_reaction(said):
+        return "reaction"
+    if _SUPPORT.search(said):
+        return "support"
+    if _ADVICE_START.match(said) and not rules.speaks_of_self(said):
+        return "advice"
+    return None

@@ -1,0 +1,80 @@
+"""Speech to the other person in a named conversation: reactions, advice, support; facts are left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from sidecar.learn.judge.chat_cues import is_reaction, said_to_listener
+from sidecar.learn.judge.embedded_judge import EmbeddedJudge
+from sidecar.learn.judge.facts import split_sentences
+from sidecar.store.embedder import MiniLMEmbedder
+
+
+@pytest.mark.parametrize("said, cue", [
+    ("Totally agree, Jon.", "reaction"),
+    ("Yeah, me too!", "reaction"),
+    ("Absolutely Marta.", "reaction"),
+    ("Wow Jon, same here!", "reaction"),
+    (";)", "reaction"),
+    ("Nice idea!", "reaction"),
+    ("I hope so, Gina!", "reaction"),
+    ("Sorry to hear that, John.", "reaction"),
+    ("Oh John, that sounds tough.", "reaction"),
+    ("Believe in yourself, Jon!", "advice"),
+    ("Keep going and never give up!", "advice"),
+    ("Don't give up, buddy!", "advice"),
+    ("And remember, I'm always here for you.", "support"),
+    ("You'd make a wonderful teacher!", "addressed"),
+])
+def test_speech_to_the_listener_is_recognised(said: str, cue: str) -> None:
+    assert said_to_listener(said) == cue
+
+
+@pytest.mark.parametrize("said", [
+    "Lost my job as a banker yesterday.",
+    "Been only to Rome once.",
+    "Never had a chance to visit it.",
+    "Marley's perfect for dance floors.",
+    "Yes, I have two kids.",
+    "I keep bees in my garden.",
+    "Contemporary dance is so expressive and graceful.",
+    "Gina, you won't believe it - I got promoted yesterday!",
+])
+def test_what_the_speaker_states_is_not_speech_to_the_listener(said: str) -> None:
+    assert said_to_listener(said) is None
+
+
+def test_a_reaction_is_only_reaction_words_and_names() -> None:
+    assert is_reaction("Oh wow, Paris, that's amazing!")
+    assert not is_reaction("Oh wow, we moved to Paris!")
+
+
+@pytest.fixture(scope="module")
+def judge(embedder: MiniLMEmbedder) -> EmbeddedJudge:
+    return EmbeddedJudge(embedder)
+
+
+def test_a_named_turn_keeps_its_fact_and_drops_the_reaction_and_the_advice(judge: EmbeddedJudge) -> None:
+    verdict = judge.judge("Gina: Totally agree, Jon. Believe in yourself! I'm always here for you. "
+                          "I compete in salsa contests every spring.")
+    assert verdict.memorize
+    assert any("salsa" in fact for fact in verdict.facts), verdict.facts
+    assert not any("agree" in f or "Believe" in f or "here for" in f for f in verdict.facts), verdict.facts
+
+
+def test_a_since_of_time_is_not_a_reason_clause() -> None:
+    assert split_sentences("Since I'm vegan, what should I cook?")[0] == "I'm vegan"
+    assert split_sentences("Since we last spoke, I took my kids to a park yesterday.") == [
+        "Since we last spoke, I took my kids to a park yesterday."]
+
+
+def test_a_label_does_not_hide_an_imperative_or_a_question(judge: EmbeddedJudge) -> None:
+    assert not judge.judge("Gina: Check my ideal dance studio by the water.").memorize
+    assert not judge.judge("Gina: Got any other features you want before you decide? Paris?!").memorize
+
+
+def test_a_dated_past_event_inside_a_chat_turn_is_kept(judge: EmbeddedJudge) -> None:
+    verdict = judge.judge("Melanie: Hey Caroline! Since we last spoke, I took my kids to a park yesterday. "
+                          "They had fun exploring and playing. What's new with you?")
+    assert any("park" in fact for fact in verdict.facts), verdict.facts
+    assert not any(fact.lower().startswith("we last spoke") for fact in verdict.facts), verdict.facts
