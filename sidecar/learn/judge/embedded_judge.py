@@ -181,7 +181,7 @@ class EmbeddedJudge:
             shift -= 3.0
             cues.append("sarcasm")
             discard_kind = "small_talk"
-        if rules.TRANSIENT.search(sentence) and not event:
+        if rules.TRANSIENT.search(sentence) and not event and not (named and rules.ONGOING_PURSUIT.search(bare)):
             shift -= 2.5
             cues.append("transient")
             discard_kind = "transient_state"

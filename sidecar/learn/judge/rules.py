@@ -154,9 +154,14 @@ GREETING_OR_THANKS = re.compile(
 )
 # sharing a photo or a piece of one's own in a chat: "Here's a pic of my family camping at the beach"
 SHOWS_OWN = re.compile(
-    r"(?i)^\W*(?:\w+[,!]\s*)?(?:here'?s|here is|this is|check out|take a look at|look at)\s+(?:a |the |this |one |some )?"
+    r"(?i)^\W*(?:\w+[,!]\s*)?(?:(?:here'?s|here is|this is|check out|take a look at|look at)\s+(?:a |the |this |one |some )?"
     r"(?:(?P<owner>my|our) )?(?:\w+ ){0,2}(?:pic|pics|photo|photos|picture|pictures|snap|shot|painting|drawing|video)\b"
-    r"(?(owner)|[^?]*\b(?:my|our|i|we|me)\b)")
+    r"(?(owner)|[^?]*\b(?:my|our|i|we|me)\b)|(?:here'?s|here is|this is)\s+(?:one of\s+)?(?:my|our)\s+\w+)")
+# an ongoing pursuit of the speaker's ("I'm currently reading …", "Still working on opening a studio"): in a chat
+# between people "currently" marks what they are doing these weeks, not a passing state
+ONGOING_PURSUIT = re.compile(
+    r"(?i)(?:^\W*|\b(?:i'm|i am|we're|we are)\s+)(?:currently|still)\s+(?:reading|learning|studying|training|"
+    r"working on|writing|building|taking|practi[cs]ing|saving|volunteering|teaching|renovating|planning)\b")
 SARCASM = _words(
     r"oh (?:yeah|sure|great|wonderful)", r"just love", r"gotta love", r"said no one",
     r"because what (?:every|all)", r"love it when",

@@ -78,3 +78,17 @@ def test_a_dated_past_event_inside_a_chat_turn_is_kept(judge: EmbeddedJudge) -> 
                           "They had fun exploring and playing. What's new with you?")
     assert any("park" in fact for fact in verdict.facts), verdict.facts
     assert not any(fact.lower().startswith("we last spoke") for fact in verdict.facts), verdict.facts
+
+
+def test_an_ongoing_pursuit_in_a_chat_is_kept_and_a_passing_state_is_not(judge: EmbeddedJudge) -> None:
+    assert judge.judge('Jon: I\'m currently reading "The Lean Startup" and hoping it gives me tips for my biz.').memorize
+    assert not judge.judge("Jon: I'm currently stuck at the airport.").memorize
+    assert not judge.judge("I'm currently reading the stack trace you sent.").memorize  # no chat: a passing task
+
+
+def test_showing_ones_own_thing_in_a_chat_is_about_the_speaker() -> None:
+    from sidecar.learn.judge import rules
+
+    assert rules.SHOWS_OWN.match("Here's one of my trophies from a dance contest.")
+    assert rules.SHOWS_OWN.match("This is my dog Max at the lake.")
+    assert not rules.SHOWS_OWN.match("Here's the plan for tomorrow.")
