@@ -41,8 +41,10 @@ def test_a_store_copied_from_chroma_matches_one_the_daemon_filled(tmp_path: Path
                 (user,)).fetchall() for user in (scale_store.USER, "direct")}
             history = conn.execute("SELECT count(*), count(DISTINCT memory_id) FROM sidecar_history "
                                    "WHERE event = 'ADD'").fetchone()
+            stats = conn.execute("SELECT count(*), sum(docs) FROM sidecar_keyword_stats").fetchone()
     copied, direct = payloads[scale_store.USER], payloads["direct"]
     assert sorted(p["data"] for p in copied) == sorted(TEXTS)
     assert [sorted(p) for p in copied] == [sorted(p) for p in direct]  # the same payload keys, row for row
     assert keywords[scale_store.USER] == keywords["direct"]  # text, context (the date), scope, in add order
     assert history == (2 * len(TEXTS), 2 * len(TEXTS))
+    assert stats == (1 + len(TEXTS), 2 * len(TEXTS))  # the copy's rows folded into one, then one per daemon write

@@ -27,9 +27,9 @@ from typing import Any
 
 from sidecar.store.keyword_rows import row_digest, scope_conditions
 from sidecar.store.keyword_query import DEFAULT_STOPWORDS, query_terms
-from sidecar.store.pg.keyword_plan import BUDGET, plan
+from sidecar.store.pg.keyword_plan import BUDGET, EXACT_SCOPE, plan
 from sidecar.store.pg.schema import FOLD_STATS, KEYWORD_STATS, KEYWORDS, TOKENS
-from sidecar.store.pg.term_counts import TermCounts, tsquery_term
+from sidecar.store.pg.term_counts import TermCounts, count_sql, tsquery_term
 from sidecar_shared.protocol import SCOPE_KEYS
 
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
@@ -37,28 +37,34 @@ CONTEXT_WEIGHT = 1.0  # a context (weight D) occurrence counts like a text (weig
 
 FOLD_AFTER = 500  # stats rows (one per write) a search sums before it folds them into one
 
-# The query's lexemes (the server's stemming), the table's size and token total, the stats rows,
-# and the scope's rows counted up to the plan's budget (parameters: text, scope, budget + 1).
-_LEXEMES = ("SELECT array(SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %s)) ORDER BY 1), "
-            "coalesce(sum(docs), 0), coalesce(sum(tokens), 0), count(*), "
-            f"(SELECT count(*) FROM (SELECT 1 FROM {KEYWORDS} WHERE {{where}} LIMIT %s) AS s) FROM {KEYWORD_STATS}")
+# One statement before the ranking: the query's lexemes (the server's stemming) with the rows holding each
+# (counted through the GIN index unless the statistics call it common: NULL), the table's size and token
+# total, the stats rows, and the scope's rows counted up to what the plan needs to know (parameters: text,
+# the common lexemes, scope, that count's limit). Two round trips per search instead of three.
+_HEAD = ("WITH lx AS MATERIALIZED (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %s))), "
+         "n AS MATERIALIZED (SELECT lexeme, CASE WHEN lexeme = ANY(%s::text[]) THEN NULL "
+         "ELSE {count} END AS hits FROM lx) "
+         "SELECT array(SELECT lexeme FROM n ORDER BY 1), array(SELECT hits FROM n ORDER BY lexeme), "
+         "coalesce(sum(docs), 0), coalesce(sum(tokens), 0), count(*), "
+         f"(SELECT count(*) FROM (SELECT 1 FROM {KEYWORDS} WHERE {{where}} LIMIT %s) AS s) FROM {KEYWORD_STATS}")
 # BM25 over the candidates: the rows in scope that hold any of the plan's terms (the OR query,
 # again a value: one GIN lookup), or the newest of them. A term's frequency in a row is
 # ts_rank_cd of that one term without normalisation: the sum of its positions' weights, text (A)
-# 1 and context (D) CONTEXT_WEIGHT; it is computed only where the row holds the term.
+# 1 and context (D) CONTEXT_WEIGHT; it is computed only where the row holds the term, and once (``hit``
+# materialised: inlined, the formula's two uses and the filter each called ts_rank_cd again).
 _BM25 = (
     "WITH q AS MATERIALIZED (SELECT idf, term::tsquery AS term "
     "                        FROM unnest(%s::text[], %s::float8[]) AS x(term, idf)), "
     f"c AS MATERIALIZED (SELECT k.memory_id, k.doclen, k.tsv FROM {KEYWORDS} k "
     "                   WHERE k.tsv @@ %s::tsquery AND {where} {newest}), "
-    "hit AS (SELECT c.memory_id, c.doclen, q.idf, ts_rank_cd('{{{cw}, 0, 0, 1}}', c.tsv, q.term, 0) AS tf "
+    "hit AS MATERIALIZED (SELECT c.memory_id, c.doclen, q.idf, ts_rank_cd('{{{cw}, 0, 0, 1}}', c.tsv, q.term, 0) AS tf "
     "        FROM c, q WHERE c.tsv @@ q.term) "
     "SELECT memory_id, sum(idf * tf * {k1p1} / (tf + {k1} * (1 - {b} + {b} * coalesce(doclen, %s) / %s))) "
     "AS relevance FROM hit WHERE tf > 0 GROUP BY memory_id ORDER BY relevance DESC, memory_id LIMIT %s")
 
 
-def lexemes_sql(where: str) -> str:
-    return _LEXEMES.format(where=where)
+def head_sql(where: str) -> str:
+    return _HEAD.format(where=where, count=count_sql("lexeme"))
 
 
 def bm25_sql(where: str, newest: int | None = None) -> str:
@@ -84,7 +90,8 @@ class PgKeywordIndex:
         self.recovered_from: str | None = None  # a database table is never set aside
         self._local = threading.local()
         self._term_counts = TermCounts()
-        self.budget = BUDGET  # rows scored at most per search (see keyword_plan)
+        self.budget = BUDGET  # rows scored per search in a scope larger than exact_scope (see keyword_plan)
+        self.exact_scope = EXACT_SCOPE
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -137,18 +144,19 @@ class PgKeywordIndex:
         if not terms or limit <= 0:
             return []
         with self._connection() as conn:
-            lexemes, docs, tokens, parts, scope_rows = conn.execute(
-                lexemes_sql(where), (" ".join(terms), *params, self.budget + 1)).fetchone()
+            lexemes, counted, docs, tokens, parts, scope_rows = conn.execute(head_sql(where), (
+                " ".join(terms), self._term_counts.common(conn), *params, max(self.exact_scope, self.budget) + 1)
+            ).fetchone()
             if parts > FOLD_AFTER:
                 conn.execute(FOLD_STATS)
             if not lexemes:
                 return []
             docs = max(int(docs), 1)
-            counts = self._term_counts.counts(conn, lexemes, docs)
+            counts = self._term_counts.resolve(lexemes, counted, docs)
             found = [(tsquery_term(lexeme), hits) for lexeme, hits in zip(lexemes, counts) if hits > 0]
             if not found:
                 return []
-            chosen = plan(found, scope_rows=int(scope_rows), budget=self.budget)
+            chosen = plan(found, scope_rows=int(scope_rows), budget=self.budget, rows=docs, exact=self.exact_scope)
             average = max(int(tokens) / docs, 1.0)
             rows = conn.execute(bm25_sql(where, self.budget if chosen.newest_only else None), (
                 [term for term, _ in found], [idf(docs, hits) for _, hits in found],

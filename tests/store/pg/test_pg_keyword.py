@@ -82,7 +82,7 @@ def test_a_table_made_before_the_statistics_gets_them_from_its_rows(keyword_pool
 
 def test_the_search_can_find_its_rows_through_the_gin_index(keyword_pool):
     """On a table this small a scan is cheaper; at 100k rows the planner takes the GIN index by itself."""
-    from sidecar.store.pg import keyword, term_counts
+    from sidecar.store.pg import keyword
 
     index = PgKeywordIndex(keyword_pool)
     fill(index)
@@ -90,23 +90,49 @@ def test_the_search_can_find_its_rows_through_the_gin_index(keyword_pool):
         conn.execute(f"ANALYZE {schema.KEYWORDS}")
         conn.execute("SET LOCAL enable_seqscan = off")
         plans = ["\n".join(row[0] for row in conn.execute("EXPLAIN " + sql, params).fetchall()) for sql, params in (
-            (term_counts._count_sql(1), ("'zanzibar'",)),
+            (keyword.head_sql("TRUE"), ("zanzibar", [], 10)),  # the terms' counts are its subqueries
             (keyword.bm25_sql("TRUE"), (["'zanzibar'"], [1.0], "'zanzibar'", 5.0, 5.0, 10)))]  # the terms' part
     for plan in plans:
         assert f"Bitmap Index Scan on {schema.KEYWORDS}_tsv" in plan, plan
 
 
 def test_a_common_term_is_counted_up_to_a_cap_then_taken_from_the_column_statistics(keyword_pool, monkeypatch):
-    from sidecar.store.pg import term_counts
+    from sidecar.store.pg import keyword, term_counts
 
     monkeypatch.setattr(term_counts, "EXACT_UP_TO", 3)
+    monkeypatch.setattr(term_counts, "ESTIMATE_FROM", 3)
     fill(PgKeywordIndex(keyword_pool))
+
+    def counts(known: term_counts.TermCounts) -> tuple[list[str], list[int]]:
+        """The counts a search takes: the first statement's, then the statistics' estimates."""
+        lexemes, counted, docs = conn.execute(keyword.head_sql("TRUE"), (
+            "coffee zanzibar friend unheard", known.common(conn), 10)).fetchone()[:3]
+        return lexemes, known.resolve(lexemes, counted, int(docs))
+
     with keyword_pool.connection() as conn:
-        lexemes = conn.execute("SELECT array(SELECT lexeme FROM unnest(to_tsvector('english', "
-                               "'coffee zanzibar friend unheard')) ORDER BY lexeme)").fetchone()[0]
+        lexemes, before = counts(term_counts.TermCounts())
         assert lexemes == ["coffe", "friend", "unheard", "zanzibar"]
-        before = term_counts.TermCounts().counts(conn, lexemes, len(CORPUS))
         conn.execute(f"ANALYZE {schema.KEYWORDS}")
-        after = term_counts.TermCounts().counts(conn, lexemes, len(CORPUS))
+        known = term_counts.TermCounts()
+        first = counts(known)[1]  # the table's size is not known yet: every term is counted, up to the cap
+        after = counts(known)[1]
+        assert {"coffe", "friend"} <= set(known.common(conn)) and "zanzibar" not in known.common(conn)
+        skipped = conn.execute(keyword.head_sql("TRUE"), ("coffee zanzibar friend unheard", known.common(conn),
+                                                          10)).fetchone()[1]
+    assert skipped == [None, None, 0, 1]  # the common ones are not counted any more
     assert before == [3, 3, 0, 1]  # capped, no statistics yet
-    assert after == [9, 8, 0, 1]  # the statistics' share of 10 rows
+    assert first == after == [9, 8, 0, 1]  # the statistics' share of 10 rows
+
+
+def test_a_lexeme_holding_a_quote_is_counted_as_the_lexeme_it_is(keyword_pool):
+    from sidecar.store.pg import keyword, term_counts
+
+    index = PgKeywordIndex(keyword_pool)
+    index.upsert("q1", "see http://example.com/it's now, http://example.com/it's", user_id="u1")
+    index.upsert("q2", "the page example.com/it's again", user_id="u1")
+    with keyword_pool.connection() as conn:
+        lexemes, counted = conn.execute(keyword.head_sql("TRUE"), ("example.com/it's", [], 10)).fetchone()[:2]
+        expected = [conn.execute(f"SELECT count(*) FROM {schema.KEYWORDS} WHERE tsv @@ %s::tsquery",
+                                 (term_counts.tsquery_term(x),)).fetchone()[0] for x in lexemes]
+    assert any("'" in x for x in lexemes) and counted == expected and min(expected) > 0  # the search's words never
+    # hold one (keyword_query splits them), the statement still quotes what the server's parser makes
