@@ -145,7 +145,8 @@ def test_ingest_bench(tmp_path: Path):
 
 @pytest.mark.parametrize("script", sorted(p.name for p in BENCH.glob("*.py")
                                           if p.name not in {"common.py", "corpus.py", "learning_score.py", "multilingual_pool.py",
-                                                                "conflicts_distinct.py", "perf.py", "realistic.py"}))
+                                                                "conflicts_distinct.py", "perf.py", "realistic.py",
+                                                                "scale_paired.py"}))
 def test_every_bench_script_has_help(script: str):
     result = subprocess.run([sys.executable, str(BENCH / script), "--help"], capture_output=True, text=True,
                             timeout=ready_limit())
