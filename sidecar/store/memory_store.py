@@ -24,7 +24,7 @@ opened first and answer at once; mem0 (seconds to import) is loaded afterwards b
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
@@ -33,11 +33,11 @@ from sidecar.keyed_locks import KeyedLocks
 from sidecar.store.bulk_rows import BulkRows, listable, listed
 from sidecar.store.backend import EmbeddedBackend, StoreBackend, open_backend
 from sidecar.store.chroma_open import open_rows
-from sidecar.store.chroma_rows import ChromaRows, expired
+from sidecar.store.chroma_rows import ChromaRows
 from sidecar.store.dense import DenseChannel
 from sidecar.store.embedder import StoreEmbedder, build_embedded
-from sidecar.store.sibling_spread import EXTRA_CANDIDATES, spread_siblings
 from sidecar.store.hybrid import HybridIndex
+from sidecar.store.hybrid_search import hybrid_search
 from sidecar.store.interface import MemoryNotFound, Observer, StoreChange
 from sidecar.store.load_state import WritesLoading
 from sidecar.store.mem0_adapter import Mem0Adapter  # cheap: mem0 itself is imported by Mem0Adapter.open
@@ -46,7 +46,7 @@ from sidecar.store.preflight import check_embedder
 from sidecar.store.scan import all_rows
 from sidecar.store.unavailable import guard_methods, unavailable_as_error
 from sidecar.store.verbatim import add_verbatim
-from sidecar.store.scope_filters import bind_filters, check_scope, in_scope, only_in_scope
+from sidecar.store.scope_filters import bind_filters, check_scope, only_in_scope
 from sidecar_shared.protocol import SCOPE_KEYS, scope_ids
 
 log = logging.getLogger("sidecar.store")
@@ -218,26 +218,8 @@ class MemoryStore(BulkRows):
         bound = bind_filters(filters)
         if self.hybrid is None or self.dense is None or not bound.plain:
             return only_in_scope(self._loaded().search(query, bound.as_filters(), top_k, threshold), bound.scope)
-        scope = bound.scope
-        depth = max(top_k, self.hybrid.params.dense_depth)
-        keyword = self.hybrid.start_keyword(query, scope)  # runs while the query is embedded
-        dense = self.dense.search(self._query_vector(query), scope, depth)
-        fused = self.hybrid.fuse(query, dense, scope, top_k + EXTRA_CANDIDATES, keyword)
-
-        def shape(hits: Sequence[tuple[str, float, float | None, float | None]]) -> list[dict[str, Any]]:
-            by_id = self.dense.rows_of([hit[0] for hit in hits], dense, scope)  # one read for the rows still needed
-            shaped = []
-            for memory_id, score, dense_score, keyword_score in hits:
-                if threshold is not None and score < threshold:
-                    continue
-                row = by_id.get(memory_id)
-                if row is None or not in_scope(row, scope) or expired(row):  # deleted meanwhile, stray, expired
-                    continue
-                shaped.append({**row, "score": score,
-                               "score_details": {"dense": dense_score, "keyword": keyword_score}})
-            return shaped
-
-        return {"results": spread_siblings(fused, top_k, shape)}
+        return {"results": hybrid_search(self.hybrid, self.dense, query, self._query_vector, bound.scope, top_k,
+                                         threshold)}
 
     def _query_vector(self, query: str) -> Any:
         if self._mem0 is None and self.embedder is not None:
