@@ -220,7 +220,7 @@ class EmbeddedJudge:
             shift -= 2.0
             cues.append("pleasantry")
             discard_kind = "small_talk"
-        if not rules.speaks_of_self(bare) and not durable:
+        if not rules.speaks_of_self(bare) and not durable and not (named and rules.ELLIPTIC_SELF.match(bare)):
             shift -= 0.5
             cues.append("impersonal")
         labelled = rules.LABELLED_FACT.match(sentence)

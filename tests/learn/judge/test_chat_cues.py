@@ -92,3 +92,9 @@ def test_showing_ones_own_thing_in_a_chat_is_about_the_speaker() -> None:
     assert rules.SHOWS_OWN.match("Here's one of my trophies from a dance contest.")
     assert rules.SHOWS_OWN.match("This is my dog Max at the lake.")
     assert not rules.SHOWS_OWN.match("Here's the plan for tomorrow.")
+
+
+def test_a_chat_sentence_without_its_i_is_still_about_the_speaker(judge: EmbeddedJudge) -> None:
+    said = "Jon: Thanks, Gina. Still working on opening a dance studio."
+    assert all("impersonal" not in a.cues for a in judge.assess(said) if "studio" in a.text)
+    assert any("impersonal" in a.cues for a in judge.assess("Still working on opening a dance studio."))  # no chat
