@@ -19,7 +19,9 @@ Usage: python bench/fairness.py [--burst 1000] [--searches 50] [--home DIR] [--j
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
+import shutil
 import sys
 import tempfile
 import threading
@@ -106,6 +108,7 @@ def main() -> None:
         paths, context = app_paths({HOME_ENV: str(options.home)}), nullcontext(None)
     else:
         home = Path(tempfile.mkdtemp(prefix="bfair-", dir="/tmp"))
+        atexit.register(shutil.rmtree, home, True)  # a fresh daemon's home, of no use once the run is over
         write_config(home, options.config.replace("\\n", "\n"))
         context, paths = running_daemon(home), app_paths({HOME_ENV: str(home)})
     with context:
