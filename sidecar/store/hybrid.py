@@ -121,13 +121,11 @@ class HybridIndex:
         return self._keyword_threads.submit(self.keyword.search, query, filters=filters,
                                             limit=self.params.keyword_depth)
 
-    def fuse(self, query: str, dense: list[dict[str, Any]], filters: Mapping[str, str], top_k: int,
-             keyword: Future[list[tuple[str, float]]] | None = None,
-             ) -> list[tuple[str, float, float | None, float | None]]:
+    def fuse(self, dense: list[dict[str, Any]], keyword: Future[list[tuple[str, float]]],
+             top_k: int) -> list[tuple[str, float, float | None, float | None]]:
         """(id, fused score in [0, 1], dense score, keyword score), best first; the keyword hits come from
-        ``keyword`` (see :meth:`start_keyword`) or, without it, from a keyword search run here."""
-        hits = keyword.result() if keyword is not None else self.keyword.search(
-            query, filters=filters, limit=self.params.keyword_depth)
+        ``keyword`` (see :meth:`start_keyword`)."""
+        hits = keyword.result()
         dense_pairs = [(str(m["id"]), float(m["score"])) for m in dense]
         fused = fuse(dense_pairs, hits, limit=top_k, params=self.params)
         total = (self.params.dense_weight + self.params.keyword_weight) or 1.0

@@ -28,7 +28,7 @@ def hybrid_search(hybrid: HybridIndex, dense: DenseChannel, query: str, query_ve
     keyword = hybrid.start_keyword(query, scope)  # runs while the query is embedded
     depth = max(top_k, hybrid.params.dense_depth)
     dense_hits = dense.search(query_vector(query), scope, depth)
-    fused = hybrid.fuse(query, dense_hits, scope, top_k + EXTRA_CANDIDATES, keyword)
+    fused = hybrid.fuse(dense_hits, keyword, top_k + EXTRA_CANDIDATES)
 
     def shape(hits: Sequence[Hit]) -> list[dict[str, Any]]:
         by_id = dense.rows_of([hit[0] for hit in hits], dense_hits, scope)  # one read for the rows still needed
