@@ -27,6 +27,7 @@ from sidecar.config.settings import ConfigError
 from sidecar.store.chroma_rows import ChromaRows, ScoredRow, StoredRow, chroma_reads, text_hash
 from sidecar.store.embedder import StoreEmbedder
 from sidecar.store.errors import StoreError
+from sidecar.store.fact_vectors import FactVectors
 from sidecar.store.mem0_holding import Batches, HeldWrites, HoldingHistory, HoldingVectorStore
 
 log = logging.getLogger("sidecar.store.mem0")
@@ -120,7 +121,8 @@ class Mem0Adapter:
         self._batches = Batches()
         self._vectors = memory.vector_store
         self._history = memory.db
-        memory.vector_store = HoldingVectorStore(self._vectors, self._batches)
+        self._fact_vectors = FactVectors(lambda texts: memory.embedding_model.embed_batch(texts, "add"))
+        memory.vector_store = HoldingVectorStore(self._vectors, self._batches, self._fact_vectors)
         memory.db = HoldingHistory(self._history, self._batches)
         # the embedder's checkpoint is the daemon's write checkpoint (set by the composition root)
         self._rows = chroma_reads(self._vectors, rows, getattr(embedder, "pause", None))
@@ -180,7 +182,8 @@ class Mem0Adapter:
 
         The texts are embedded again by this store's embedder (the same model on both sides).
         """
-        vectors = self._memory.embedding_model.embed_batch([row.text for row in rows], "add")
+        vectors = self._fact_vectors.vectors(self._memory.embedding_model.embed_batch([row.text for row in rows], "add"),
+                                             [row.payload for row in rows])
         self._apply(HeldWrites([list(v) for v in vectors], [dict(r.payload) for r in rows], [r.id for r in rows],
                                 [dict(h) for h in history]))
 

@@ -12,6 +12,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from sidecar.store.fact_vectors import FactVectors
+
 
 @dataclass
 class HeldWrites:
@@ -30,16 +32,28 @@ class Batches(threading.local):
 
 
 class HoldingVectorStore:
-    """mem0's vector store; inside a batch, ``insert`` is held. Everything else passes through."""
+    """mem0's vector store; inside a batch, ``insert`` is held. Everything else passes through.
 
-    def __init__(self, inner: Any, batches: Batches) -> None:
+    With ``fact_vectors``, a learned fact's vector is blended with its utterance's on insert and on
+    update (mem0 re-embeds the bare text on every update, a metadata-only one included).
+    """
+
+    def __init__(self, inner: Any, batches: Batches, fact_vectors: FactVectors | None = None) -> None:
         self._inner = inner
         self._batches = batches
+        self._fact_vectors = fact_vectors
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
+    def update(self, vector_id: str, vector: list | None = None, payload: dict | None = None) -> Any:
+        if vector is not None and self._fact_vectors is not None:
+            vector = self._fact_vectors.vector(vector, payload)
+        return self._inner.update(vector_id=vector_id, vector=vector, payload=payload)
+
     def insert(self, vectors: list, payloads: list | None = None, ids: list | None = None) -> Any:
+        if self._fact_vectors is not None and payloads:
+            vectors = self._fact_vectors.vectors(vectors, payloads)
         held = self._batches.held
         if held is None:
             return self._inner.insert(vectors=vectors, payloads=payloads, ids=ids)

@@ -20,6 +20,7 @@ from sidecar.learn.judge.clause_select import (
     is_question,
 )
 from sidecar.learn.judge.clause_shapes import cleft, possessed_attribute
+from sidecar.learn.judge.elliptic import with_speaker
 from sidecar.learn.judge.inflection import UnknownVerbForm, VerbLexicon, agree, finite_verb
 from sidecar.learn.judge.token_edit import CLITICS, SUBJECT_DEPS, TokenEdit, Unsure, Voice, subject_of
 
@@ -61,9 +62,11 @@ def rewrite_span(span: Span, voice: Voice, lexicon: VerbLexicon) -> str:
         for clause_head in heads:
             dropped_subject |= _rename_subject(edit, clause_head, voice, lexicon)
         _clean_front(edit, heads[0], move=dropped_subject)
-        whole_clause_is_ours = dropped_subject or subject_of(heads[0]) is None
+        subjectless = subject_of(heads[0]) is None
+        whole_clause_is_ours = dropped_subject or subjectless
     else:
         whole_clause_is_ours = True
+        subjectless = False
     if voice.speaker:
         _name_the_speaker(edit, voice, lexicon)
     elif whole_clause_is_ours:
@@ -73,6 +76,8 @@ def rewrite_span(span: Span, voice: Voice, lexicon: VerbLexicon) -> str:
     fact = edit.render()
     if len(fact) < 2:
         raise Unsure("nothing left")
+    if voice.speaker and subjectless:
+        fact = with_speaker(fact, voice.speaker)  # "Still working on a studio" -> "Jon is still working on…"
     return _capitalise(fact)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from sidecar.learn.judge import rules
 from sidecar.learn.judge.chat_cues import said_to_listener
+from sidecar.learn.judge.elliptic import ELLIPTIC_SELF
 from sidecar.learn.judge.sentence_cues import (answers_a_question_about_them, is_directive, number_correction,
                                                observation_fact, standing_answer)
 from sidecar.learn.judge.facts import counterfactual_fact, drop_subsumed, split_sentences
@@ -220,7 +221,7 @@ class EmbeddedJudge:
             shift -= 2.0
             cues.append("pleasantry")
             discard_kind = "small_talk"
-        if not rules.speaks_of_self(bare) and not durable and not (named and rules.ELLIPTIC_SELF.match(bare)):
+        if not rules.speaks_of_self(bare) and not durable and not (named and ELLIPTIC_SELF.match(bare)):
             shift -= 0.5
             cues.append("impersonal")
         labelled = rules.LABELLED_FACT.match(sentence)

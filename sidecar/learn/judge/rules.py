@@ -279,10 +279,3 @@ def is_question(sentence: str) -> bool:
     if CONDITIONAL_RULE.match(stripped):
         return False
     return stripped.rstrip("!").endswith(("?", "？")) or bool(QUESTION_START.match(stripped))  # "Paris?!"
-
-
-# "Still working on opening a studio", "Been only to Rome once": in a chat the speaker drops the "I"
-ELLIPTIC_SELF = re.compile(
-    r"(?i)^\W*(?:still|just|also|finally|recently|really|totally)?\s*(?:been|got|gotten|went|had|made|lost|took|saw|"
-    r"met|bought|found|left|began|won|gave|kept|felt|heard|started|finished|tried|joined|visited|moved|working|"
-    r"trying|thinking|planning|learning|reading|loving|enjoying|getting|taking|hoping|gonna)\b")

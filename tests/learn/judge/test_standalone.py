@@ -80,6 +80,12 @@ def test_user_sentences_become_standalone_facts(rewriter: StandaloneRewriter, se
         ("My brother lives in Valencia.", "Jon", "Jon's brother lives in Valencia"),
         # the first sentence of a labelled turn still carries the label: never "Melanie: Melanie: …"
         ("Melanie: Yeah, I play clarinet!", "Melanie", "Melanie plays clarinet"),
+        # a chat sentence that drops its "I" gets its speaker back, with the auxiliary its verb needs
+        ("Lost my job as a banker yesterday.", "Jon", "Jon lost Jon's job as a banker yesterday"),
+        ("Still working on opening a dance studio.", "Jon", "Jon is still working on opening a dance studio"),
+        ("Been only to Rome once.", "Gina", "Gina has been only to Rome once"),
+        ("Went camping with the kids last weekend.", "Mel", "Mel went camping with the kids last weekend"),
+        ("Congrats on the launch!", "Gina", "Congrats on the launch"),
     ],
 )
 def test_a_named_speakers_statement_stays_about_them(rewriter: StandaloneRewriter, sentence: str,
