@@ -59,14 +59,18 @@ class EmbeddedReconciler:
         """Apply the project's ADD / UPDATE / DELETE / NONE convention to ``fact`` (see shared judge README)."""
         said = utterance or fact
         replacement = cues.gives_replacement(said)
-        restated = bool(cues.RESTATEMENT.search(said))
+        restated = bool(cues.RESTATEMENT.search(cues.fact_sentence(fact, said)))  # not a "still" elsewhere
         # a long message's other sentences name properties this fact does not set ("Windows", "shell")
         heard = facets(said) if len(said.split()) <= HEARD_WORDS else facets(fact)
         own = facets(fact)
         mine = Facets(own.subject if own.subject != "user" else heard.subject if heard.subject == ANY_SUBJECT
                       else own.subject, own.properties | heard.properties, own.keys, own.contexts | heard.contexts,
                       own.names)
-        ranked = self._rerank(said, fact, neighbours)
+        ranked, to_fact = self._rerank(said, fact, neighbours)
+        # A restatement cue ("still", "again") says that something is repeated, not what. The memory it
+        # repeats must be close to the fact itself (not only to a message whose other sentences share its
+        # topic) and hold no name or number the fact leaves out ("still looking into counselling jobs" does
+        # not repeat "went to an LGBTQ conference two days ago").
         if cues.is_retraction(said) and not self._supplies_new_value(said) and not restated:
             return self._retraction(fact, mine, heard, ranked)
         related = [n for n in ranked if not mine.other_subject(facets(n.text))]
@@ -74,8 +78,8 @@ class EmbeddedReconciler:
             return Decision("ADD", fact, None, fact, "no related memory for this subject")
         best = related[0]
         new_keys = mine.keys - facets(best.text).keys
-        if not replacement and not new_keys and (best.score >= DUPLICATE_MIN
-                                                 or (restated and best.score >= RESTATEMENT_MIN)):
+        repeats = restated and to_fact[best.id] >= RESTATEMENT_MIN and not facets(best.text).keys - mine.keys
+        if not replacement and not new_keys and (best.score >= DUPLICATE_MIN or repeats):
             return Decision("NONE", fact, best.id, None, f"restates '{best.text}'")
         if not cues.ADDITION.search(said):
             slot = self._slot(mine, related, replacement)
@@ -147,23 +151,29 @@ class EmbeddedReconciler:
             if score > best_score:
                 best, best_score = n, score
         if best is None:
+            if cues.DEATH.search(fact):
+                return Decision("ADD", fact, None, fact, "a death, with no memory of theirs to remove")
             return Decision("NONE", fact, None, None, "retraction with no matching memory")
         return Decision("DELETE", fact, best.id, None, f"retracts '{best.text}' without a new value")
 
-    def _rerank(self, said: str, fact: str, neighbours: Sequence[Neighbour]) -> list[Neighbour]:
-        """Score each neighbour by its best match to the fact or to the raw utterance.
+    def _rerank(self, said: str, fact: str,
+                neighbours: Sequence[Neighbour]) -> tuple[list[Neighbour], dict[str, float]]:
+        """Score each neighbour by its best match to the fact or to the raw utterance; also each one's match
+        to the fact alone.
 
         A retraction's fact is often just the utterance ("I'm not X anymore"), and
         a fact can lose the words that tie it to the old memory, so both are tried.
         """
         if not neighbours:
-            return []
+            return [], {}
         probes = [fact] if said == fact else [fact, said]
         vectors = self._embedder.embed([*probes, *(n.text for n in neighbours)])
         sims = vectors[len(probes):] @ vectors[: len(probes)].T
-        best = np.maximum(sims.max(axis=1), np.array([n.score for n in neighbours]))
+        given = np.array([n.score for n in neighbours])
+        best = np.maximum(sims.max(axis=1), given)
+        to_fact = {n.id: float(min(1.0, s)) for n, s in zip(neighbours, np.maximum(sims[:, 0], given))}
         rescored = [Neighbour(n.id, n.text, float(min(1.0, s))) for n, s in zip(neighbours, best)]
-        return sorted(rescored, key=lambda n: n.score, reverse=True)
+        return sorted(rescored, key=lambda n: n.score, reverse=True), to_fact
 
     @staticmethod
     def _supplies_new_value(said: str) -> bool:

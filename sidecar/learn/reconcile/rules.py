@@ -42,7 +42,7 @@ NEW_VALUE = _cue(
 # Announced plans are merged into the current value rather than replacing it.
 PLANNED_CHANGE = _cue(r"relocating", r"planning to move", r"will move", r"moving (?:to|next)", r"about to")
 RESTATEMENT = _cue(
-    r"like i said", r"as i said", r"as i mentioned", r"reminder", r"again:", r"still",
+    r"like i said", r"as i said", r"as i mentioned", r"reminder(?=\s*[:,\-–—])", r"reminder that", r"again:", r"still",
     r"just to repeat", r"once more", r"wie gesagt", r"como dije",
 )
 ADDITION = _cue(r"also", r"too", r"as well", r"another", r"second", r"besides", r"in addition")
@@ -90,6 +90,21 @@ _STOP = {
     "or", "with", "it", "its", "it's", "i'm", "has", "have", "be", "was", "not", "no", "so", "now",
     "that", "this", "we", "our", "just", "all", "as", "by", "from", "but", "anymore", "don't", "do",
 }
+
+
+# A death is news about someone, not the speaker taking back a fact: with nothing stored to remove, it is kept.
+DEATH = _cue(r"passed away", r"died", r"lost (?:my|our|her|his) (?:\w+ )?(?:grand)?(?:mom|mother|dad|father|parent|"
+             r"sister|brother|son|daughter|wife|husband|partner|friend|grandma|grandpa|dog|cat|pet)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def fact_sentence(fact: str, said: str) -> str:
+    """The sentence of the utterance ``said`` that ``fact`` was made from (most content words shared)."""
+    sentences = [s for s in _SENTENCE_END.split(said) if s.strip()]
+    if len(sentences) <= 1:
+        return said
+    words = content_words(fact)
+    return max(sentences, key=lambda sentence: len(words & content_words(sentence)))
 
 
 def content_words(text: str) -> set[str]:

@@ -88,6 +88,36 @@ def test_paraphrase_is_none(reconciler, embedder) -> None:
     assert decision.op == "NONE" and decision.target_id == "m-city"
 
 
+def test_a_restatement_cue_repeats_only_a_memory_close_to_the_fact(reconciler, embedder) -> None:
+    """ "still" marks a repeat, but the message's other sentences must not pick what is repeated."""
+    memories = {"m-conf": "Caroline went to an LGBTQ conference two days ago and it was really special"}
+    said = ("Caroline: Thanks, Mell! I'm still looking into counseling and mental health jobs. It's important to me "
+            "that people have someone to talk to, and I want to help make that happen.")
+    fact = "Caroline is still looking into counseling and mental health jobs"
+    decision = decide(reconciler, embedder, fact, memories, said)
+    assert decision.op == "ADD"
+    memories["m-jobs"] = "Caroline is looking into counseling and mental health jobs"
+    assert decide(reconciler, embedder, fact, memories, said).op in ("NONE", "UPDATE")
+
+
+def test_a_restatement_cue_counts_only_in_the_facts_own_sentence(reconciler, embedder) -> None:
+    memories = {"m-store": "Gina found a cool new fashion piece for Gina's store"}
+    said = ("Gina: Thanks! Got the tattoo a few years ago, it stands for freedom. A reminder to follow my passions "
+            "and express myself. I'm still dancing every week.")
+    decision = decide(reconciler, embedder, "Gina got the tattoo a few years ago", memories, said)
+    assert decision.op == "ADD"
+    memories = {"m-ibu": "Cannot take ibuprofen (triggers asthma)"}
+    assert decide(reconciler, embedder, "No ibuprofen", memories, "Reminder: no ibuprofen for me.").op == "NONE"
+
+
+def test_a_death_with_nothing_to_remove_is_kept(reconciler, embedder) -> None:
+    said = "Maria: Hey John. Last week, my grandma passed away and it's been really hard."
+    fact = "Last week, Maria's grandma passed away and it's been really hard"
+    assert decide(reconciler, embedder, fact, {"m-gym": "Maria goes to the gym on Mondays"}, said).op == "ADD"
+    decision = decide(reconciler, embedder, "Cat Biscotti passed away", MEMORIES, "My cat Biscotti passed away.")
+    assert decision.op == "DELETE" and decision.target_id == "m-pet"
+
+
 def test_other_subject_is_add(reconciler, embedder) -> None:
     memories = {"m1": "Likes Rust"}
     decision = decide(reconciler, embedder, "Sister likes Rust", memories, "My sister likes Rust too.")
