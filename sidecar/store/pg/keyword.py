@@ -27,6 +27,7 @@ from typing import Any
 
 from sidecar.store.keyword_rows import row_digest, scope_conditions
 from sidecar.store.keyword_query import DEFAULT_STOPWORDS, query_terms
+from sidecar.store.pg import scope_stats
 from sidecar.store.pg.keyword_plan import BUDGET, EXACT_SCOPE, plan
 from sidecar.store.pg.schema import FOLD_STATS, KEYWORD_STATS, KEYWORDS, TOKENS
 from sidecar.store.pg.term_counts import TermCounts, count_sql, tsquery_term
@@ -34,6 +35,14 @@ from sidecar_shared.protocol import SCOPE_KEYS
 
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
 CONTEXT_WEIGHT = 1.0  # a context (weight D) occurrence counts like a text (weight A) one, as in the embedded index
+
+# A term's frequency in a row (the term ``q.term``, the row's ``c.tsv``). When both weights are 1 it is the
+# number of the term's positions, n, and ts_rank (a quarter of ts_rank_cd's CPU: 0.25 against 1.2 us per
+# row, 2026-11-30) determines it: with every weight 1 it is (1 + 1/2^2 + ... + 1/n^2) / 1.64493406685, so
+# pi^2/6 - 1.64493406685 * ts_rank is about 1 / (n + 1/2). Equal to ts_rank_cd for every count of text and
+# context positions up to the 256 a tsvector keeps (tests/store/pg/test_pg_keyword.py); otherwise ts_rank_cd.
+TERM_FREQUENCY = ("round(1 / (pi() ^ 2 / 6 - 1.64493406685 * ts_rank('{1, 0, 0, 1}', c.tsv, q.term, 0)) - 0.5)"
+                  if CONTEXT_WEIGHT == 1.0 else f"ts_rank_cd('{{{CONTEXT_WEIGHT}, 0, 0, 1}}', c.tsv, q.term, 0)")
 
 FOLD_AFTER = 500  # stats rows (one per write) a search sums before it folds them into one
 
@@ -50,17 +59,23 @@ _HEAD = ("WITH lx AS MATERIALIZED (SELECT DISTINCT lexeme FROM unnest(to_tsvecto
 # BM25 over the candidates: the rows in scope that hold any of the plan's terms (the OR query,
 # again a value: one GIN lookup), or the newest of them. A term's frequency in a row is
 # ts_rank_cd of that one term without normalisation: the sum of its positions' weights, text (A)
-# 1 and context (D) CONTEXT_WEIGHT; it is computed only where the row holds the term, and once (``hit``
-# materialised: inlined, the formula's two uses and the filter each called ts_rank_cd again).
+# 1 and context (D) CONTEXT_WEIGHT (see :data:`TERM_FREQUENCY`); it is computed only where the row holds the
+# term, and once (``hit`` materialised: inlined, the formula's two uses and the filter each called it again).
 _BM25 = (
     "WITH q AS MATERIALIZED (SELECT idf, term::tsquery AS term "
     "                        FROM unnest(%s::text[], %s::float8[]) AS x(term, idf)), "
     f"c AS MATERIALIZED (SELECT k.memory_id, k.doclen, k.tsv FROM {KEYWORDS} k "
     "                   WHERE k.tsv @@ %s::tsquery AND {where} {newest}), "
-    "hit AS MATERIALIZED (SELECT c.memory_id, c.doclen, q.idf, ts_rank_cd('{{{cw}, 0, 0, 1}}', c.tsv, q.term, 0) AS tf "
+    "hit AS MATERIALIZED (SELECT c.memory_id, c.doclen, q.idf, {tf} AS tf "
     "        FROM c, q WHERE c.tsv @@ q.term) "
     "SELECT memory_id, sum(idf * tf * {k1p1} / (tf + {k1} * (1 - {b} + {b} * coalesce(doclen, %s) / %s))) "
     "AS relevance FROM hit WHERE tf > 0 GROUP BY memory_id ORDER BY relevance DESC, memory_id LIMIT %s")
+
+
+# How this transaction's next statements are planned (see keyword_plan: which plans are the same for any values).
+_PLANS = "SELECT set_config('plan_cache_mode', %s, true)"
+# Counting the table's rows costs ~8 ms of server CPU at 100k: they are summed from the statistics' rows.
+_TOTAL = f"SELECT coalesce(sum(docs), 0) FROM {KEYWORD_STATS}"
 
 
 def head_sql(where: str) -> str:
@@ -70,7 +85,7 @@ def head_sql(where: str) -> str:
 def bm25_sql(where: str, newest: int | None = None) -> str:
     """The ranking query for a scope condition (parameters: terms, IDFs, the candidates' OR query, scope,
     average twice, limit); ``newest``: only that many newest candidates."""
-    return _BM25.format(k1p1=K1 + 1, k1=K1, b=B, cw=CONTEXT_WEIGHT, where=where,
+    return _BM25.format(k1p1=K1 + 1, k1=K1, b=B, tf=TERM_FREQUENCY, where=where,
                         newest="" if newest is None else f"ORDER BY k.touched DESC LIMIT {int(newest)}")
 
 
@@ -144,11 +159,12 @@ class PgKeywordIndex:
         if not terms or limit <= 0:
             return []
         with self._connection() as conn:
-            lexemes, counted, docs, tokens, parts, scope_rows = conn.execute(head_sql(where), (
-                " ".join(terms), self._term_counts.common(conn), *params, max(self.exact_scope, self.budget) + 1)
-            ).fetchone()
-            if parts > FOLD_AFTER:
-                conn.execute(FOLD_STATS)
+            common = self._term_counts.common(conn)
+            with conn.pipeline():  # one round trip
+                conn.execute(_PLANS, ("force_generic_plan",))  # the head's plan is the same for any values
+                head = conn.execute(head_sql(where), (" ".join(terms), common, *params,
+                                                      max(self.exact_scope, self.budget) + 1), prepare=True)
+            lexemes, counted, docs, tokens, parts, scope_rows = head.fetchone()
             if not lexemes:
                 return []
             docs = max(int(docs), 1)
@@ -158,15 +174,22 @@ class PgKeywordIndex:
                 return []
             chosen = plan(found, scope_rows=int(scope_rows), budget=self.budget, rows=docs, exact=self.exact_scope)
             average = max(int(tokens) / docs, 1.0)
-            rows = conn.execute(bm25_sql(where, self.budget if chosen.newest_only else None), (
-                [term for term, _ in found], [idf(docs, hits) for _, hits in found],
-                chosen.query, *params, average, average, int(limit))).fetchall()
+            with conn.pipeline():
+                if parts > FOLD_AFTER:
+                    conn.execute(FOLD_STATS)
+                conn.execute(_PLANS, ("force_generic_plan" if chosen.index_first else "auto",))
+                ranked = conn.execute(bm25_sql(where, self.budget if chosen.newest_only else None), (
+                    [term for term, _ in found], [idf(docs, hits) for _, hits in found],
+                    chosen.query, *params, average, average, int(limit)), prepare=chosen.index_first or None)
+            rows = ranked.fetchall()
         return [(memory_id, float(score)) for memory_id, score in rows]
 
     def count(self, filters: Mapping[str, str] | None = None) -> int:
-        where, params = _scope_clause(filters) if filters else ("TRUE", [])
+        """Rows of the scope ``filters`` (all rows without), from the counts the server keeps (no row is read)."""
         with self._connection() as conn:
-            return int(conn.execute(f"SELECT count(*) FROM {KEYWORDS} WHERE {where}", params).fetchone()[0])
+            if filters:
+                return scope_stats.count(conn, filters)
+            return int(conn.execute(_TOTAL).fetchone()[0])
 
     def ids(self, filters: Mapping[str, str] | None = None) -> set[str]:
         where, params = _scope_clause(filters) if filters else ("TRUE", [])

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sidecar.store.chroma_rows import HASH_KEY, ScoredRow, StoredRow, scope_where, score_of
+from sidecar.store.pg import row_stats
 
 MAX_EF_SEARCH = 1000
 # The index's search breadth for this transaction only; sent in one pipeline with BEGIN and the query
@@ -59,11 +60,13 @@ class PgRows:
         from psycopg import sql
 
         self._pool = pool
+        self._collection = collection
         self._table = sql.Identifier(collection).as_string(None)
 
     def count(self) -> int:
+        """The table's rows, from the count the server keeps (:mod:`sidecar.store.pg.row_stats`)."""
         with self._pool.connection() as conn:
-            return int(conn.execute(f"SELECT count(*) FROM {self._table}").fetchone()[0])
+            return row_stats.count(conn, self._collection)
 
     @staticmethod
     def may_hold(memory_id: Any) -> bool:

@@ -136,3 +136,137 @@ def test_a_lexeme_holding_a_quote_is_counted_as_the_lexeme_it_is(keyword_pool):
                                  (term_counts.tsquery_term(x),)).fetchone()[0] for x in lexemes]
     assert any("'" in x for x in lexemes) and counted == expected and min(expected) > 0  # the search's words never
     # hold one (keyword_query splits them), the statement still quotes what the server's parser makes
+
+
+def test_counts_of_the_table_and_of_scopes_are_exact_after_every_kind_of_write(keyword_pool):
+    index = PgKeywordIndex(keyword_pool)
+    fill(index)
+    assert index.count() == index.count({"user_id": "u1"}) == len(CORPUS)  # u1 holds every row
+    assert index.count({"user_id": "u2"}) == 0
+    index.upsert("n1", "no user", agent_id="a1")  # a row without a user: u1 no longer holds every row
+    assert (index.count(), index.count({"user_id": "u1"}), index.count({"agent_id": "a1"})) == (
+        len(CORPUS) + 1, len(CORPUS), 1)
+    index.delete("n1")
+    index.upsert("b", "moved to another user", user_id="u0")  # sorts before u1
+    assert (index.count({"user_id": "u1"}), index.count({"user_id": "u0"})) == (len(CORPUS) - 1, 1)
+    index.delete_scope(user_id="u0")
+    index.upsert("z", "one more", user_id="u1", agent_id="a1")
+    assert index.count({"user_id": "u1", "agent_id": "a1"}) == 1  # the agent is not every row's
+    assert index.count({"user_id": "u1"}) == index.count() == len(CORPUS)
+    with keyword_pool.connection() as conn:
+        assert conn.execute(f"SELECT count(*) FROM {schema.KEYWORDS} WHERE user_id = 'u1'").fetchone()[0] == len(CORPUS)
+
+
+def test_counting_a_scope_reads_no_row_and_no_index_entry_of_the_keyword_table(keyword_pool):
+    from contextlib import contextmanager
+
+    fill(PgKeywordIndex(keyword_pool), {f"r{n}": f"row number {n}" for n in range(60)})
+    fill(PgKeywordIndex(keyword_pool), {"s1": "someone else"}, user="u2")
+    with keyword_pool.connection() as conn:
+        conn.execute("SET LOCAL enable_seqscan = off")  # on a table this small a scan is cheaper than the indexes
+
+        @contextmanager
+        def lend():
+            yield conn
+
+        index = PgKeywordIndex(type("OneConnection", (), {"connection": staticmethod(lend)})())
+        read = (f"SELECT sum(pg_stat_get_xact_tuples_returned(oid)) FROM pg_class WHERE oid = "  # the table's rows
+                f"'{schema.KEYWORDS}'::regclass OR oid IN (SELECT indexrelid FROM pg_index "  # and its index entries
+                f"WHERE indrelid = '{schema.KEYWORDS}'::regclass)")
+        before = conn.execute(read).fetchone()[0]
+        assert (index.count({"user_id": "u1"}), index.count({"user_id": "u2"}), index.count()) == (60, 1, 61)
+        kept = conn.execute(read).fetchone()[0] - before
+        assert conn.execute(f"SELECT count(*) FROM {schema.KEYWORDS} WHERE user_id = 'u1'").fetchone()[0] == 60
+        counted = conn.execute(read).fetchone()[0] - before - kept
+    assert kept == 0 and counted >= 60  # what a count of the scope's rows read
+
+
+def test_scope_counts_of_a_table_made_before_them_start_from_its_rows(keyword_pool):
+    index = PgKeywordIndex(keyword_pool)
+    fill(index)
+    index.upsert("x", "other scope", user_id="u2", agent_id="a1")
+    with keyword_pool.connection() as conn:
+        for name in ("added", "removed", "moved"):
+            conn.execute(f"DROP TRIGGER {schema.SCOPE_STATS}_{name} ON {schema.KEYWORDS}")
+        conn.execute(f"DROP TABLE {schema.SCOPE_STATS}")
+        conn.commit()
+        conn.autocommit = True
+        schema.ensure(conn, "memories", 384)
+        schema.ensure(conn, "memories", 384)  # a second daemon's start changes nothing
+        conn.autocommit = False
+    index.upsert("y", "one more", user_id="u2")
+    assert (index.count({"user_id": "u1"}), index.count({"user_id": "u2"}),
+            index.count({"user_id": "u2", "agent_id": "a1"})) == (len(CORPUS), 2, 1)
+
+
+def test_scope_counts_are_folded_and_stay_exact(keyword_pool, monkeypatch):
+    from sidecar.store.pg import scope_stats
+
+    monkeypatch.setattr(scope_stats, "FOLD_AFTER", 3)
+    index = PgKeywordIndex(keyword_pool)
+    for n in range(6):
+        index.upsert(f"m{n}", f"memory {n}", user_id=f"u{n % 2}")
+    index.delete("m0")
+    assert index.count({"user_id": "u0"}) == 2  # seven stats rows: this count folds them
+    with keyword_pool.connection() as conn:
+        parts = conn.execute(f"SELECT count(*) FROM {schema.SCOPE_STATS}").fetchone()[0]
+    assert parts == 2 and (index.count({"user_id": "u0"}), index.count({"user_id": "u1"})) == (2, 3)
+
+
+def test_a_search_whose_candidates_are_few_in_the_table_runs_one_generic_plan_and_leaves_the_setting(
+        keyword_pool, pg_dsn):
+    from sidecar.store.pg.connection import open_pool
+
+    fill(PgKeywordIndex(keyword_pool))
+    fill(PgKeywordIndex(keyword_pool), {"o0": "zanzibar coffee", "o1": "zanzibar coffee again",
+                                        **{f"o{n}": f"tea for other {n}" for n in range(2, 8)}}, user="u2")
+    pool = open_pool(pg_dsn, max_size=1)  # one connection: its prepared statements can be read
+    try:
+        index = PgKeywordIndex(pool)
+        index.budget, index.exact_scope = 6, 3  # both scopes are over the budget; zanzibar's 3 rows fit it
+        expected = {"u1": ["b"], "u2": ["o0", "o1"]}
+        for _ in range(4):  # one prepared plan serves both scopes, each with its own rows
+            for user, ids in expected.items():
+                assert sorted(m for m, _ in index.search("zanzibar coffee", filters={"user_id": user})) == ids
+        with pool.connection() as conn:
+            assert conn.execute("SHOW plan_cache_mode").fetchone()[0] == "auto"  # the search's setting ended with it
+            plans = conn.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                                 "WHERE statement LIKE '%AS relevance%'").fetchall()
+    finally:
+        pool.close()
+    assert plans == [(8, 0)]
+
+
+def test_the_term_frequency_is_ts_rank_cds_for_every_count_of_text_and_context_positions(keyword_pool):
+    from sidecar.store.pg import keyword
+
+    with keyword_pool.connection() as conn:
+        rows = conn.execute(f"""SELECT count(*), count(*) FILTER (WHERE {keyword.TERM_FREQUENCY} = cd), max(cd)
+            FROM (SELECT tsv, term, ts_rank_cd('{{1, 0, 0, 1}}', tsv, term, 0) AS cd FROM
+                  (SELECT setweight(to_tsvector('english', repeat('zebra cat ', a)), 'A')
+                          || setweight(to_tsvector('english', repeat('dog zebra ', d)), 'D') AS tsv,
+                          'zebra'::tsquery AS term
+                   FROM generate_series(0, 300) AS a, generate_series(0, 12) AS d WHERE a + d > 0) AS x) AS c,
+                 LATERAL (SELECT c.term) AS q""").fetchone()
+    assert rows[0] == rows[1] == 301 * 13 - 1 and rows[2] == 256  # a tsvector keeps 256 positions of a lexeme
+
+
+def test_scope_counts_of_many_scopes_are_not_folded_again_until_their_rows_double(keyword_pool, monkeypatch):
+    from sidecar.store.pg import scope_stats
+
+    monkeypatch.setattr(scope_stats, "FOLD_AFTER", 3)
+    index = PgKeywordIndex(keyword_pool)
+    with index.batch():
+        for n in range(8):
+            index.upsert(f"m{n}", f"memory {n}", user_id=f"u{n}")  # one statement, one stats row, per scope
+
+    def parts() -> list[str]:
+        """Where each stats row is stored: a fold rewrites them."""
+        with keyword_pool.connection() as conn:
+            return [row[0] for row in conn.execute(f"SELECT ctid::text FROM {schema.SCOPE_STATS} ORDER BY 1")]
+
+    written = parts()
+    assert index.count({"user_id": "u3"}) == 1 and parts() == written  # eight scopes, eight rows: no fold
+    for n in range(8):
+        index.upsert(f"x{n}", f"more {n}", user_id=f"u{n}")
+    assert index.count({"user_id": "u3"}) == 2 and len(parts()) == 8  # sixteen rows of eight scopes: folded

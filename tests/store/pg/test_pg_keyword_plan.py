@@ -12,11 +12,14 @@ from sidecar.store.pg.keyword_plan import KeywordPlan, plan
 COMMON = {f"c{n}": f"coffee with friend number {n}" for n in range(8)}  # written in this order
 
 
-def test_a_query_whose_rows_fit_the_budget_scores_every_row():
-    assert plan([("'a'", 2), ("'b'", 3)], scope_rows=100, budget=5, exact=5) == KeywordPlan(("'a'", "'b'"))
+def test_a_query_whose_rows_fit_the_budget_scores_every_row_found_through_the_index_first():
+    assert plan([("'a'", 2), ("'b'", 3)], scope_rows=100, budget=5, exact=5) == KeywordPlan(
+        ("'a'", "'b'"), index_first=True)
 
 
-def test_a_scope_that_fits_the_budget_scores_every_row_of_it():
+def test_a_scope_that_fits_the_budget_scores_every_row_of_it_planned_for_its_size():
+    # the terms are common in the table: which of the scope's index and the GIN index goes first depends
+    # on the scope's size, so this plan is not one generic plan
     assert plan([("'a'", 50), ("'b'", 90)], scope_rows=5, budget=5, exact=5) == KeywordPlan(("'a'", "'b'"))
 
 
@@ -24,19 +27,20 @@ def test_a_scope_up_to_the_exact_size_scores_every_row_even_over_the_budget():
     found = [("'a'", 50), ("'b'", 90)]
     assert plan(found, scope_rows=100, budget=5, exact=100) == KeywordPlan(("'a'", "'b'"))
     assert plan(found, scope_rows=101, budget=5, exact=100) == KeywordPlan(("'a'",), newest_only=True)
+    assert not plan(found, scope_rows=101, budget=5, exact=100).index_first  # the newest of the scope: its size matters
 
 
 def test_the_rarest_terms_that_fit_together_are_the_candidates():
     found = [("'common'", 900), ("'rare'", 2), ("'mid'", 7), ("'other'", 8)]
     chosen = plan(found, scope_rows=1000, budget=10, exact=10)
-    assert chosen == KeywordPlan(("'rare'", "'mid'")) and chosen.query == "'rare' | 'mid'"
+    assert chosen == KeywordPlan(("'rare'", "'mid'"), index_first=True) and chosen.query == "'rare' | 'mid'"
 
 
 def test_the_budget_left_takes_the_rows_shared_by_pairs_of_common_terms_smallest_pair_first():
     found = [("'rare'", 10), ("'x'", 300), ("'y'", 200), ("'z'", 100)]
     # expected shared rows in 1,000: y&z 20, x&z 30, x&y 60; 40 rows of budget are left after rare's 10
     chosen = plan(found, scope_rows=1000, budget=50, exact=50, rows=1000)
-    assert chosen == KeywordPlan(("'rare'",), pairs=(("'z'", "'y'"),))
+    assert chosen == KeywordPlan(("'rare'",), pairs=(("'z'", "'y'"),), index_first=True)
     assert chosen.query == "'rare' | 'z' & 'y'"
     assert plan(found, scope_rows=1000, budget=50, exact=50).pairs == ()  # the table's size unknown: no pairs
 
