@@ -37,6 +37,7 @@ class AccessLog:
         if outcome not in ("ok", "replayed"):
             self.errors += 1
         millis = (time.perf_counter() - started) * 1000
-        self.latencies.record(printable(op, 64), millis)
-        request_log.info("op=%s scope=%s dur_ms=%.1f outcome=%s id=%s", printable(op, 64), scope, millis,
+        name = printable(op, 64)
+        self.latencies.record(name, millis)
+        request_log.info("op=%s scope=%s dur_ms=%.1f outcome=%s id=%s", name, scope, millis,
                          printable(outcome, 64), printable(request_id, 128) if request_id else None)

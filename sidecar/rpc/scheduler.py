@@ -190,12 +190,18 @@ class Scheduler:
             return False
 
     def done(self, job: Job) -> None:
-        """``job`` finished (or failed): its key may run again."""
+        """``job`` finished (or failed): its key may run again.
+
+        Idle workers are woken only when some job is ready to run: a finished read with
+        nothing queued (a search's usual end) wakes nobody, where waking every idle worker
+        to find nothing cost each of them a futex wake, the GIL and a turn of :meth:`take`.
+        """
         with self._cond:
             if job in self._running:
                 self._running.discard(job)
                 self._lanes[job.lane].release(job.key)
-                self._cond.notify_all()
+                if self._lanes[READ].ready or self._lanes[WRITE].ready:
+                    self._cond.notify_all()
 
     # -- figures ------------------------------------------------------------------
 

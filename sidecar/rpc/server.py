@@ -47,6 +47,7 @@ DRAIN_SECONDS = 10.0
 REPLY_LINGER_MS = 2000
 QUEUE_PER_KEY = 64
 SOCKET_CHECK_SECONDS = 2.0
+CHECK_WORKERS_S = POLL_MS / 1000  # how often dead worker threads are looked for (and replaced)
 
 
 class Server:
@@ -127,13 +128,15 @@ class Server:
             for frames in held or ():  # requests that arrived while the daemon was loading, in order
                 self._take(router, frames)
             watchdog = notify.watchdog_interval()
-            next_ping = time.monotonic()
+            next_ping = next_check = time.monotonic()
             while not self._exit:
                 self._turn(poller, router)
                 if self._reload:
                     self._reload = False
                     self._do_reload()
-                self._pool.check()
+                if time.monotonic() >= next_check:  # not at every turn: a search makes two of them
+                    self._pool.check()
+                    next_check = time.monotonic() + CHECK_WORKERS_S
                 if self._watch.due() and not self._watch.intact():
                     self._rebind(router)
                 if watchdog and time.monotonic() >= next_ping and self._pool.healthy():

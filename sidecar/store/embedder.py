@@ -190,10 +190,11 @@ class MiniLMEmbedder(CachedEmbedder):
                                                                 self._session))
 
     def _compute(self, texts: list[str], batch_size: int, session: Any) -> np.ndarray:
-        if len(texts) == 1:  # a query: no hand-off to the tokenizer's thread pool
-            encodings = [self._tokenizer.encode(texts[0])]
-        else:
-            encodings = self._tokenizer.encode_batch(texts)
+        if len(texts) == 1:  # a query: no hand-off to the tokenizer's thread pool, one run
+            encoding = self._tokenizer.encode(texts[0])
+            self.pause()
+            return self._run_one(encoding.ids, session)
+        encodings = self._tokenizer.encode_batch(texts)
         out = np.zeros((len(texts), DIMS), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda k: len(encodings[k].ids))
         for chunk in batches(order, [len(e.ids) for e in encodings], batch_size, BATCH_TOKENS):
@@ -214,6 +215,18 @@ class MiniLMEmbedder(CachedEmbedder):
 
     def query_one(self, text: str) -> list[float]:
         return self.embed_queries([text])[0].tolist()
+
+    def _run_one(self, token_ids: list[int], session: Any) -> np.ndarray:
+        """:meth:`_run` for one text, bit for bit: without padding every mask weight is 1, so the weighted
+        sum is the plain sum and the divisor the token count (both exact in float32)."""
+        ids = np.array([token_ids], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        if "token_type_ids" in self._input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = session.run(None, feeds)[0]
+        pooled = hidden.sum(axis=1) / np.float32(max(len(token_ids), 1))
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.clip(norms, 1e-12, None)
 
     def _run(self, encodings: list, session: Any) -> np.ndarray:
         width = max(len(e.ids) for e in encodings)

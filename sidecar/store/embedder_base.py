@@ -53,6 +53,8 @@ class CachedEmbedder:
         ``compute`` returns one row per missing position, in their order; a call that needs it
         counts in :attr:`calls`.
         """
+        if len(keys) == 1:
+            return self._cached_one(keys[0], lambda: compute([0]))
         out = np.zeros((len(keys), self.dims), dtype=np.float32)
         missing: list[int] = []
         with self._cache_lock:
@@ -73,3 +75,18 @@ class CachedEmbedder:
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return out
+
+    def _cached_one(self, key: Hashable, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """:meth:`cached` for one key (a search's query): the same cache and count, without the batch's bookkeeping."""
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit.reshape(1, -1).copy()
+        self.calls += 1
+        out = np.ascontiguousarray(compute(), dtype=np.float32).reshape(1, self.dims)
+        with self._cache_lock:
+            self._cache[key] = out[0]
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return out.copy()

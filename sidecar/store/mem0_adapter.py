@@ -248,8 +248,12 @@ class Mem0Adapter:
                 "SELECT DISTINCT memory_id FROM history WHERE memory_id LIKE ? ESCAPE '\\'", (pattern,)).fetchall()
         return live + sorted({str(row[0]) for row in known if str(row[0]).startswith(prefix)} - set(live))
 
-    def embed_query(self, text: str) -> list[float]:
-        """The vector mem0 would search with for ``text``."""
+    def embed_query(self, text: str) -> Any:
+        """The vector mem0 would search with for ``text``: with the embedded model, its float32 row as the model
+        made it (what mem0's ``embed(text, "search")`` hands back as a list; Chroma takes the row as it is)."""
+        embed_queries = getattr(self._embedder, "embed_queries", None)  # the model build_memory plugged in
+        if embed_queries is not None:
+            return embed_queries([text])[0]
         return self._memory.embedding_model.embed(text, "search")
 
     # -- raw rows ---------------------------------------------------------------

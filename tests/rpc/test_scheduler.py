@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import threading
 
 from sidecar.rpc.scheduler import READ, WRITE, Job, Scheduler
+from sidecar.testing.waiting import ready_limit, wait_until
 
 _tokens = itertools.count()
 
@@ -95,3 +97,64 @@ def test_close_returns_the_queued_jobs_and_refuses_new_ones():
     assert len(queued) == 2 and running not in queued
     assert not scheduler.submit(job(READ, b"late"))
     assert scheduler.take(0) is None
+
+
+class CountingCondition(threading.Condition):
+    """A condition that counts the notifications sent to waiting workers, and the workers waiting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.notified = 0
+        self.waiting = 0
+        self._all = False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waiting += 1
+        try:
+            return super().wait(timeout)
+        finally:
+            self.waiting -= 1
+
+    def notify(self, n: int = 1) -> None:
+        if not self._all:
+            self.notified += 1
+        super().notify(n)
+
+    def notify_all(self) -> None:
+        self.notified += 1
+        self._all = True  # CPython's notify_all calls notify: one notification, counted once
+        try:
+            super().notify_all()
+        finally:
+            self._all = False
+
+
+def test_a_finished_read_with_nothing_queued_wakes_no_idle_worker():
+    scheduler = Scheduler(workers=4, capacity=10, per_key=10)
+    scheduler._cond = counting = CountingCondition()
+    scheduler.submit(job(READ, b"conn"))
+    read = scheduler.take(0)
+    before = counting.notified
+    scheduler.done(read)
+    assert counting.notified == before  # a search's usual end: the idle workers sleep on
+    scheduler.submit(job(WRITE, ("scope", "a")))
+    scheduler.submit(job(WRITE, ("scope", "a")))
+    write = scheduler.take(0)
+    before = counting.notified
+    scheduler.done(write)
+    assert counting.notified == before + 1  # the key's next write is ready: workers are woken for it
+
+
+def test_an_idle_worker_is_woken_when_a_finished_write_frees_the_key_its_job_waits_for():
+    scheduler = Scheduler(workers=2, capacity=10, per_key=10)
+    scheduler._cond = counting = CountingCondition()
+    scheduler.submit(job(WRITE, ("scope", "a")))
+    scheduler.submit(job(WRITE, ("scope", "a")))
+    first = scheduler.take(0)
+    taken: list[Job | None] = []
+    waiting = threading.Thread(target=lambda: taken.append(scheduler.take(ready_limit())), daemon=True)
+    waiting.start()
+    wait_until(lambda: counting.waiting == 1, what="the second worker to wait for work")
+    scheduler.done(first)
+    waiting.join(ready_limit())
+    assert taken and taken[0] is not None and taken[0].key == ("scope", "a") and taken[0] is not first

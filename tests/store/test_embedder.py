@@ -112,6 +112,16 @@ def test_quantized_queries_go_through_their_own_graph_and_stay_close_to_the_exac
     assert seen == [1]  # the quantized path pauses at the checkpoint too
 
 
+def test_one_text_is_embedded_bit_for_bit_as_the_batch_path_embeds_it_alone():
+    fresh = MiniLMEmbedder(threads=1, cache_size=0)
+    texts = ["When did Melanie paint a sunrise?", "x", "Caroline: I went to the LGBTQ support group. " * 40]
+    for text in texts:  # the last one is cut at 256 tokens
+        encoding = fresh._tokenizer.encode(text)
+        assert np.array_equal(fresh.embed([text]), fresh._run([encoding], fresh._session))
+        assert np.array_equal(fresh.embed_queries([text]), fresh._run([encoding], fresh._query_session))
+        assert fresh.query_one(text) == fresh._run([encoding], fresh._query_session)[0].tolist()
+
+
 def test_quantized_queries_can_be_turned_off():
     fresh = MiniLMEmbedder(threads=1, cache_size=0, quantized_queries=False)
     text = "What did Caroline research?"

@@ -55,3 +55,23 @@ def test_the_checkpoint_runs_before_a_model_run_only() -> None:
     model.set_checkpoint(None)
     model.embed(["new"])
     assert len(pauses) == 1 and model.computed[-1] == "new"
+
+
+def test_one_text_shares_the_cache_and_the_count_with_batches_and_gets_its_own_copy() -> None:
+    model = CountingEmbedder(cache_size=10)
+    first = model.embed(["abc"])
+    assert first.shape == (1, 3) and first.dtype == np.float32 and first[0].tolist() == [3.0] * 3
+    assert model.calls == 1
+    model.embed(["abc", "de"])  # the batch finds "abc" cached
+    assert model.computed == ["abc", "de"] and model.calls == 2
+    again = model.embed(["de"])  # one text finds what a batch cached
+    assert again[0].tolist() == [2.0] * 3 and model.calls == 2
+    again[0, 0] = 99.0  # the caller's copy, not the cache's row
+    assert model.embed(["de"])[0].tolist() == [2.0] * 3 and model.computed == ["abc", "de"]
+
+
+def test_one_text_past_the_cache_size_is_not_kept() -> None:
+    model = CountingEmbedder(cache_size=0)
+    model.embed(["abc"])
+    model.embed(["abc"])
+    assert model.computed == ["abc", "abc"] and model.calls == 2

@@ -183,6 +183,12 @@ def test_score_is_one_over_one_plus_squared_l2_distance(adapter, memory, embedde
 # -- the adapter ------------------------------------------------------------------
 
 
+def test_the_query_vector_is_the_one_mem0_searches_with(adapter, memory):
+    query = adapter.embed_query("morning exercise")
+    assert isinstance(query, np.ndarray) and query.dtype == np.float32  # handed to Chroma as it is
+    assert query.tolist() == memory.embedding_model.embed("morning exercise", "search")
+
+
 def test_failed_vector_insert_leaves_no_history(adapter, config):
     """A batch whose one vector insert fails leaves neither vectors nor ADD history rows."""
     adapter.add_batch([{"role": "user", "content": "I drink oat milk"}], ALICE, None)
