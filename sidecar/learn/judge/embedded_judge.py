@@ -235,7 +235,8 @@ class EmbeddedJudge:
         if labelled:
             probability = max(probability, 0.8)  # "Telegram username: @x" is stated, not inferred
         if not durable and not labelled and (("imperative" in cues and not rules.COMPARATIVE_TASTE.search(sentence))
-                                             or "question" in cues) or to_listener:
+                                             or "question" in cues) or to_listener \
+                or (named and "question" in cues):  # in a chat a question is asked of the other person
             probability = min(probability, 0.05)  # a task, a question or praise is never a fact, however phrased
         if len(sentence.split()) > RUN_ON_WORDS and not labelled:
             probability = min(probability, 0.3)  # a run-on paragraph is not a standalone fact

@@ -98,3 +98,12 @@ def test_a_chat_sentence_without_its_i_is_still_about_the_speaker(judge: Embedde
     said = "Jon: Thanks, Gina. Still working on opening a dance studio."
     assert all("impersonal" not in a.cues for a in judge.assess(said) if "studio" in a.text)
     assert any("impersonal" in a.cues for a in judge.assess("Still working on opening a dance studio."))  # no chat
+
+
+@pytest.mark.parametrize("said", [
+    "John: Yeah, for sure. Have you ever gone camping or mountain climbing before?",
+    "Melanie: You're so inspiring. What's pushing you to keep going forward with it?",
+])
+def test_a_question_in_a_chat_is_never_a_fact(judge: EmbeddedJudge, said: str) -> None:
+    asked = [a for a in judge.assess(said) if a.text.rstrip().endswith("?")]
+    assert asked and all(a.probability < judge.threshold for a in asked)
