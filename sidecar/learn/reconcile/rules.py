@@ -14,14 +14,22 @@ def _cue(*phrases: str) -> re.Pattern[str]:
     return re.compile(r"(?i)(?:^|\b)(?:" + "|".join(phrases) + r")(?:\b|$)")
 
 
+# Retractions worded as negations ("not vegan anymore", "no longer"): a negation is what makes them one.
 RETRACTION = _cue(
     r"not \w+(?: \w+)? anymore", r"(?:don't|do not|doesn't|no longer|never) \w+ (?:\w+ )?anymore",
-    r"anymore", r"no longer", r"stopped", r"quit", r"cancell?ed", r"ignore what i said",
-    r"forget what i said", r"forget (?:about )?the", r"disregard", r"broke up", r"split up",
-    r"sold (?:the|my|our)", r"gave up", r"pulled out of", r"dropped out", r"got rid of",
-    r"that wasn't about me", r"(?:is|are) (?:over|closed)", r"stop \w+ing", r"you can stop", r"not true",
-    r"passed away", r"nicht mehr", r"ya no", r"不再",
+    r"anymore", r"no longer", r"ignore what i said", r"forget what i said", r"disregard",
+    r"that wasn't about me", r"(?:is|are) (?:over|closed)", r"you can stop", r"not true", r"nicht mehr", r"ya no",
+    r"不再",
 )
+# Retractions worded as an act ("stopped", "quit", "sold the"): negated, they say the opposite ("I won't quit",
+# "I'll never forget the day…", "Don't quit!"), so a negation just before one cancels it.
+RETRACTION_ACTS = _cue(
+    r"stopped", r"quit", r"cancell?ed", r"forget (?:about )?the", r"broke up", r"split up", r"sold (?:the|my|our)",
+    r"gave up", r"pulled out of", r"dropped out", r"got rid of", r"stop \w+ing", r"passed away",
+)
+_NEGATED = re.compile(r"(?i)(?:\b(?:not|never|no|won't|wont|don't|dont|didn't|can't|cannot|wouldn't)|n't)"
+                      r"(?:\s+\w+){0,2}\s*$")
+
 # Wording that supplies a new value for a slot rather than only removing the old one.
 REPLACEMENT = _cue(
     r"moved to", r"moved (?:from|off)", r"moving (?:from|to)", r"migrated", r"switched", r"switch(?:ing)? (?:back )?to",
@@ -75,8 +83,10 @@ def mentions_relation(statement: str) -> bool:
 
 
 def is_retraction(text: str) -> bool:
-    """A retraction of something previously stated."""
-    return bool(RETRACTION.search(text))
+    """A retraction of something previously stated (an act of retracting that is not negated)."""
+    if RETRACTION.search(text):
+        return True
+    return any(not _NEGATED.search(text[max(0, m.start() - 30):m.start()]) for m in RETRACTION_ACTS.finditer(text))
 
 
 def gives_replacement(text: str) -> bool:

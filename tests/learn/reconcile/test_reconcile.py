@@ -118,6 +118,15 @@ def test_a_death_with_nothing_to_remove_is_kept(reconciler, embedder) -> None:
     assert decision.op == "DELETE" and decision.target_id == "m-pet"
 
 
+def test_a_retraction_in_another_sentence_deletes_nothing(reconciler, embedder) -> None:
+    memories = {"m-comp": "Jon is hosting a dance competition next month"}
+    said = "Jon: Thanks, Gina! I won't quit. I'm gonna keep going, whatever comes my way."
+    assert decide(reconciler, embedder, "Jon will not quit", memories, said).op != "DELETE"
+    said = "Gina: Don't quit, remember! Here's a pic from when I was dancing - it was a tough road."
+    fact = "Here's a pic from when Gina was dancing - it was a tough road"
+    assert decide(reconciler, embedder, fact, {"m-job": "Gina lost Gina's job"}, said).op != "DELETE"
+
+
 def test_other_subject_is_add(reconciler, embedder) -> None:
     memories = {"m1": "Likes Rust"}
     decision = decide(reconciler, embedder, "Sister likes Rust", memories, "My sister likes Rust too.")
