@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from sidecar.learn.judge.fact_text import split_speaker
 from sidecar.learn.judge.kind_classifier import Embedder
 from sidecar.learn.reconcile import rules as cues
 from sidecar.learn.reconcile.decision import Decision, Neighbour
@@ -58,8 +59,11 @@ class EmbeddedReconciler:
     def decide(self, fact: str, neighbours: Sequence[Neighbour], *, utterance: str = "") -> Decision:
         """Apply the project's ADD / UPDATE / DELETE / NONE convention to ``fact`` (see shared judge README)."""
         said = utterance or fact
-        replacement = cues.gives_replacement(said)
-        restated = bool(cues.RESTATEMENT.search(cues.fact_sentence(fact, said)))  # not a "still" elsewhere
+        # change and restatement cues count in the sentence the fact came from: in a chat message of several
+        # sentences, a "now" or a "still" elsewhere says nothing about this fact
+        own_sentence = cues.fact_sentence(fact, said)
+        replacement = cues.gives_replacement(own_sentence)
+        restated = bool(cues.RESTATEMENT.search(own_sentence))
         # a long message's other sentences name properties this fact does not set ("Windows", "shell")
         heard = facets(said) if len(said.split()) <= HEARD_WORDS else facets(fact)
         own = facets(fact)
@@ -67,10 +71,6 @@ class EmbeddedReconciler:
                       else own.subject, own.properties | heard.properties, own.keys, own.contexts | heard.contexts,
                       own.names)
         ranked, to_fact = self._rerank(said, fact, neighbours)
-        # A restatement cue ("still", "again") says that something is repeated, not what. The memory it
-        # repeats must be close to the fact itself (not only to a message whose other sentences share its
-        # topic) and hold no name or number the fact leaves out ("still looking into counselling jobs" does
-        # not repeat "went to an LGBTQ conference two days ago").
         if cues.is_retraction(said) and not self._supplies_new_value(said) and not restated:
             return self._retraction(fact, mine, heard, ranked)
         related = [n for n in ranked if not mine.other_subject(facets(n.text))]
@@ -78,6 +78,10 @@ class EmbeddedReconciler:
             return Decision("ADD", fact, None, fact, "no related memory for this subject")
         best = related[0]
         new_keys = mine.keys - facets(best.text).keys
+        # A restatement cue ("still", "again") says that something is repeated, not what. The memory it
+        # repeats must be close to the fact itself (not only to a message whose other sentences share its
+        # topic) and hold no name or number the fact leaves out ("still looking into counselling jobs" does
+        # not repeat "went to an LGBTQ conference two days ago").
         repeats = restated and to_fact[best.id] >= RESTATEMENT_MIN and not facets(best.text).keys - mine.keys
         if not replacement and not new_keys and (best.score >= DUPLICATE_MIN or repeats):
             return Decision("NONE", fact, best.id, None, f"restates '{best.text}'")
@@ -86,10 +90,17 @@ class EmbeddedReconciler:
             decided = None if slot is None else self._new_value(fact, said, mine, slot, replacement)
             if decided is not None:
                 return decided
-        strong = self._supplies_new_value(said) or bool(cues.PLANNED_CHANGE.search(said))
+        strong = self._supplies_new_value(own_sentence) or bool(cues.PLANNED_CHANGE.search(own_sentence))
         old_keys = facets(best.text).keys - mine.keys
         distinct = bool(new_keys - {"now"}) and bool(old_keys) and not (mine.keys & facets(best.text).keys)
-        if replacement and best.score >= (STRONG_UPDATE_MIN if strong else UPDATE_MIN) and not distinct:
+        # The memory a change replaces must be close to the fact itself, not only to the whole message; below
+        # UPDATE_MIN a strong change cue is enough only with a shared name, number or property ("Left IKEA and
+        # went freelance" / "Works at IKEA"), not with a "now" beside a fact about something else.
+        held = facets(best.text)
+        speaker = {(split_speaker(said)[0] or "").lower()}  # in a chat, the speaker's name is in every fact
+        close = to_fact[best.id] >= UPDATE_MIN or (strong and to_fact[best.id] >= STRONG_UPDATE_MIN and bool(
+            (mine.keys & held.keys) - speaker or mine.properties & held.properties))
+        if replacement and close and not distinct:
             if cues.PLANNED_CHANGE.search(said):
                 return Decision("UPDATE", fact, best.id, f"{best.text}; {_lower_first(fact)}", "announced change merged")
             return Decision("UPDATE", fact, best.id, fact, f"new value replaces '{best.text}'")

@@ -127,6 +127,20 @@ def test_a_retraction_in_another_sentence_deletes_nothing(reconciler, embedder) 
     assert decide(reconciler, embedder, fact, {"m-job": "Gina lost Gina's job"}, said).op != "DELETE"
 
 
+def test_a_change_cue_elsewhere_in_a_chat_message_replaces_nothing(reconciler, embedder) -> None:
+    memories = {"m-life": "A lot's been going on in Caroline's life"}
+    said = "Caroline: We hiked up the hill last weekend. The view from the top was amazing. I'm more relaxed now."
+    assert decide(reconciler, embedder, "The view from the top was amazing", memories, said).op == "ADD"
+
+
+def test_a_change_replaces_only_a_memory_close_to_the_fact(reconciler, embedder) -> None:
+    memories = {"m-necklace": "This necklace is super special to Caroline - a gift from her grandma in Sweden"}
+    said = "Caroline: My own journey and the support I got made a huge difference. Now I want to help people go through it too."
+    assert decide(reconciler, embedder, "Now Caroline wants to help people go through it too", memories, said).op == "ADD"
+    decision = decide(reconciler, embedder, "Lives in Manchester now", MEMORIES, "I live in Manchester now.")
+    assert decision.op == "UPDATE" and decision.target_id == "m-city"
+
+
 def test_other_subject_is_add(reconciler, embedder) -> None:
     memories = {"m1": "Likes Rust"}
     decision = decide(reconciler, embedder, "Sister likes Rust", memories, "My sister likes Rust too.")
