@@ -30,11 +30,14 @@ RETRACTION_ACTS = _cue(
 _NEGATED = re.compile(r"(?i)(?:\b(?:not|never|no|won't|wont|don't|dont|didn't|can't|cannot|wouldn't)|n't)"
                       r"(?:\s+\w+){0,2}\s*$")
 
+# "went vegan", "went freelance" change a value; "went on a hike", "went camping", "went to Paris" are outings
+_NOT_A_TRIP = (r"(?!(?:to|back|on|out|for|with|through|into|in|up|down|there|home|a|an|the|over|off|by|and|from|"
+               r"all|camping)\b)(?!\w+ing\b)\w+")
 # Wording that supplies a new value for a slot rather than only removing the old one.
 REPLACEMENT = _cue(
     r"moved to", r"moved (?:from|off)", r"moving (?:from|to)", r"migrated", r"switched", r"switch(?:ing)? (?:back )?to",
     r"changed", r"instead of", r"replaced", r"(?<!for )(?<!right )(?<!just )now", r"these days", r"started at", r"joined",
-    r"went (?:fully |full )?\w+", r"converted", r"relocat\w+", r"settled in", r"upgraded",
+    r"went (?:fully |full )?" + _NOT_A_TRIP, r"converted", r"relocat\w+", r"settled in", r"upgraded",
     r"downgraded", r"promoted", r"new job", r"all the way", r"actually", r"correction",
     r"not \w+, (?:but )?\w+", r"sorry, \w+", r"left \w+ (?:and|to)", r"is \w+ now", r"from \w+ to \w+",
     r"jetzt", r"ahora", r"现在", r"raised", r"lowered", r"increased", r"decreased", r"upped", r"bumped",
@@ -42,7 +45,7 @@ REPLACEMENT = _cue(
 )
 # A retraction that also names what replaced it ("left X and went freelance") is an UPDATE.
 NEW_VALUE = _cue(
-    r"started (?:at|with|as)", r"joined", r"went (?:fully |full )?(?!to\b|back\b)\w+", r"switched to",
+    r"started (?:at|with|as)", r"joined", r"went (?:fully |full )?" + _NOT_A_TRIP, r"switched to",
     r"moved to", r"instead", r"it's \w+(?: \w+)? now", r"now (?:i'm|i am|it's|we use|i use)",
     r"replaced (?:it|them) with", r"jetzt", r"ahora", r"(?<!for )(?<!right )(?<!just )now", r"(?:run|do) everything (?:through|with|in)",
     r"(?:use|using) \w+ (?:instead|now)",

@@ -22,3 +22,14 @@ def test_retractions(said: str) -> None:
 ])
 def test_a_negated_act_is_no_retraction(said: str) -> None:
     assert not is_retraction(said)
+
+
+@pytest.mark.parametrize(("said", "changes"), [
+    ("I went fully vegan this year.", True), ("Left IKEA and went freelance.", True),
+    ("We even went on another camping trip in the forest.", False), ("Went camping with the kids.", False),
+    ("I went to a poetry reading last Friday.", False), ("Went hiking on Sunday.", False),
+])
+def test_went_changes_a_value_but_an_outing_does_not(said: str, changes: bool) -> None:
+    from sidecar.learn.reconcile.rules import gives_replacement
+
+    assert gives_replacement(said) is changes
