@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import shutil
 import tempfile
 import time
 from collections import defaultdict
@@ -137,7 +138,28 @@ def run_mode(mode: str, turns: list[Turn], questions: list[Question], speaker_mo
              speakers: set[str], backend: str = "embedded", server=None) -> dict:
     """One daemon: store the turns the ``mode`` way, ask the questions; the summary with ingest figures."""
     users = sorted({t.user_id for t in turns})
-    with running_daemon(daemon_home(backend, server)) as daemon:
+    home = daemon_home(backend, server)
+    try:
+        report, memories, ids, add_ms = _measure(mode, turns, questions, speaker_mode, users, home, backend)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)  # a fresh home per run: nothing of it is kept
+    if mode == "learn":
+        live = [m for m in memories if str(m.get("id")) in ids]
+        named = sum(any(s.lower() in str(m.get("memory", "")).lower() for s in speakers) for m in memories)
+        report.update(speaker=speaker_mode, add_p50_ms=round(percentile(add_ms, 0.5), 1),
+                      add_p95_ms=round(percentile(add_ms, 0.95), 1),
+                      memories_naming_a_speaker=named,
+                      turns_per_memory=(round(sum(len(ids[str(m["id"])]) for m in live) / len(live), 3)
+                                        if live else None),
+                      sample=[str(m.get("memory", "")) for m in memories[:15]])
+    return report
+
+
+def _measure(mode: str, turns: list[Turn], questions: list[Question], speaker_mode: str, users: list[str],
+             home: Path, backend: str) -> tuple[dict, list[dict], dict[str, set[str]], list[float]]:
+    """Run one daemon on ``home``: ingest or learn the turns, ask the questions; (summary, stored memories,
+    memory id -> turns, add times)."""
+    with running_daemon(home) as daemon:
         cpu_before = process_cpu_s(daemon.pid)
         started = time.perf_counter()
         if mode == "learn":
@@ -155,16 +177,7 @@ def run_mode(mode: str, turns: list[Turn], questions: list[Question], speaker_mo
                   ingest_s=round(ingest_s, 1), ingest_cpu_s=cpu,
                   ingest_ms_per_turn=round(1000 * ingest_s / len(turns), 2) if turns else None,
                   ingest_cpu_ms_per_turn=round(1000 * cpu / len(turns), 2) if cpu is not None and turns else None)
-    if mode == "learn":
-        live = [m for m in memories if str(m.get("id")) in ids]
-        named = sum(any(s.lower() in str(m.get("memory", "")).lower() for s in speakers) for m in memories)
-        report.update(speaker=speaker_mode, add_p50_ms=round(percentile(add_ms, 0.5), 1),
-                      add_p95_ms=round(percentile(add_ms, 0.95), 1),
-                      memories_naming_a_speaker=named,
-                      turns_per_memory=(round(sum(len(ids[str(m["id"])]) for m in live) / len(live), 3)
-                                        if live else None),
-                      sample=[str(m.get("memory", "")) for m in memories[:15]])
-    return report
+    return report, memories, ids, add_ms
 
 
 def speakers_of(path: Path, users: set[str]) -> set[str]:
