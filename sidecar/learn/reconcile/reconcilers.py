@@ -77,12 +77,13 @@ class EmbeddedReconciler:
         if not related:
             return Decision("ADD", fact, None, fact, "no related memory for this subject")
         best = related[0]
-        new_keys = mine.keys - facets(best.text).keys
+        held = facets(best.text)
+        new_keys = mine.keys - held.keys
         # A restatement cue ("still", "again") says that something is repeated, not what. The memory it
         # repeats must be close to the fact itself (not only to a message whose other sentences share its
         # topic) and hold no name or number the fact leaves out ("still looking into counselling jobs" does
         # not repeat "went to an LGBTQ conference two days ago").
-        repeats = restated and to_fact[best.id] >= RESTATEMENT_MIN and not facets(best.text).keys - mine.keys
+        repeats = restated and to_fact[best.id] >= RESTATEMENT_MIN and not held.keys - mine.keys
         if not replacement and not new_keys and (best.score >= DUPLICATE_MIN or repeats):
             return Decision("NONE", fact, best.id, None, f"restates '{best.text}'")
         if not cues.ADDITION.search(said):
@@ -91,12 +92,11 @@ class EmbeddedReconciler:
             if decided is not None:
                 return decided
         strong = self._supplies_new_value(own_sentence) or bool(cues.PLANNED_CHANGE.search(own_sentence))
-        old_keys = facets(best.text).keys - mine.keys
-        distinct = bool(new_keys - {"now"}) and bool(old_keys) and not (mine.keys & facets(best.text).keys)
+        old_keys = held.keys - mine.keys
+        distinct = bool(new_keys - {"now"}) and bool(old_keys) and not (mine.keys & held.keys)
         # The memory a change replaces must be close to the fact itself, not only to the whole message; below
         # UPDATE_MIN a strong change cue is enough only with a shared name, number or property ("Left IKEA and
         # went freelance" / "Works at IKEA"), not with a "now" beside a fact about something else.
-        held = facets(best.text)
         speaker = {(split_speaker(said)[0] or "").lower()}  # in a chat, the speaker's name is in every fact
         close = to_fact[best.id] >= UPDATE_MIN or (strong and to_fact[best.id] >= STRONG_UPDATE_MIN and bool(
             (mine.keys & held.keys) - speaker or mine.properties & held.properties))
