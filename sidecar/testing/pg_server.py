@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,3 +82,20 @@ def start_pg_server(folder: Path | None = None) -> PgTestServer:
 def pgvector_config(dsn: str, extra: str = "") -> str:
     """A ``config.toml`` body for a daemon on that database."""
     return f'[mem0.vector_store]\nprovider = "pgvector"\nconfig = {{ connection_string = "{dsn}" }}\n{extra}'
+
+
+@contextmanager
+def schema_pool(dsn: str, dims: int) -> Iterator[Any]:
+    """A small connection pool on ``dsn`` holding the memories schema of ``dims`` dimensions; closed on exit."""
+    from sidecar.store.pg import schema
+    from sidecar.store.pg.connection import open_pool
+
+    pool = open_pool(dsn, max_size=2)
+    try:
+        with pool.connection() as conn:
+            conn.autocommit = True
+            schema.ensure(conn, "memories", dims)
+            conn.autocommit = False
+        yield pool
+    finally:
+        pool.close()

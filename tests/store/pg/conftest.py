@@ -6,17 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from sidecar.store.pg import schema
-from sidecar.store.pg.connection import open_pool
+from sidecar.testing.pg_server import schema_pool
 
 
 @pytest.fixture
 def keyword_pool(pg_dsn: str) -> Iterator[object]:
     """A small connection pool on a fresh database with the memories schema (384 dimensions)."""
-    pool = open_pool(pg_dsn, max_size=2)
-    with pool.connection() as conn:
-        conn.autocommit = True
-        schema.ensure(conn, "memories", 384)
-        conn.autocommit = False
-    yield pool
-    pool.close()
+    with schema_pool(pg_dsn, 384) as pool:
+        yield pool

@@ -10,19 +10,14 @@ from typing import Any
 import pytest
 
 from sidecar.store.pg import row_stats, schema
-from sidecar.store.pg.connection import open_pool
 from sidecar.store.pg.rows import PgRows
+from sidecar.testing.pg_server import schema_pool
 
 
 @pytest.fixture
 def pool(pg_dsn: str) -> Iterator[Any]:
-    pool = open_pool(pg_dsn, max_size=2)
-    with pool.connection() as conn:
-        conn.autocommit = True
-        schema.ensure(conn, "memories", 3)
-        conn.autocommit = False
-    yield pool
-    pool.close()
+    with schema_pool(pg_dsn, 3) as pool:
+        yield pool
 
 
 def insert(conn: Any, n: int, user: str = "u1") -> list[str]:
