@@ -23,7 +23,7 @@ import json, sys, time
 import sidecar.process.offline; sidecar.process.offline.apply()
 from sidecar.config.settings import load_settings
 from sidecar.store.embedder import build_embedded
-from sidecar.store.mem0_adapter import build_memory
+from sidecar.store.mem0_build import build_memory
 from sidecar.store.mem0_config import build_mem0_config
 settings = load_settings()
 config, choice = build_mem0_config(settings)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sidecar.learn.judge.verdict import JudgeReplyInvalid
 from sidecar.learn.reconcile.decision import Decision
-from sidecar.store.mem0_adapter import update_memory_prompt
+from sidecar.store.mem0_build import update_memory_prompt
 
 EVENTS = ("ADD", "UPDATE", "DELETE", "NONE")
 UPDATE_SCHEMA: dict[str, Any] = {
