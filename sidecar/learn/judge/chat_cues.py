@@ -61,3 +61,22 @@ def said_to_listener(said: str) -> str | None:
     if _ADVICE_START.match(said) and not rules.speaks_of_self(said):
         return "advice"
     return None
+
+
+# A plan of the speaker's, with its time or named as one ("I'm getting ready for a dance comp next month",
+# "I'm planning a trip to the East Coast"): between people it is asked about later, like a past event.
+FUTURE_TIME = re.compile(
+    r"(?i)\b(?:next (?:week|weekend|month|year|summer|winter|spring|fall|autumn|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)|later this (?:week|month|year)|"
+    r"(?:this|the) coming (?:week|weekend|month))\b")
+PLANNING = re.compile(r"(?i)\b(?:planning (?:a|an|to|on|my|our)|getting ready for|preparing for|gearing up for)\b")
+
+
+def is_planned_event(sentence: str) -> bool:
+    """The speaker states a plan of their own: at a stated future time, or named as a plan."""
+    return bool((FUTURE_TIME.search(sentence) or PLANNING.search(sentence)) and rules.speaks_of_self(sentence)
+                and not rules.is_question(sentence))
+
+
+# Between people (a named chat), "I want to get stronger" is the speaker's goal, not a task for an agent.
+OWN_GOAL = re.compile(r"(?i)^\s*i want to\b")

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from sidecar.learn.judge import rules
-from sidecar.learn.judge.chat_cues import said_to_listener
+from sidecar.learn.judge.chat_cues import OWN_GOAL, is_planned_event, said_to_listener
 from sidecar.learn.judge.elliptic import ELLIPTIC_SELF
 from sidecar.learn.judge.sentence_cues import (answers_a_question_about_them, is_directive, number_correction,
                                                observation_fact, standing_answer)
@@ -137,7 +137,6 @@ class EmbeddedJudge:
         rewritten = {id(a): fact for a, fact in zip(said, facts)}
         return [rewritten.get(id(a), a.fact) for a in passing]
 
-
     def _assess_sentence(self, sentence: str, role: str, context: str, vector: np.ndarray, *,
                          named: bool = False) -> SentenceAssessment:
         probs = self._classifier.predict_proba(vector[None, :])[0]
@@ -167,14 +166,16 @@ class EmbeddedJudge:
             shift += 1.0
             cues.append("habitual")
         bare = split_speaker(sentence)[1] if named else sentence  # the rules read what was said, not the label
-        event = rules.is_past_event(bare)
+        event_cue = "past_event" if rules.is_past_event(bare) else \
+            "planned_event" if named and is_planned_event(bare) else None
+        event = event_cue is not None
         shows_own = named and bool(rules.SHOWS_OWN.match(bare))  # "Check out my painting!" in a chat
         if shows_own:
             shift += 1.5
             cues.append("shows_own")
-        if event:
-            shift += 2.5 if named else 2.0  # between people, what one did lately is what the other asks about
-            cues.append("past_event")
+        if event:  # between people, what one did lately or is about to do is what the other asks about
+            shift += 2.5 if named else 2.0
+            cues.append(event_cue)
         if role == "user" and answers_a_question_about_them(sentence, context):
             shift += 2.0
             cues.append("named_answer")
@@ -202,7 +203,8 @@ class EmbeddedJudge:
             cues.append("one_off")
             discard_kind = "one_off_instruction"
         elif not durable and not shows_own and (rules.IMPERATIVE_START.search(bare)
-                                                or rules.REQUEST.search(bare)):
+                                                or (rules.REQUEST.search(bare)
+                                                    and not (named and OWN_GOAL.match(bare)))):
             # a task for the session, never a fact however it is phrased; "give me X over Y" is a taste
             shift -= 1.0 if rules.COMPARATIVE_TASTE.search(sentence) else 4.0
             cues.append("imperative")

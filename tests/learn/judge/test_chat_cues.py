@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sidecar.learn.judge.chat_cues import is_reaction, said_to_listener
+from sidecar.learn.judge.chat_cues import is_planned_event, is_reaction, said_to_listener
 from sidecar.learn.judge.embedded_judge import EmbeddedJudge
 from sidecar.learn.judge.facts import split_sentences
 from sidecar.store.embedder import MiniLMEmbedder
@@ -107,3 +107,34 @@ def test_a_chat_sentence_without_its_i_is_still_about_the_speaker(judge: Embedde
 def test_a_question_in_a_chat_is_never_a_fact(judge: EmbeddedJudge, said: str) -> None:
     asked = [a for a in judge.assess(said) if a.text.rstrip().endswith("?")]
     assert asked and all(a.probability < judge.threshold for a in asked)
+
+
+@pytest.mark.parametrize("said", [
+    "I'm getting ready for a dance comp near me next month.",
+    "I'm planning a trip to the East Coast.",
+    "We're putting together a talent show for the kids next month.",
+])
+def test_a_plan_of_the_speakers_own_is_recognised(said: str) -> None:
+    assert is_planned_event(said)
+
+
+@pytest.mark.parametrize("said", [
+    "Are you planning a trip next month?",  # asked of the listener
+    "The museum reopens next month.",  # nobody's plan
+    "We haven't talked in a few days.",
+])
+def test_what_is_no_plan_of_the_speakers_is_not_one(said: str) -> None:
+    assert not is_planned_event(said)
+
+
+def test_in_a_chat_a_plan_of_the_speakers_is_kept(judge: EmbeddedJudge) -> None:
+    said = "Jon: Hey Gina! I'm getting ready for a dance comp near me next month."
+    assert any("planned_event" in a.cues for a in judge.assess(said))
+    kept = judge.judge(said)
+    assert kept.memorize and any("dance comp" in fact for fact in kept.facts), kept.facts
+
+
+def test_in_a_chat_i_want_to_states_a_goal_and_to_an_agent_it_is_a_request(judge: EmbeddedJudge) -> None:
+    goal = judge.judge("Maria: I want to get stronger and improve my endurance, and I'm trying kundalini yoga.")
+    assert goal.memorize and any("kundalini yoga" in fact for fact in goal.facts), goal.facts
+    assert not judge.judge("I want to get a summary of this file.").memorize
