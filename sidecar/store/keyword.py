@@ -17,13 +17,13 @@ Schema and migrations: :mod:`sidecar.store.keyword_schema`.
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from sidecar.sqlite_files import set_aside
 from sidecar.store import keyword_df, keyword_schema
+from sidecar.store.keyword_connections import ThreadConnections
 from sidecar.store.keyword_scope import ScopeSizes
 from sidecar.store import keyword_topk
 from sidecar.store.keyword_query import DEFAULT_STOPWORDS, match_phrases
@@ -64,51 +64,18 @@ class KeywordIndex:
         self.prefix = prefix
         self.context_weight = CONTEXT_WEIGHT if context_weight is None else float(context_weight)
         self.topk_budget = int(topk_budget)
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._registry_lock = threading.Lock()
-        self._closed = False
+        self._db = ThreadConnections(self.path, lambda conn: keyword_df.attach(conn, self.tokenizer))
         self._words: dict[str, tuple[str, ...]] = {}  # query word -> its tokens (keyword_df.phrase_frequencies)
         self._scopes = ScopeSizes()
         self.recovered_from: str | None = None  # the name a damaged file was kept under, if it was
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._open_checked()
 
-    # -- connections -------------------------------------------------------------
-
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            return conn
-        if self._closed:
-            raise RuntimeError("KeywordIndex is closed")
-        # check_same_thread=False only so close() may close it from another thread;
-        # each connection is otherwise used by the thread that opened it.
-        conn = sqlite3.connect(
-            str(self.path), timeout=10.0, isolation_level=None, check_same_thread=False
-        )
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA busy_timeout=10000")
-        conn.execute("PRAGMA secure_delete=ON")  # a deleted memory's text does not linger in free pages
-        keyword_df.attach(conn, self.tokenizer)
-        self._local.conn = conn
-        with self._registry_lock:
-            self._connections.append(conn)
-        return conn
+        return self._db.conn()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction that takes the lock up front (no upgrade deadlocks)."""
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-            self._scopes.written()
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._db.transaction(self._scopes.written)
 
     def _prepare_schema(self) -> None:
         conn = self._conn()
@@ -120,16 +87,9 @@ class KeywordIndex:
         try:
             self._prepare_schema()
         except sqlite3.DatabaseError as exc:
-            self._drop_connections()
+            self._db.drop()
             self.recovered_from = set_aside(self.path, str(exc)).name
             self._prepare_schema()
-
-    def _drop_connections(self) -> None:
-        with self._registry_lock:
-            connections, self._connections = self._connections, []
-        for conn in connections:
-            conn.close()
-        self._local = threading.local()
 
     # -- writes ------------------------------------------------------------------
 
@@ -292,8 +252,7 @@ class KeywordIndex:
 
     def close(self) -> None:
         """Close every connection this index opened, in any thread."""
-        self._closed = True
-        self._drop_connections()
+        self._db.close()
 
     def __enter__(self) -> KeywordIndex:
         return self
