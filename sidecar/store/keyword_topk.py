@@ -21,6 +21,9 @@ is not a candidate: its score is bounded by the sum of those terms' low IDFs. Wh
 the rarest term has more than ``budget`` rows, its newest ``budget`` rows are the
 candidates. Candidates are scored without their memory ids; only the best are looked up
 (and checked against the scope) in ``keyword_rows``, a chunk at a time.
+
+An exact query over one scope of a store shared by several scopes weighs its terms by
+their rarity in that scope (:mod:`sidecar.store.keyword_scope_idf`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import math
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from sidecar.store import keyword_scope_idf
 
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's constants
 DEFAULT_BUDGET = 1500  # matching rows scored with bm25() in one search (~4 ms here)
@@ -127,6 +132,13 @@ def ranked(conn: sqlite3.Connection, phrases: Sequence[str], where: str, params:
     if not chosen.essential:
         return []
     match = " OR ".join(chosen.essential)
+    if chosen.exact and scope_rows is not None:
+        inside, everywhere = scope_rows()
+        if inside < everywhere:  # a scope of a shared store: the scope's own term weights
+            return keyword_scope_idf.ranked(
+                conn, chosen.essential, (frequencies or (lambda ps: counted(conn, ps)))(list(chosen.essential)),
+                where, params, scope_rows=inside, all_rows=totals(conn)[0], limit=limit,
+                context_weight=context_weight)
     if chosen.exact:
         rows = conn.execute(
             "SELECT r.memory_id, -bm25(keyword_fts, 1.0, ?) AS relevance "
