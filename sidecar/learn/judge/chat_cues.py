@@ -69,13 +69,25 @@ FUTURE_TIME = re.compile(
     r"(?i)\b(?:next (?:week|weekend|month|year|summer|winter|spring|fall|autumn|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)|later this (?:week|month|year)|"
     r"(?:this|the) coming (?:week|weekend|month))\b")
-PLANNING = re.compile(r"(?i)\b(?:planning (?:a|an|to|on|my|our)|getting ready for|preparing for|gearing up for)\b")
+PLANNING = re.compile(r"(?i)\b(?:planning (?:a|an|to|on|my|our)|getting ready for|preparing for|gearing up for|"
+                      r"(?:am|are|'m|'re) going (?:to (?!be\b)\w+|\w+ing\b))")
+# "I just got a new puppy", "my wife and I just left for Europe": news of the speaker's, as dated as "yesterday"
+JUST_DONE = re.compile(r"(?i)\bjust (?:" + "|".join(rules.PAST_VERBS) + r")\b")
 
 
 def is_planned_event(sentence: str) -> bool:
     """The speaker states a plan of their own: at a stated future time, or named as a plan."""
     return bool((FUTURE_TIME.search(sentence) or PLANNING.search(sentence)) and rules.speaks_of_self(sentence)
                 and not rules.is_question(sentence))
+
+
+def chat_event(said: str) -> str | None:
+    """``"recent_event"`` for news the speaker just had, ``"planned_event"`` for a plan of theirs, else None."""
+    if rules.is_question(said) or not rules.speaks_of_self(said):
+        return None
+    if JUST_DONE.search(said):
+        return "recent_event"
+    return "planned_event" if is_planned_event(said) else None
 
 
 # Between people (a named chat), "I want to get stronger" is the speaker's goal, not a task for an agent.

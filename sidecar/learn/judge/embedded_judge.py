@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from sidecar.learn.judge import rules
-from sidecar.learn.judge.chat_cues import OWN_GOAL, is_planned_event, said_to_listener
+from sidecar.learn.judge.chat_cues import OWN_GOAL, chat_event, said_to_listener
 from sidecar.learn.judge.elliptic import ELLIPTIC_SELF
 from sidecar.learn.judge.sentence_cues import (answers_a_question_about_them, is_directive, number_correction,
                                                observation_fact, standing_answer)
@@ -167,7 +167,7 @@ class EmbeddedJudge:
             cues.append("habitual")
         bare = split_speaker(sentence)[1] if named else sentence  # the rules read what was said, not the label
         event_cue = "past_event" if rules.is_past_event(bare) else \
-            "planned_event" if named and is_planned_event(bare) else None
+            chat_event(bare) if named else None
         event = event_cue is not None
         shows_own = named and bool(rules.SHOWS_OWN.match(bare))  # "Check out my painting!" in a chat
         if shows_own:

@@ -182,7 +182,7 @@ PAST_TIME = _words(
     r"the other day", r"this past (?:week|weekend|month|year|\w{3,6}day)", r"recently", r"over the weekend",
     r"earlier this (?:week|month|year)",
 )
-PAST_ACTIVITY = _words(
+PAST_VERBS = (
     r"went", r"took", r"joined", r"started", r"visited", r"attended", r"saw", r"met", r"ran", r"signed up",
     r"bought", r"adopted", r"painted", r"made", r"finished", r"won", r"tried", r"celebrated", r"gave",
     r"received", r"found", r"moved", r"travell?ed", r"volunteered", r"participated", r"performed", r"read",
@@ -194,7 +194,9 @@ PAST_ACTIVITY = _words(
     r"ran into", r"went through", r"gave birth", r"welcomed", r"raised", r"donated", r"taught", r"led",
     r"presented", r"published", r"released", r"recorded", r"planted", r"renovated", r"fixed", r"repaired",
     r"retook", r"returned", r"reunited", r"died", r"passed away", r"broke up", r"failed", r"injured", r"broke",
+    r"held",
 )
+PAST_ACTIVITY = _words(*PAST_VERBS)
 
 
 def is_past_event(sentence: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sidecar.learn.judge.chat_cues import is_planned_event, is_reaction, said_to_listener
+from sidecar.learn.judge.chat_cues import chat_event, is_planned_event, is_reaction, said_to_listener
 from sidecar.learn.judge.embedded_judge import EmbeddedJudge
 from sidecar.learn.judge.facts import split_sentences
 from sidecar.store.embedder import MiniLMEmbedder
@@ -138,3 +138,21 @@ def test_in_a_chat_i_want_to_states_a_goal_and_to_an_agent_it_is_a_request(judge
     goal = judge.judge("Maria: I want to get stronger and improve my endurance, and I'm trying kundalini yoga.")
     assert goal.memorize and any("kundalini yoga" in fact for fact in goal.facts), goal.facts
     assert not judge.judge("I want to get a summary of this file.").memorize
+
+
+@pytest.mark.parametrize("said, cue", [
+    ("I just got a new addition to the family, this is Max!", "recent_event"),
+    ("My wife and I just left for our European vacation!", "recent_event"),
+    ("My girlfriend, Toby and I are going camping.", "planned_event"),
+    ("I'm going to make it for my family this weekend - can't wait!", "planned_event"),
+    ("Did you just get back from Rome?", None),  # asked of the listener
+    ("The bus just left.", None),  # nobody's news of their own
+    ("I'm going to be honest with you.", None),
+])
+def test_news_and_plans_of_the_speakers_own_are_told_apart(said: str, cue: str | None) -> None:
+    assert chat_event(said) == cue
+
+
+def test_just_done_counts_as_news_only_between_people(judge: EmbeddedJudge) -> None:
+    assert judge.judge("Nate: Way to go! I just got a new addition to the family, this is Max!").memorize
+    assert not judge.judge("I just fixed the failing test.").memorize  # a coding session's progress report
