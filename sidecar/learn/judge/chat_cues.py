@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from sidecar.learn.judge import rules
+from sidecar.learn.judge.elliptic import ELLIPTIC_SELF
 from sidecar.learn.judge.sentence_cues import addresses_the_listener
 
 _WORD = re.compile(r"[^\W\d_][\w'’]*")
@@ -82,8 +83,13 @@ def is_planned_event(sentence: str) -> bool:
 
 
 def chat_event(said: str) -> str | None:
-    """``"recent_event"`` for news the speaker just had, ``"planned_event"`` for a plan of theirs, else None."""
-    if rules.is_question(said) or not rules.speaks_of_self(said):
+    """``"recent_event"`` for news the speaker just had, ``"planned_event"`` for a plan of theirs,
+    ``"past_event"`` for a dated act said without its "I" ("Had an audition yesterday"), else None."""
+    if rules.is_question(said):
+        return None
+    if ELLIPTIC_SELF.match(said) and rules.PAST_TIME.search(said) and rules.PAST_ACTIVITY.search(said):
+        return "past_event"
+    if not rules.speaks_of_self(said):
         return None
     if JUST_DONE.search(said):
         return "recent_event"

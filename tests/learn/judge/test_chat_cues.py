@@ -148,6 +148,9 @@ def test_in_a_chat_i_want_to_states_a_goal_and_to_an_agent_it_is_a_request(judge
     ("Did you just get back from Rome?", None),  # asked of the listener
     ("The bus just left.", None),  # nobody's news of their own
     ("I'm going to be honest with you.", None),
+    ("Had an audition yesterday for a writing gig.", "past_event"),  # said without its "I"
+    ("Went to a fashion show last week, so fun!", "past_event"),
+    ("Went to bed early.", None),  # no time: nothing to date
 ])
 def test_news_and_plans_of_the_speakers_own_are_told_apart(said: str, cue: str | None) -> None:
     assert chat_event(said) == cue
