@@ -4,8 +4,10 @@ In a chat between people ("Gina: …", "Jon: …") much of a turn is addressed t
 listener: reactions ("Totally agree, Jon!", "Same here!", ";)"), advice and encouragement
 ("Believe in yourself", "Keep going and never give up!") and offers of support ("I'm always
 here for you"). None of these is a durable fact about anyone, and stored they crowd out the
-facts (their names match every question about the two people). The text given here is
-what was said, without the "Name:" label.
+facts (their names match every question about the two people). The other way round, news
+and plans of the speaker's own ("I just got a puppy", "I'm getting ready for a dance comp next
+month") are what the other person asks about later: :func:`chat_event` recognises them. The
+text given here is what was said, without the "Name:" label.
 """
 
 from __future__ import annotations
