@@ -28,7 +28,6 @@ their rarity in that scope (:mod:`sidecar.store.keyword_scope_idf`).
 
 from __future__ import annotations
 
-import math
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -117,8 +116,7 @@ def plan(conn: sqlite3.Connection, phrases: Sequence[str], budget: int, where: s
 def common_term_bonus(frequency: int, rows: int, weight: float, length_ratio: float) -> float:
     """What FTS5's BM25 gives one occurrence of a term (``frequency`` documents of ``rows``) in a column of
     ``weight``, in a document ``length_ratio`` times the average length."""
-    idf = max(1e-6, math.log((rows - frequency + 0.5) / (frequency + 0.5)))
-    return idf * weight * (BM25_K1 + 1) / (weight + BM25_K1 * (1 - BM25_B + BM25_B * length_ratio))
+    return keyword_scope_idf.idf(rows, frequency) * weight * (BM25_K1 + 1) / (weight + BM25_K1 * (1 - BM25_B + BM25_B * length_ratio))
 
 
 def ranked(conn: sqlite3.Connection, phrases: Sequence[str], where: str, params: Sequence[str], *,
