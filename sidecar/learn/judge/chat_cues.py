@@ -78,10 +78,13 @@ PLANNING = re.compile(r"(?i)\b(?:planning (?:a|an|to|on|my|our)|getting ready fo
 JUST_DONE = re.compile(r"(?i)\bjust (?:" + "|".join(rules.PAST_VERBS) + r")\b")
 
 
+def _names_a_plan(said: str) -> bool:
+    return bool(FUTURE_TIME.search(said) or PLANNING.search(said))
+
+
 def is_planned_event(sentence: str) -> bool:
     """The speaker states a plan of their own: at a stated future time, or named as a plan."""
-    return bool((FUTURE_TIME.search(sentence) or PLANNING.search(sentence)) and rules.speaks_of_self(sentence)
-                and not rules.is_question(sentence))
+    return _names_a_plan(sentence) and rules.speaks_of_self(sentence) and not rules.is_question(sentence)
 
 
 def chat_event(said: str) -> str | None:
@@ -95,7 +98,7 @@ def chat_event(said: str) -> str | None:
         return None
     if JUST_DONE.search(said):
         return "recent_event"
-    return "planned_event" if is_planned_event(said) else None
+    return "planned_event" if _names_a_plan(said) else None  # self and no question: checked above
 
 
 # Between people (a named chat), "I want to get stronger" is the speaker's goal, not a task for an agent.
