@@ -41,12 +41,17 @@ def test_a_store_of_one_user_ranks_by_fts5s_own_bm25(tmp_path: Path) -> None:
     with KeywordIndex(tmp_path / "keyword.db") as index:
         index.upsert("a", "green tea in the morning", user_id="u")
         index.upsert("b", "black tea and green tea and more green tea", user_id="u")
-        index.upsert("c", "coffee", user_id="u")
+        for i in range(20):  # so neither word is in half the rows, where FTS5 floors a term's weight
+            index.upsert(f"c{i}", f"coffee number {i}", user_id="u")
         conn = index._conn()
-        expected = [row[0] for row in conn.execute(
-            "SELECT r.memory_id FROM keyword_fts JOIN keyword_rows r ON r.rowid = keyword_fts.rowid "
-            "WHERE keyword_fts MATCH '\"green\" OR \"tea\"' ORDER BY bm25(keyword_fts, 1.0, 1.0)")]
-        assert [memory_id for memory_id, _ in index.search("green tea", filters={"user_id": "u"})] == expected
+        expected = conn.execute(
+            "SELECT r.memory_id, -bm25(keyword_fts, 1.0, 1.0) FROM keyword_fts JOIN keyword_rows r "
+            "ON r.rowid = keyword_fts.rowid WHERE keyword_fts MATCH '\"green\" OR \"tea\"' "
+            "ORDER BY bm25(keyword_fts, 1.0, 1.0)").fetchall()
+        found = index.search("green tea", filters={"user_id": "u"})
+        assert [memory_id for memory_id, _ in found] == [memory_id for memory_id, _ in expected]
+        # the scores too: rescaled per-scope weights would move them even where the order holds
+        assert [score for _, score in found] == pytest.approx([score for _, score in expected], rel=1e-9)
 
 
 def test_a_small_scope_leans_on_the_index_wide_rate() -> None:
