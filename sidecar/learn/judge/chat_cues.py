@@ -101,5 +101,17 @@ def chat_event(said: str) -> str | None:
     return "planned_event" if _names_a_plan(said) else None  # self and no question: checked above
 
 
+EVENT_CUES = ("past_event", "recent_event", "planned_event")
+EVENT_OF_RECORD = 0.6  # the judge's least probability for one: it passes unless a later cap applies
+_NOT_AN_EVENT_OF_RECORD = frozenset({"question", "imperative", "hypothetical", "sarcasm", "one_off", "pleasantry"})
+
+
+def is_event_of_record(cues: tuple[str, ...] | list[str]) -> bool:
+    """In a named chat, an event of the speaker's own (dated, just had, or planned) is kept whatever the
+    classifier's mood: "We even had a picnic last week!" is what "When did Caroline have a picnic?" asks.
+    Asked, told as a task, imagined, sarcastic or a pleasantry, it is not an event of record."""
+    return any(cue in EVENT_CUES for cue in cues) and not _NOT_AN_EVENT_OF_RECORD.intersection(cues)
+
+
 # Between people (a named chat), "I want to get stronger" is the speaker's goal, not a task for an agent.
 OWN_GOAL = re.compile(r"(?i)^\s*i want to\b")

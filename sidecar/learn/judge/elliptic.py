@@ -1,7 +1,7 @@
 """Chat sentences that drop their "I": recognising them, and giving the fact its speaker back.
 
 In a chat people write "Still working on opening a dance studio", "Been only to Rome
-once", "Lost my job as a banker yesterday". The judge reads such a sentence of a named
+once", "Lost my job as a banker yesterday", "Was super nervous last week". The judge reads such a sentence of a named
 speaker as about that speaker (:data:`ELLIPTIC_SELF`); the rewrite then puts the
 speaker in front, with the auxiliary the verb form needs ("Jon is still working on…",
 "Jon has been only to Rome once", "Jon lost Jon's job…"), instead of storing a fact
@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 _ADVERBS = r"still|just|also|finally|recently|really|totally"
-_VERBS = (r"been|got|gotten|went|had|made|lost|took|saw|met|bought|found|left|began|won|gave|kept|felt|heard|"
+_VERBS = (r"was|been|got|gotten|went|had|made|lost|took|saw|met|bought|found|left|began|won|gave|kept|felt|heard|"
           r"started|finished|tried|joined|visited|moved|working|trying|thinking|planning|learning|reading|"
           r"loving|enjoying|getting|taking|hoping|gonna")
 

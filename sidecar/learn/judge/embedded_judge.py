@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from sidecar.learn.judge import rules
-from sidecar.learn.judge.chat_cues import OWN_GOAL, chat_event, said_to_listener
+from sidecar.learn.judge.chat_cues import EVENT_OF_RECORD, OWN_GOAL, chat_event, is_event_of_record, said_to_listener
 from sidecar.learn.judge.elliptic import ELLIPTIC_SELF
 from sidecar.learn.judge.sentence_cues import (answers_a_question_about_them, is_directive, number_correction,
                                                observation_fact, standing_answer)
@@ -190,7 +190,7 @@ class EmbeddedJudge:
         elif rules.TRANSIENT_STATE_WORDS.search(sentence) and not durable:
             shift -= 1.0
             cues.append("state")
-        if rules.HYPOTHETICAL.search(sentence):
+        if rules.HYPOTHETICAL.search(bare):  # the label "Caroline: " hides an opening "Imagine"
             shift -= 3.0
             cues.append("hypothetical")
             discard_kind = "hypothetical"
@@ -234,8 +234,8 @@ class EmbeddedJudge:
             shift += 2.5
             cues.append("requirement")
         probability = _sigmoid(_logit(p_memorable) + shift)
-        if labelled:
-            probability = max(probability, 0.8)  # "Telegram username: @x" is stated, not inferred
+        if labelled or (named and is_event_of_record(cues)):  # "Telegram username: @x" is stated, not inferred
+            probability = max(probability, 0.8 if labelled else EVENT_OF_RECORD)
         if not durable and not labelled and (("imperative" in cues and not rules.COMPARATIVE_TASTE.search(sentence))
                                              or "question" in cues) or to_listener \
                 or (named and "question" in cues):  # in a chat a question is asked of the other person

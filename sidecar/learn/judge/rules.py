@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from sidecar.learn.judge.question_form import opens_like_question
+
 REDACTED_PLACEHOLDER = re.compile(r"\[REDACTED:[^\]\n]{0,40}\]")
 
 # Shapes of credential values, for defence in depth when redaction missed one.
@@ -143,10 +145,6 @@ REQUEST = re.compile(
     r"go ahead\b|try again\b|[^。？?]*(?:してほしい|して欲しい|してください|して下さい|お願い(?:します)?|ようにする|ようにしたい|(?:実装|作成|追加|修正|変更|対応|用意)したい)|(?:now|next|then|first|also|and|ok(?:ay)?|so),?\s+(?:please\s+)?"
     r"(?:add|make|fix|run|write|create|update|change|remove|delete|push|commit|install|open|implement)\b)"
 )
-QUESTION_START = re.compile(
-    r"(?i)^\s*(?:what|what's|how|why|when|where|which|who|is|are|can|could|would|should|"
-    r"do|does|did|any|will|¿|wie|was|warum|怎么|为什么|什么)\b"
-)
 GREETING_OR_THANKS = re.compile(
     r"(?i)^\s*(?:(?:hi|hello|hey|good (?:morning|night|evening)|thanks|thank you|thx|cheers|"
     r"lol|haha|ha|appreciate|gracias|danke|谢谢|你好)\b|"
@@ -232,7 +230,9 @@ ASSISTANT_PROGRESS = re.compile(
     r"great\b|perfect\b|to (?:fix|update|install|do)\b)|\b(?:i'll|i will|let me)\b"
 )
 # A report whose subject is a bare pronoun is not a standalone fact ("It also uses ...").
-PRONOUN_SUBJECT = re.compile(r"(?i)^\s*(?:it|this|that|they|these|those|he|she|which)\b(?!\s+(?:project|repo))")
+# "This weekend, I'm …" opens with a time, not a pronoun standing for something said before
+PRONOUN_SUBJECT = re.compile(r"(?i)^\s*(?:it|this|that|they|these|those|he|she|which)\b(?!\s+(?:project|repo|"
+                             r"morning|afternoon|evening|weekend|week|month|year|summer|winter|spring|fall|autumn)\b)")
 # "It works perfectly now", "thanks!! everything is working": how the task went, whatever it names.
 STATUS_REPORT = re.compile(
     r"(?i)^\s*(?:(?:thanks|thank you|thx|great|perfect|awesome|nice|cool|ok|okay|yay|wow|ah|oh)\b[\s!.,:)]{0,6}){0,3}"
@@ -280,4 +280,4 @@ def is_question(sentence: str) -> bool:
     stripped = sentence.strip()
     if CONDITIONAL_RULE.match(stripped):
         return False
-    return stripped.rstrip("!").endswith(("?", "？")) or bool(QUESTION_START.match(stripped))  # "Paris?!"
+    return stripped.rstrip("!").endswith(("?", "？")) or opens_like_question(stripped)  # "Paris?!"

@@ -110,13 +110,27 @@ class StandaloneRewriter:
             fact = fact.replace(placeholder, code)
         return fact
 
+    def _unsplit_fact(self, nlp: Any, doc: Any, job: _Job, nested: bool) -> str:
+        """The fact of a sentence the parser split where no punctuation ends one ("I'm doing kickboxing and |
+        it's giving me energy"), parsed again as one; kept only if it keeps most of what was said."""
+        if nested:
+            raise Unsure("sentence split inside the sentence")  # code, abbreviations: keep as said
+        with self._lock:
+            whole = nlp(_unsplit(nlp, doc.text))
+        fact = self._from_doc(nlp, whole, job, nested=True)
+        if len(fact.split()) < UNSPLIT_KEPT * len(doc.text.split()) or fact.rstrip().endswith(("-", "—", ",")):
+            raise Unsure("a split sentence lost its second half")  # "allergies make it | so I don't…"
+        if job.voice.speaker and job.voice.speaker not in fact:
+            raise Unsure("no speaker in the fact")  # "Maria: Her name's Coco and she's adorable" keeps its label
+        return fact
+
     def _from_doc(self, nlp: Any, doc: Any, job: _Job, *, nested: bool = False) -> str:
         sentences = list(doc.sents)
         if not sentences:
             raise Unsure("empty")
         first = sentences[0]
-        if len(sentences) > 1 and first[-1].text not in (".", "!", "?", "…"):
-            raise Unsure("sentence split inside the sentence")  # code, abbreviations: keep as said
+        if len(sentences) > 1 and first[-1].text not in _SENTENCE_END:
+            return self._unsplit_fact(nlp, doc, job, nested)
         colon = next((t for t in first if t.text == ":" and 0 < t.i - first.start <= 8), None)
         if colon is not None and not nested and _has_clause(doc[colon.i + 1:]):
             # "Heads up: our repo enforces…", "Wait, I mixed that up: …" — the fact follows the colon
@@ -168,6 +182,20 @@ def _prepare(sentence: str, role: str, speaker: str | None, kind: str | None) ->
     if not masked.endswith((".", "!", "?", "…", "？")):
         masked += "."  # the parser was trained on punctuated text: "I cannot eat gluten" misparses bare
     return _Job(kept, voice, kind, masked, code)
+
+
+_SENTENCE_END = frozenset({".", "!", "?", "…", "？"})
+UNSPLIT_KEPT = 0.6  # least share of the words a sentence parsed again as one keeps in its fact
+
+
+def _unsplit(nlp: Any, text: str) -> Any:
+    """``text`` tokenised, with no sentence starting except after end punctuation: the parser otherwise
+    splits "I'm doing kickboxing and it's giving me energy" after "and", and a half is no fact."""
+    doc = nlp.make_doc(text)
+    for token in doc[1:]:
+        if doc[token.i - 1].text not in _SENTENCE_END:
+            token.is_sent_start = False
+    return doc
 
 
 def _has_clause(span: Any) -> bool:

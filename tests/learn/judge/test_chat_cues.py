@@ -159,3 +159,25 @@ def test_news_and_plans_of_the_speakers_own_are_told_apart(said: str, cue: str |
 def test_just_done_counts_as_news_only_between_people(judge: EmbeddedJudge) -> None:
     assert judge.judge("Nate: Way to go! I just got a new addition to the family, this is Max!").memorize
     assert not judge.judge("I just fixed the failing test.").memorize  # a coding session's progress report
+
+
+@pytest.mark.parametrize("said, kept", [
+    ("Caroline: It sure shows how important friendship is. We even had a picnic last week!", "picnic"),
+    ("Joanna: I'm good! Was super nervous last week when I shared my book with my writers group but got some "
+     "great feedback.", "Joanna was super nervous"),
+    ("Nate: This weekend, I'm planning to check out this cozy cafe and hang out there.", "cozy cafe"),
+    ("Andrew: My girlfriend and I had an amazing and emotional wedding ceremony last week.", "wedding"),
+])
+def test_in_a_chat_an_event_of_the_speakers_own_is_kept_whatever_the_classifier_says(
+        judge: EmbeddedJudge, said: str, kept: str) -> None:
+    verdict = judge.judge(said)
+    assert verdict.memorize and any(kept in fact for fact in verdict.facts), verdict.facts
+
+
+@pytest.mark.parametrize("said", [
+    "Caroline: Did you have a picnic last week?",  # asked
+    "Caroline: Imagine if we had a picnic last week.",  # imagined
+    "We even had a picnic last week!",  # no chat: a coding session's aside is judged as before
+])
+def test_an_event_asked_imagined_or_outside_a_chat_gets_no_floor(judge: EmbeddedJudge, said: str) -> None:
+    assert all(a.probability < 0.6 for a in judge.assess(said) if "picnic" in a.text), judge.assess(said)

@@ -15,6 +15,7 @@ from sidecar.learn.judge.elliptic import ELLIPTIC_SELF, with_speaker
         ("Gonna start a dance class", "Ana is gonna start a dance class"),
         ("Finally moved to Lisbon", "Ana finally moved to Lisbon"),
         ("Made a quilt last week", "Ana made a quilt last week"),
+        ("Was super nervous before the show", "Ana was super nervous before the show"),
         ("Loves hiking", "Loves hiking"),  # not a dropped-"I" opening: unchanged
         ("Beenie hats are great", "Beenie hats are great"),  # a word that merely starts like a verb
     ],

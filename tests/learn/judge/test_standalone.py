@@ -258,3 +258,24 @@ def test_someone_elses_words_keep_their_name_when_not_rewritten(rewriter: Standa
 def test_possessed_attribute_is_stated_subject_first(rewriter: StandaloneRewriter, sentence: str,
                                                       speaker: str | None, fact: str) -> None:
     assert rewriter.rewrite(sentence, speaker=speaker) == fact
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker", "fact"),
+    [
+        # the parser splits these after "and" / "but"; parsed again as one sentence they are one fact
+        ("I'm doing kickboxing and it's giving me so much energy.", "John",
+         "John is doing kickboxing and it's giving John so much energy"),
+        ("I'm not really into hiking but I'm curious to see what the trail looks like.", "Nate",
+         "Nate is not really into hiking but Nate is curious to see what the trail looks like"),
+        # parsed as one, most of it would be lost, or the speaker: kept as said, under the speaker's name
+        ("Unfortunately, allergies make it so I don't really want to get any, and I'm too lazy to research "
+         "alternative pets for my allergies.", "Joanna",
+         "Joanna: Unfortunately, allergies make it so I don't really want to get any, and I'm too lazy to "
+         "research alternative pets for my allergies"),
+        ("Her name's Coco and she's adorable.", "Maria", "Maria: Her name's Coco and she's adorable"),
+    ],
+)
+def test_a_sentence_the_parser_splits_without_punctuation_is_parsed_again_whole(
+        rewriter: StandaloneRewriter, sentence: str, speaker: str, fact: str) -> None:
+    assert rewriter.rewrite(sentence, speaker=speaker) == fact
