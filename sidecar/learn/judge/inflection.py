@@ -82,6 +82,8 @@ def agree(finite: Token, lexicon: VerbLexicon, *, plural: bool = False) -> dict[
     lower = finite.lower_
     tag = finite.tag_
     if tag == "MD":
+        if lower in ("'d", "d") and _next_verb(finite) == "VBN":
+            return {finite.i: "had"}  # "I'd been wanting to try yoga": had, not "would been"
         return {finite.i: _MODALS.get(lower, lower)}
     if lower in _BE_PRESENT:
         return {finite.i: "are" if plural else "is"}
@@ -103,6 +105,14 @@ def agree(finite: Token, lexicon: VerbLexicon, *, plural: bool = False) -> dict[
     if not lexicon.is_base(last.lower_) or finite.lemma_.lower() != lower:
         raise UnknownVerbForm(finite.text)
     return {} if plural else {last.i: third_person(last.lower_)}
+
+
+def _next_verb(token: Token) -> str:
+    """The tag of the first word after ``token`` that is not an adverb or a negation."""
+    for following in token.doc[token.i + 1:]:
+        if following.tag_ not in ("RB", "RBR", "RBS") and following.dep_ != "neg":
+            return following.tag_
+    return ""
 
 
 def _hyphen_tail(token: Token) -> Token:
