@@ -62,11 +62,12 @@ def rewrite_span(span: Span, voice: Voice, lexicon: VerbLexicon) -> str:
         for clause_head in heads:
             dropped_subject |= _rename_subject(edit, clause_head, voice, lexicon)
         _clean_front(edit, heads[0], move=dropped_subject)
-        subjectless = subject_of(heads[0]) is None
+        clausal_subject = any(c.dep_ == "csubj" for c in heads[0].children)  # "Taking care of ourselves is…"
+        subjectless = subject_of(heads[0]) is None and not clausal_subject  # no dropped "I" to give back
         whole_clause_is_ours = dropped_subject or subjectless
     else:
         whole_clause_is_ours = True
-        subjectless = False
+        subjectless = clausal_subject = False
     if voice.speaker:
         _name_the_speaker(edit, voice, lexicon)
     elif whole_clause_is_ours:
@@ -76,6 +77,8 @@ def rewrite_span(span: Span, voice: Voice, lexicon: VerbLexicon) -> str:
     fact = edit.render()
     if len(fact) < 2:
         raise Unsure("nothing left")
+    if voice.speaker and clausal_subject and voice.speaker not in fact and with_speaker(fact, voice.speaker) != fact:
+        raise Unsure("opens like a dropped I")  # "Melanie: Taking care of ourselves is vital" keeps its name
     if voice.speaker and subjectless:
         fact = with_speaker(fact, voice.speaker)  # "Still working on a studio" -> "Jon is still working on…"
     return _capitalise(fact)

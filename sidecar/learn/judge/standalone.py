@@ -131,7 +131,8 @@ class StandaloneRewriter:
         first = sentences[0]
         if len(sentences) > 1 and first[-1].text not in _SENTENCE_END:
             return self._unsplit_fact(nlp, doc, job, nested)
-        colon = next((t for t in first if t.text == ":" and 0 < t.i - first.start <= 8), None)
+        colon = next((t for t in first if t.text == ":" and 0 < t.i - first.start <= 8 and _opens_a_statement(t)),
+                     None)
         if colon is not None and not nested and _has_clause(doc[colon.i + 1:]):
             # "Heads up: our repo enforces…", "Wait, I mixed that up: …" — the fact follows the colon
             right = trim(doc[colon.i + 1:].text)
@@ -196,6 +197,15 @@ def _unsplit(nlp: Any, text: str) -> Any:
         if doc[token.i - 1].text not in _SENTENCE_END:
             token.is_sent_start = False
     return doc
+
+
+def _opens_a_statement(colon: Any) -> bool:
+    """A colon after which a statement follows ("Heads up: our repo…"); not one inside a name
+    ("CS:GO", "Counter-Strike: Global Offensive", "Star Wars: A New Hope")."""
+    doc = colon.doc
+    if not colon.whitespace_ or colon.i + 1 >= len(doc):
+        return False
+    return not (doc[colon.i - 1].pos_ == "PROPN" and doc[colon.i + 1].pos_ == "PROPN")
 
 
 def _has_clause(span: Any) -> bool:

@@ -282,3 +282,21 @@ def test_possessed_attribute_is_stated_subject_first(rewriter: StandaloneRewrite
 def test_a_sentence_the_parser_splits_without_punctuation_is_parsed_again_whole(
         rewriter: StandaloneRewriter, sentence: str, speaker: str, fact: str) -> None:
     assert rewriter.rewrite(sentence, speaker=speaker) == fact
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker", "fact"),
+    [
+        # a gerund that is the subject is no dropped "I": never "Melanie is taking care of ourselves is vital"
+        ("Taking care of ourselves is vital.", "Melanie", "Melanie: Taking care of ourselves is vital"),
+        ("Learning an instrument is really cool.", "John", "John: Learning an instrument is really cool"),
+        # a colon inside a name does not start the fact
+        ("I usually play CS:GO, but I tried Street Fighter this time.", "Nate",
+         "Nate usually plays CS:GO, but Nate tried Street Fighter this time"),
+        ("The game was called Counter-Strike: Global Offensive, and my team had a blast.", "Nate",
+         "The game was called Counter-Strike: Global Offensive, and Nate's team had a blast"),
+    ],
+)
+def test_what_looks_like_a_dropped_i_or_a_label_inside_a_sentence_is_left_alone(
+        rewriter: StandaloneRewriter, sentence: str, speaker: str, fact: str) -> None:
+    assert rewriter.rewrite(sentence, speaker=speaker) == fact
