@@ -8,6 +8,7 @@ words, and a chat is full of them; without a question mark these are not questio
   went on a road trip to Oregon", "What I want is a quiet week" (a wh-word followed by its own
   subject);
 * an exclamation: "What a view!", "How cool is this!";
+* a statement about any one of something: "Any hobby can have an impact when used right";
 * the speaker's own elliptic statement, its "I" left out: "Was super nervous last week…",
   "Would love to see it", "Should be fun", "Will do", "Can't wait for the trip!" (an auxiliary
   followed by a verb or an adverb, where a question would have its subject).
@@ -23,6 +24,8 @@ QUESTION_START = re.compile(
 )
 # "When I was younger, …", "What my sister wants is …": the wh-word opens a clause with its own subject
 _WH_CLAUSE = re.compile(r"(?i)^\s*(?:when|whenever|where|what|which)\s+(?:i|we|they|he|she|my|our|his|her|their)\b")
+# "Any hobby can have an impact…", "Any time you need help, …": a statement about any one, not "Any tips?"
+_ANY_STATEMENT = re.compile(r"(?i)^\s*any\s+(?:time\b|\w+\s+(?:can|could|will|would|should|must|is|are|has|have)\b)")
 _EXCLAMATION = re.compile(r"(?i)^\s*(?:what\s+an?\b|how\s+\w+\b[^?？]*!\s*$)")
 # the word after an opening auxiliary that cannot be its subject: the speaker's elliptic statement
 _ELLIPTIC_AUXILIARY = re.compile(
@@ -39,7 +42,8 @@ _SUBJECT = re.compile(r"(?i)^(?:i|you|u|we|they|he|she|it|there|this|that|these|
 def opens_like_question(sentence: str) -> bool:
     """True if ``sentence``, read without its final punctuation, opens the way a question does (see the module)."""
     stripped = sentence.strip()
-    if _WH_CLAUSE.match(stripped) or _EXCLAMATION.match(stripped) or _ELLIPTIC_AUXILIARY.match(stripped):
+    if _WH_CLAUSE.match(stripped) or _EXCLAMATION.match(stripped) or _ELLIPTIC_AUXILIARY.match(stripped) \
+            or _ANY_STATEMENT.match(stripped):
         return False
     negated = _NEGATED_AUXILIARY.match(stripped)
     if negated:

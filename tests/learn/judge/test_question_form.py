@@ -15,6 +15,7 @@ from sidecar.learn.judge.rules import is_question
     "When do we ship the release",
     "Don't you think so",
     "Did Sam call back",
+    "Any ideas on how to fix the flaky test",
     "Paris?!",
 ])
 def test_questions_with_or_without_their_mark(sentence: str) -> None:
@@ -31,6 +32,8 @@ def test_questions_with_or_without_their_mark(sentence: str) -> None:
     "Will do.",
     "Can't wait for the trip!",
     "Don't use tabs in this repo.",
+    "Any hobby can have an impact when used right.",  # about any one of something
+    "Any time you need help, reach out.",
 ])
 def test_statements_that_open_with_a_question_word(sentence: str) -> None:
     assert not is_question(sentence)
