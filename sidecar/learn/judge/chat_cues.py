@@ -74,12 +74,15 @@ FUTURE_TIME = re.compile(
     r"(?:this|the) coming (?:week|weekend|month))\b")
 PLANNING = re.compile(r"(?i)\b(?:planning (?:a|an|to|on|my|our)|getting ready for|preparing for|gearing up for|"
                       r"(?:am|are|'m|'re) going (?:to (?!be\b)\w+|\w+ing\b))")
+# "I'm taking some time off this weekend", "I'll come over tomorrow": the speaker's own plan for the coming days
+NEAR_PLAN = re.compile(r"(?i)\b(?:i|we)(?:(?:'m|’m| am|'re|’re| are)\s+\w+ing|(?:'ll|’ll| will)\s+(?!not\b|never\b)\w+)\b"
+                       r"[^.!?]{0,60}?\b(?:this weekend|tomorrow|tonight|this (?:evening|afternoon))\b")
 # "I just got a new puppy", "my wife and I just left for Europe": news of the speaker's, as dated as "yesterday"
 JUST_DONE = re.compile(r"(?i)\bjust (?:" + "|".join(rules.PAST_VERBS) + r")\b")
 
 
 def _names_a_plan(said: str) -> bool:
-    return bool(FUTURE_TIME.search(said) or PLANNING.search(said))
+    return bool(FUTURE_TIME.search(said) or PLANNING.search(said) or NEAR_PLAN.search(said))
 
 
 def is_planned_event(sentence: str) -> bool:

@@ -113,6 +113,8 @@ def test_a_question_in_a_chat_is_never_a_fact(judge: EmbeddedJudge, said: str) -
     "I'm getting ready for a dance comp near me next month.",
     "I'm planning a trip to the East Coast.",
     "We're putting together a talent show for the kids next month.",
+    "I'm taking some time off this weekend to chill with my pets.",
+    "I'll come over tomorrow if that's fine.",
 ])
 def test_a_plan_of_the_speakers_own_is_recognised(said: str) -> None:
     assert is_planned_event(said)
@@ -122,6 +124,8 @@ def test_a_plan_of_the_speakers_own_is_recognised(said: str) -> None:
     "Are you planning a trip next month?",  # asked of the listener
     "The museum reopens next month.",  # nobody's plan
     "We haven't talked in a few days.",
+    "Alright, see you tomorrow!",  # a goodbye
+    "I'm sure it'll be a blast tomorrow.",  # an opinion about tomorrow
 ])
 def test_what_is_no_plan_of_the_speakers_is_not_one(said: str) -> None:
     assert not is_planned_event(said)
