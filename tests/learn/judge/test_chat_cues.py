@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sidecar.learn.judge.chat_cues import chat_event, is_planned_event, is_reaction, said_to_listener
+from sidecar.learn.judge.chat_cues import EVENT_OF_RECORD, chat_event, is_planned_event, is_reaction, said_to_listener
 from sidecar.learn.judge.embedded_judge import EmbeddedJudge
 from sidecar.learn.judge.facts import split_sentences
 from sidecar.store.embedder import MiniLMEmbedder
@@ -184,4 +184,5 @@ def test_in_a_chat_an_event_of_the_speakers_own_is_kept_whatever_the_classifier_
     "We even had a picnic last week!",  # no chat: a coding session's aside is judged as before
 ])
 def test_an_event_asked_imagined_or_outside_a_chat_gets_no_floor(judge: EmbeddedJudge, said: str) -> None:
-    assert all(a.probability < 0.6 for a in judge.assess(said) if "picnic" in a.text), judge.assess(said)
+    about_the_picnic = [a for a in judge.assess(said) if "picnic" in a.text]
+    assert about_the_picnic and all(a.probability < EVENT_OF_RECORD for a in about_the_picnic), about_the_picnic
