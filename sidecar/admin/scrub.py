@@ -86,6 +86,9 @@ class SecretScrubber:
             if not dry_run:
                 self._scrub_row(row)
         history = self._store.rewrite_history(scrub, dry_run=dry_run)
+        copies = getattr(self._store, "copies", None)
+        if copies is not None and not dry_run:
+            copies.compact()  # the scrubbed rows' old copies were forgotten; leave no page of them in the WAL
         keyword = self._keyword_pass(dry_run)
         sessions = sessions_pass(self._sessions, secret_kinds, scrub, dry_run) if self._sessions else []
         memory_md = memory_md_pass(self._memory_md_files(), secret_kinds)

@@ -16,6 +16,8 @@ LAYOUT: tuple[tuple[str, str, str], ...] = (
     ("vectors", "store:chroma", "Chroma's folder: one sub-folder per collection holds the HNSW vector index"),
     ("history", "store:history.db", "mem0's history: every ADD / UPDATE / DELETE with old and new text"),
     ("keyword", "store:keyword.db", "the keyword (FTS5) index of hybrid search, rebuilt from the store if lost"),
+    ("rows", "store:rows.db", "a copy of each memory's stored fields, which search reads; checked against the "
+                              "store at every start"),
     ("queue", "ingest/queue.db", "transcript cursors and the write gate's job queue (and dead letter)"),
     ("provenance", "ingest/provenance.db", "why each learned memory exists: source file and line, verdict"),
     ("review", "ingest/review.db", "facts waiting for `memctl review`"),

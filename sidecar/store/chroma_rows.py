@@ -165,6 +165,11 @@ class ChromaRows:
 
     def __init__(self, collection: Any) -> None:
         self._collection = collection
+        self._copies: Any = None
+
+    def keep_copies(self, copies: Any) -> None:
+        """Answer :meth:`rows` from ``copies`` (a :class:`~sidecar.store.row_copies.RowCopies`) when they hold them."""
+        self._copies = copies
 
     def gate(self, checkpoint: Callable[[], object]) -> None:
         """Pass ``checkpoint`` before each call into Chroma (write work waits for reads: see chroma_gate)."""
@@ -177,6 +182,11 @@ class ChromaRows:
 
     def rows(self, ids: Sequence[str]) -> list[StoredRow]:
         """The stored rows of ``ids``, in that order; unknown ids are left out."""
+        if self._copies is not None and ids:
+            return self._copies.rows_through(ids, self._read)
+        return self._read(ids)
+
+    def _read(self, ids: Sequence[str]) -> list[StoredRow]:
         if not ids:
             return []
         found = self._collection.get(ids=list(ids), include=["metadatas"])
@@ -228,18 +238,24 @@ def _floats(vector: Any) -> list[float]:
     return vector.tolist() if hasattr(vector, "tolist") else list(vector)
 
 
-def chroma_reads(vector_store: Any, rows: Any, pause: Callable[[], object] | None) -> Any:
+def chroma_reads(vector_store: Any, rows: Any, pause: Callable[[], object] | None, copies: Any = None) -> Any:
     """The row reader for mem0's ``vector_store`` (``rows`` if given, else one over its Chroma collection;
     None without one), after making its collection fit for the daemon: the index persisted often
-    (:mod:`~sidecar.store.chroma_index`) and, with ``pause``, every call into Chroma from write work
-    passing that checkpoint first (:mod:`~sidecar.store.chroma_gate`)."""
+    (:mod:`~sidecar.store.chroma_index`), with ``pause`` every call into Chroma from write work
+    passing that checkpoint first (:mod:`~sidecar.store.chroma_gate`), and with ``copies``
+    (:mod:`~sidecar.store.row_copies`) every write forgetting the copies of its rows and the reader
+    answering from them."""
     tune_index(getattr(vector_store, "collection", None))
+    if copies is not None:
+        watch_writes(vector_store, copies)
     if pause is not None:
         gate_collection(vector_store, pause)
     collection = getattr(vector_store, "collection", None)
     reader = rows if rows is not None else ChromaRows(collection) if collection is not None else None
     if pause is not None and isinstance(reader, ChromaRows):
         reader.gate(pause)
+    if copies is not None and isinstance(reader, ChromaRows):
+        reader.keep_copies(copies)
     return reader
 
 
@@ -250,3 +266,13 @@ def gate_collection(owner: Any, checkpoint: Callable[[], object]) -> GatedCollec
         return collection
     owner.collection = gated = GatedCollection(collection, checkpoint)
     return gated
+
+
+def watch_writes(owner: Any, copies: Any) -> None:
+    """Put ``owner.collection`` behind :class:`~sidecar.store.row_copies.WatchedCollection`: each write forgets
+    the ``copies`` of the rows it names."""
+    from sidecar.store.row_copies import WatchedCollection
+
+    collection = getattr(owner, "collection", None)
+    if collection is not None and not isinstance(collection, WatchedCollection):
+        owner.collection = WatchedCollection(collection, copies)

@@ -40,11 +40,12 @@ class Mem0Adapter:
     """
 
     def __init__(self, memory: Any, embedder: StoreEmbedder | None = None, *, rows: Any = None,
-                 history: Any = None) -> None:
+                 history: Any = None, copies: Any = None) -> None:
         """Wrap ``memory`` (from :func:`build_memory`); the adapter owns it from now on.
 
         ``rows`` reads the vector store directly (default: mem0's Chroma collection);
-        ``history`` replaces mem0's SQLite history (the server backend keeps it in PostgreSQL).
+        ``history`` replaces mem0's SQLite history (the server backend keeps it in PostgreSQL);
+        ``copies`` (:class:`~sidecar.store.row_copies.RowCopies`) answer row reads and follow every write.
         """
         if history is not None:
             memory.db = history
@@ -57,13 +58,13 @@ class Mem0Adapter:
         memory.vector_store = HoldingVectorStore(self._vectors, self._batches, self._fact_vectors)
         memory.db = HoldingHistory(self._history, self._batches)
         # the embedder's checkpoint is the daemon's write checkpoint (set by the composition root)
-        self._rows = chroma_reads(self._vectors, rows, getattr(embedder, "pause", None))
+        self._rows = chroma_reads(self._vectors, rows, getattr(embedder, "pause", None), copies)
 
     @classmethod
     def open(cls, config: Mapping[str, Any], embedder: StoreEmbedder | None = None, *, rows: Any = None,
-             history: Any = None) -> Mem0Adapter:
+             history: Any = None, copies: Any = None) -> Mem0Adapter:
         """Build mem0 from ``config`` (see :func:`build_memory`) and wrap it."""
-        return cls(build_memory(config, embedder), embedder, rows=rows, history=history)
+        return cls(build_memory(config, embedder), embedder, rows=rows, history=history, copies=copies)
 
     # -- writes ---------------------------------------------------------------
 

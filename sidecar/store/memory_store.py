@@ -32,7 +32,7 @@ from sidecar.config.settings import Settings
 from sidecar.keyed_locks import KeyedLocks
 from sidecar.store.bulk_rows import BulkRows, listable, listed
 from sidecar.store.backend import EmbeddedBackend, StoreBackend, open_backend
-from sidecar.store.chroma_open import open_rows
+from sidecar.store.chroma_open import local_chroma, open_rows
 from sidecar.store.chroma_rows import ChromaRows
 from sidecar.store.dense import DenseChannel
 from sidecar.store.embedder import StoreEmbedder, build_embedded
@@ -43,6 +43,7 @@ from sidecar.store.load_state import WritesLoading
 from sidecar.store.mem0_adapter import Mem0Adapter  # cheap: mem0 itself is imported by Mem0Adapter.open
 from sidecar.store.mem0_config import EmbedderChoice
 from sidecar.store.preflight import check_embedder
+from sidecar.store.row_copies import FILE_NAME as ROW_COPIES_FILE, RowCopies
 from sidecar.store.scan import all_rows
 from sidecar.store.unavailable import guard_methods, unavailable_as_error
 from sidecar.store.verbatim import add_verbatim
@@ -81,6 +82,7 @@ class MemoryStore(BulkRows):
         self.last_client_read = 0.0  # monotonic time of the latest client read; background work yields to it
         self.hybrid: HybridIndex | None = None
         self.dense: DenseChannel | None = None
+        self.copies: RowCopies | None = None  # search results' rows, read without Chroma (sidecar.store.row_copies)
         try:
             self.embedder: StoreEmbedder | None = None
             if self.choice.embedded:
@@ -113,13 +115,18 @@ class MemoryStore(BulkRows):
         backend = self.backend
         try:
             rows = self._rows if self._rows is not None else backend.rows
-            mem0 = Mem0Adapter.open(backend.mem0_config, self.embedder, rows=rows, history=backend.history)
+            if self.copies is None and self.hybrid and isinstance(backend, EmbeddedBackend) \
+                    and local_chroma(backend.mem0_config):
+                self.copies = RowCopies(self.path / ROW_COPIES_FILE)  # opened here: reads-first starts without it
+            mem0 = Mem0Adapter.open(backend.mem0_config, self.embedder, rows=rows, history=backend.history,
+                                    copies=self.copies)
             if isinstance(backend, EmbeddedBackend):
                 backend.opened()
             if self.hybrid:
                 batch = getattr(self.hybrid.keyword, "batch", None)
                 with batch() if batch is not None else nullcontext():
-                    self.hybrid.resync(all_rows(mem0), mem0.count())
+                    stored = all_rows(mem0)
+                    self.hybrid.resync(self.copies.synced(stored) if self.copies else stored, mem0.count())
                 if self.dense is None:
                     self.dense = DenseChannel(mem0, self.hybrid.keyword.count)
         except BaseException as exc:
@@ -284,6 +291,8 @@ class MemoryStore(BulkRows):
     def close(self) -> None:
         if self.hybrid:
             self.hybrid.close()
+        if self.copies:
+            self.copies.close()
         if self._mem0 is not None:
             self._mem0.close()
         self.backend.close()
