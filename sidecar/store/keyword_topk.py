@@ -154,14 +154,17 @@ def ranked(conn: sqlite3.Connection, phrases: Sequence[str], where: str, params:
     for phrase, frequency in chosen.common if scores else ():
         if common_term_bonus(frequency, rows, 1.0, 0.0) < NEGLIGIBLE:
             continue  # in half the rows or more (a month name in every row's date): FTS5 gives it ~0 too
-        in_text = _rowids(conn, f"({match}) AND (text : {phrase})")
         in_any = [rowid for rowid in _rowids(conn, f"({match}) AND {phrase}") if rowid in scores]
+        # which column holds the term matters only when the columns weigh differently
+        in_text = _rowids(conn, f"({match}) AND (text : {phrase})") if context_weight != 1.0 and in_any else None
         missing = [rowid for rowid in in_any if rowid not in ratio]
         if missing:
             ratio.update(_length_ratios(conn, missing, average))
+        idf = keyword_scope_idf.idf(rows, frequency)  # common_term_bonus, term by term, without its calls
         for rowid in in_any:
-            weight = 1.0 if rowid in in_text else context_weight
-            scores[rowid] += common_term_bonus(frequency, rows, weight, ratio.get(rowid, 1.0))
+            weight = 1.0 if in_text is None or rowid in in_text else context_weight
+            scores[rowid] += idf * weight * (BM25_K1 + 1) / (
+                weight + BM25_K1 * (1 - BM25_B + BM25_B * ratio.get(rowid, 1.0)))
     return _best_in_scope(conn, scores, where, params, limit)
 
 
@@ -194,7 +197,9 @@ def _length_ratios(conn: sqlite3.Connection, rowids: list[int], average: float) 
         chunk = rowids[start:start + 500]
         marks = ",".join("?" * len(chunk))
         for rowid, sizes in conn.execute(f"SELECT id, sz FROM keyword_fts_docsize WHERE id IN ({marks})", chunk):
-            out[rowid] = sum(_varints(bytes(sizes or b""))) / average
+            data = bytes(sizes or b"")
+            # each column's size is a varint; below 128 tokens it is one byte holding the size itself
+            out[rowid] = (sum(data) if max(data, default=0) < 0x80 else sum(_varints(data))) / average
     return out
 
 

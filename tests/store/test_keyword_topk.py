@@ -59,6 +59,28 @@ def test_pruned_scores_equal_bm25_for_single_occurrences(indexes) -> None:
     assert dict(hits)["both"] > dict(hits)["rare"] + 0.1  # same length: the difference is the common term
 
 
+def test_pruned_scores_equal_bm25_with_a_lighter_context_column_and_long_rows(tmp_path: Path) -> None:
+    """The common term's bonus tells the text from the context column, and reads rows of 128+ tokens right."""
+    path = tmp_path / "keyword.db"
+    exact = KeywordIndex(path, topk_budget=10**9, context_weight=0.5)
+    fill(exact)
+    exact.upsert("in-context", "Melanie saw tulips", context="the garden " + "other words " * 100, user_id="alice")
+    exact.upsert("long", "tulips by the garden " + "and more words " * 60, user_id="alice")
+    pruned = KeywordIndex(path, topk_budget=10, context_weight=0.5)
+    try:
+        assert not keyword_topk.plan(pruned._conn(), ['"tulips"', '"garden"'], budget=10).exact
+        full = dict(exact._conn().execute(
+            "SELECT r.memory_id, -bm25(keyword_fts, 1.0, 0.5) FROM keyword_fts JOIN keyword_rows r "
+            "ON r.rowid = keyword_fts.rowid WHERE keyword_fts MATCH '\"tulips\" OR \"garden\"'").fetchall())
+        hits = dict(pruned.search("tulips garden", filters={"user_id": "alice"}, limit=60))
+    finally:
+        pruned.close()
+        exact.close()
+    assert {"both", "rare", "in-context", "long"} <= set(hits)
+    for memory_id, score in hits.items():
+        assert score == pytest.approx(full[memory_id], rel=1e-9)
+
+
 def test_within_budget_the_ranking_is_the_exact_one(tmp_path: Path) -> None:
     with KeywordIndex(tmp_path / "small.db", topk_budget=1000) as small:
         fill(small)
