@@ -66,15 +66,21 @@ class RowCopies:
 
     def _open(self) -> sqlite3.Connection:
         try:
-            db = open_shared(self.path, _SCHEMA)
-            check_readable(db)
-        except sqlite3.DatabaseError as exc:
-            set_aside(self.path, str(exc))
-            db = open_shared(self.path, _SCHEMA)
-        db.row_factory = None
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA secure_delete=ON")
-        return db
+            try:
+                db = open_shared(self.path, _SCHEMA)
+                check_readable(db)
+            except sqlite3.DatabaseError as exc:
+                set_aside(self.path, str(exc))
+                db = open_shared(self.path, _SCHEMA)
+            db.row_factory = None
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA secure_delete=ON")
+            return db
+        except (OSError, sqlite3.Error) as exc:  # derived data: the daemon starts without it
+            log.warning("row copies in %s unavailable (%s); search reads rows from the store", self.path,
+                        " ".join(str(exc).split()))
+            self.broken = True
+            return sqlite3.connect(":memory:", check_same_thread=False)
 
     def _locked(self, work: Callable[[sqlite3.Connection], T], default: T) -> T:
         """``work(connection)`` under the lock; a file that fails (full disk, I/O error) stops the copies for

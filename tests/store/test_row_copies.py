@@ -261,3 +261,17 @@ def test_a_payload_json_cannot_hold_is_read_from_the_store(tmp_path: Path):
     assert copies.trusted
     assert copies.payloads(["a", "b"]) == {"b": {"data": "oslo"}}
     assert copies.rows_through(["a"], store.read)[0].payload["odd"] == {1, 2}
+
+
+def test_a_file_that_cannot_be_made_leaves_the_copies_off(tmp_path: Path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the folder should be")
+    store = Store({"a": {"data": "tea"}})
+
+    copies = RowCopies(blocked / FILE_NAME)
+    synced(copies, store)
+
+    assert copies.broken and not copies.trusted
+    assert copies.rows_through(["a"], store.read)[0].payload == {"data": "tea"}
+    copies.forget(["a"])
+    copies.close()
