@@ -64,6 +64,8 @@ def totals(conn: sqlite3.Connection) -> tuple[int, float]:
 
 def _varints(data: bytes) -> list[int]:
     """The SQLite varints of ``data`` (big-endian 7-bit groups; a 9th byte carries 8 bits)."""
+    if max(data, default=0) < 0x80:  # every value below 128 (a row's column sizes, mostly): one byte each
+        return list(data)
     out: list[int] = []
     value = length = 0
     for byte in data:
@@ -116,7 +118,12 @@ def plan(conn: sqlite3.Connection, phrases: Sequence[str], budget: int, where: s
 def common_term_bonus(frequency: int, rows: int, weight: float, length_ratio: float) -> float:
     """What FTS5's BM25 gives one occurrence of a term (``frequency`` documents of ``rows``) in a column of
     ``weight``, in a document ``length_ratio`` times the average length."""
-    return keyword_scope_idf.idf(rows, frequency) * weight * (BM25_K1 + 1) / (weight + BM25_K1 * (1 - BM25_B + BM25_B * length_ratio))
+    return _bonus(keyword_scope_idf.idf(rows, frequency), weight, length_ratio)
+
+
+def _bonus(idf: float, weight: float, length_ratio: float) -> float:
+    """:func:`common_term_bonus` for a term whose IDF is known (computed once per term, not per row)."""
+    return idf * weight * (BM25_K1 + 1) / (weight + BM25_K1 * (1 - BM25_B + BM25_B * length_ratio))
 
 
 def ranked(conn: sqlite3.Connection, phrases: Sequence[str], where: str, params: Sequence[str], *,
@@ -160,11 +167,10 @@ def ranked(conn: sqlite3.Connection, phrases: Sequence[str], where: str, params:
         missing = [rowid for rowid in in_any if rowid not in ratio]
         if missing:
             ratio.update(_length_ratios(conn, missing, average))
-        idf = keyword_scope_idf.idf(rows, frequency)  # common_term_bonus, term by term, without its calls
+        idf = keyword_scope_idf.idf(rows, frequency)
         for rowid in in_any:
             weight = 1.0 if in_text is None or rowid in in_text else context_weight
-            scores[rowid] += idf * weight * (BM25_K1 + 1) / (
-                weight + BM25_K1 * (1 - BM25_B + BM25_B * ratio.get(rowid, 1.0)))
+            scores[rowid] += _bonus(idf, weight, ratio.get(rowid, 1.0))
     return _best_in_scope(conn, scores, where, params, limit)
 
 
@@ -197,9 +203,7 @@ def _length_ratios(conn: sqlite3.Connection, rowids: list[int], average: float) 
         chunk = rowids[start:start + 500]
         marks = ",".join("?" * len(chunk))
         for rowid, sizes in conn.execute(f"SELECT id, sz FROM keyword_fts_docsize WHERE id IN ({marks})", chunk):
-            data = bytes(sizes or b"")
-            # each column's size is a varint; below 128 tokens it is one byte holding the size itself
-            out[rowid] = (sum(data) if max(data, default=0) < 0x80 else sum(_varints(data))) / average
+            out[rowid] = sum(_varints(bytes(sizes or b""))) / average
     return out
 
 

@@ -144,10 +144,8 @@ class RowCopies:
         def drop(db: sqlite3.Connection) -> None:
             if ids is None:
                 db.execute("DELETE FROM row_copies")
-            elif ids:
-                db.execute("BEGIN")
-                db.executemany("DELETE FROM row_copies WHERE memory_id = ?", [(str(i),) for i in ids])
-                db.execute("COMMIT")
+            else:
+                _delete(db, [str(i) for i in ids])
 
         with self._lock:
             self._generation += 1  # also when the file has failed: a read under way must not copy its rows
@@ -181,13 +179,10 @@ class RowCopies:
                 chunk = []
         rewritten += self._rewrite_differing(chunk)
         yield from chunk
-        extra = [(memory_id,) for memory_id in held - seen]
+        extra = list(held - seen)
 
         def finish(db: sqlite3.Connection) -> None:
-            if extra:
-                db.execute("BEGIN")
-                db.executemany("DELETE FROM row_copies WHERE memory_id = ?", extra)
-                db.execute("COMMIT")
+            _delete(db, extra)
             self.trusted = since == self._generation
 
         self._locked(finish, None)
@@ -236,6 +231,13 @@ def _write(db: sqlite3.Connection, values: list[tuple[str, str]]) -> None:
     db.execute("BEGIN")
     db.executemany("INSERT OR REPLACE INTO row_copies(memory_id, payload) VALUES (?, ?)", values)
     db.execute("COMMIT")
+
+
+def _delete(db: sqlite3.Connection, ids: list[str]) -> None:
+    if ids:
+        db.execute("BEGIN")
+        db.executemany("DELETE FROM row_copies WHERE memory_id = ?", [(memory_id,) for memory_id in ids])
+        db.execute("COMMIT")
 
 
 class WatchedCollection:
