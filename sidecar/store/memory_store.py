@@ -23,9 +23,8 @@ opened first and answer at once; mem0 (seconds to import) is loaded afterwards b
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from sidecar.config.settings import Settings
@@ -45,16 +44,16 @@ from sidecar.store.mem0_config import EmbedderChoice
 from sidecar.store.preflight import check_embedder
 from sidecar.store.row_copies import FILE_NAME as ROW_COPIES_FILE, RowCopies
 from sidecar.store.scan import all_rows
-from sidecar.store.unavailable import guard_methods, unavailable_as_error
+from sidecar.store.unavailable import guard_methods
 from sidecar.store.verbatim import add_verbatim
+from sidecar.store.write_coordination import WriteCoordination, scope_of
 from sidecar.store.scope_filters import bind_filters, check_scope, only_in_scope
-from sidecar_shared.protocol import SCOPE_KEYS, scope_ids
+from sidecar_shared.protocol import scope_ids
 
-log = logging.getLogger("sidecar.store")
 __all__ = ["MemoryNotFound", "MemoryStore", "Observer", "StoreChange"]
 
 
-class MemoryStore(BulkRows):
+class MemoryStore(BulkRows, WriteCoordination):
     """mem0 ``Memory`` over the configured vector store, with the embedder the config names.
 
     Writers that must not interleave within one scope (the API's add, update and
@@ -146,53 +145,6 @@ class MemoryStore(BulkRows):
         """Raw row reads: mem0's adapter once loaded, else the collection read directly."""
         return self._mem0 if self._mem0 is not None or self._rows is None else self._rows
 
-    # -- coordination ---------------------------------------------------------
-
-    @contextmanager
-    def scope_lock(self, scope: dict[str, Any]) -> Iterator[None]:
-        """Serialise writes to one (user_id, agent_id, run_id) scope."""
-        key = tuple(scope.get(k) for k in SCOPE_KEYS)
-        with self._locks.hold(key), unavailable_as_error(self.backend), self.backend.scope_lock(key):
-            yield
-
-    @contextmanager
-    def _existing_locked(self, memory_id: str) -> Iterator[dict[str, Any]]:
-        """Hold the scope lock of an existing memory; yields the memory as read under that lock.
-
-        A memory's scope never changes (mem0 ignores scope ids in update metadata),
-        so the scope read before locking is the one to lock.
-        """
-        existing = self.get(memory_id)
-        if existing is None:
-            raise MemoryNotFound(f"no memory with id {memory_id}")
-        with self.scope_lock(_scope_of(existing)):
-            current = self.get(memory_id)
-            if current is None:  # deleted while we waited for the lock
-                raise MemoryNotFound(f"no memory with id {memory_id}")
-            yield current
-
-    def pause(self) -> None:
-        """Write work's checkpoint between its steps: wait while reads are in flight (bounded).
-
-        It is the daemon's reads-first checkpoint (:mod:`sidecar.rpc.priority`), which the
-        composition root hands to the embedder; a thread running a read, or a store whose
-        embedder is not in-process, passes at once.
-        """
-        pause = getattr(self.embedder, "pause", None)
-        if pause is not None:
-            pause()
-
-    def subscribe(self, observer: Observer) -> None:
-        """Call ``observer`` after every write (never inside a scope lock)."""
-        self._observers.append(observer)
-
-    def _notify(self, change: StoreChange) -> None:
-        for observer in self._observers:
-            try:
-                observer(change)
-            except Exception:  # an observer must never undo or fail a write
-                log.exception("store observer failed on %s %s", change.event, change.memory_id)
-
     # -- mem0-shaped operations ---------------------------------------------
 
     def add(self, messages: Any, *, user_id: str | None = None, agent_id: str | None = None,
@@ -254,8 +206,8 @@ class MemoryStore(BulkRows):
             result = self._loaded().update(memory_id, text=text, metadata=metadata)
             if self.hybrid:
                 self.hybrid.updated(memory_id, text if text is not None else str(existing.get("memory", "")),
-                                    _scope_of(existing))
-        self._notify(StoreChange("UPDATE", memory_id, _scope_of(existing), text or existing.get("memory")))
+                                    scope_of(existing))
+        self._notify(StoreChange("UPDATE", memory_id, scope_of(existing), text or existing.get("memory")))
         return result
 
     def delete(self, memory_id: str) -> dict[str, Any]:
@@ -264,7 +216,7 @@ class MemoryStore(BulkRows):
             result = self._loaded().delete(memory_id)
             if self.hybrid:
                 self.hybrid.deleted(memory_id)
-        self._notify(StoreChange("DELETE", memory_id, _scope_of(existing), existing.get("memory")))
+        self._notify(StoreChange("DELETE", memory_id, scope_of(existing), existing.get("memory")))
         return result
 
     def delete_all(self, *, user_id: str | None = None, agent_id: str | None = None,
@@ -301,6 +253,3 @@ class MemoryStore(BulkRows):
 guard_methods(MemoryStore, ("add", "search", "get", "get_all", "update", "delete", "delete_all", "history",
                             "rewrite_history", "count", "newest", "scan", "copy_in", "read_rows", "present"))
 
-
-def _scope_of(memory: dict[str, Any]) -> dict[str, str]:
-    return {k: memory[k] for k in SCOPE_KEYS if memory.get(k)}
