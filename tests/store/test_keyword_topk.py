@@ -59,6 +59,31 @@ def test_pruned_scores_equal_bm25_for_single_occurrences(indexes) -> None:
     assert dict(hits)["both"] > dict(hits)["rare"] + 0.1  # same length: the difference is the common term
 
 
+def test_pruned_scores_equal_bm25_when_a_row_holds_a_common_term_twice(indexes) -> None:
+    exact, pruned = indexes
+    exact.upsert("twice", "garden tulips, garden gloves", user_id="alice")  # one file: pruned sees it too
+    full = fts5_scores(exact)
+    hits = dict(pruned.search("tulips garden", filters={"user_id": "alice"}, limit=60))
+    assert not keyword_topk.plan(pruned._conn(), ['"tulips"', '"garden"'], budget=10).exact
+    assert hits["twice"] == pytest.approx(full["twice"], rel=1e-9)
+    assert set(hits) == {"twice", "both", "rare"}
+
+
+def test_a_whole_store_scope_whose_matches_overlap_within_budget_is_ranked_exactly(tmp_path: Path) -> None:
+    """Two terms of 8 rows each, in the same 8 rows: their sum is over a budget of 10, their union is not."""
+    with KeywordIndex(tmp_path / "one.db", topk_budget=10) as index:
+        for i in range(8):
+            index.upsert(f"t{i}", f"tulips and a garden, row {i}", user_id="alice")
+        for i in range(30):
+            index.upsert(f"x{i}", f"filler line {i}", user_id="alice")
+        conn = index._conn()
+        where, params = "r.user_id = ?", ["alice"]
+        chosen = keyword_topk.plan(conn, ['"tulips"', '"garden"'], 10, where, params,
+                                   scope_rows=lambda: index._scopes.rows(conn, where, params))
+        assert chosen.exact
+        assert len(index.search("tulips garden", filters={"user_id": "alice"}, limit=60)) == 8
+
+
 def test_pruned_scores_equal_bm25_with_a_lighter_context_column_and_long_rows(tmp_path: Path) -> None:
     """The common term's bonus tells the text from the context column, and reads rows of 128+ tokens right."""
     path = tmp_path / "keyword.db"
