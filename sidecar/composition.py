@@ -100,6 +100,7 @@ class Daemon:
             "dims": self.store.choice.dims,
             "store_backend": self.store.backend.describe(),
             "memories": self.store.count(),
+            "search": self.store.search_status(),
             "workers": self.settings.workers,
             "telemetry_off": all(offline.status().values()),
         }

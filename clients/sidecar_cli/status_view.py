@@ -55,6 +55,7 @@ def overview(raw: dict[str, Any]) -> dict[str, Any]:
         "queue": {"requests_waiting": raw.get("queue_depth"), "requests_running": raw.get("in_flight"),
                   "ingest_depth": depth, "ingest_failures": failures},
         "latency_ms": {"search": _latency(ops.get("search")), "judge": _latency(judge)},
+        "row_copies": _section(raw, "search").get("row_copies"),
         "watched_files": ingest.get("watched_files"),
         "review_pending": _section(ingest, "review").get("pending"),
         "telemetry_off": raw.get("telemetry_off"),
@@ -100,6 +101,16 @@ def _latency_text(value: dict[str, Any] | None) -> str:
     return f"p50 {value['p50_ms']:.1f} ms  p95 {value['p95_ms']:.1f} ms  (n={value.get('count')})"
 
 
+def _copies_text(copies: Any) -> str:
+    """Where a search's rows came from (the embedded store keeps copies of them: store/row_copies.py)."""
+    if not isinstance(copies, dict):
+        return ""
+    if copies.get("state") != "on":
+        return f"  row copies {copies.get('state')} (rows read from the store)"
+    hits, misses = int(copies.get("hits") or 0), int(copies.get("misses") or 0)
+    return f"  rows from copies {hits:,} of {hits + misses:,}"
+
+
 def _maybe(value: Any) -> str:
     return "-" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
 
@@ -121,7 +132,7 @@ def render_overview(view: dict[str, Any]) -> str:
         f"ingest     queue {_maybe(queue['ingest_depth'])}  dead letter {_maybe(queue['ingest_failures'])} (memctl queue list)"
         f"  watched files {_maybe(view.get('watched_files'))}",
         f"review     {_maybe(view.get('review_pending'))} facts waiting for you (memctl review)",
-        f"search     {_latency_text(latency['search'])}",
+        f"search     {_latency_text(latency['search'])}{_copies_text(view.get('row_copies'))}",
         f"judge      {_latency_text(latency['judge'])}",
         f"telemetry  {'off' if view.get('telemetry_off') else 'NOT fully off (run memctl doctor)'}",
     ]

@@ -180,6 +180,18 @@ class MemoryStore(BulkRows, WriteCoordination):
         return {"results": hybrid_search(self.hybrid, self.dense, query, self._query_vector, bound.scope, top_k,
                                          threshold)}
 
+    def search_status(self) -> dict[str, Any]:
+        """How searches have been answered since the start: the dense channel's query strategies and the
+        row copies' state and hits (``None`` where the store has no such part)."""
+        dense = self.dense
+        return {
+            "hybrid": self.hybrid is not None,
+            "dense_queries": None if dense is None else {
+                "whole_store": dense.bare_queries, "unfiltered": dense.unfiltered_queries,
+                "filtered": dense.filtered_queries},
+            "row_copies": None if self.copies is None else self.copies.status(),
+        }
+
     def _query_vector(self, query: str) -> Any:
         if self._mem0 is None and self.embedder is not None:
             return self.embedder.query_one(query)  # what mem0's embedding model hands back for "search"

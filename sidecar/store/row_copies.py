@@ -100,6 +100,12 @@ class RowCopies:
                             "start", self.path, " ".join(str(exc).split()))
                 return default
 
+    def status(self) -> dict[str, Any]:
+        """``state`` (``on``: trusted; ``syncing``: not yet compared with the store; ``off``: the file failed)
+        and the rows answered from the copy (``hits``) or read from the store (``misses``) since the start."""
+        state = "off" if self.broken else "on" if self.trusted else "syncing"
+        return {"state": state, "hits": self.hits, "misses": self.misses}
+
     # -- reads ------------------------------------------------------------------
 
     def rows_through(self, ids: Sequence[str], read: Callable[[Sequence[str]], list[StoredRow]]) -> list[StoredRow]:

@@ -61,10 +61,15 @@ def test_status_reports_counts_size_latency_and_rss(daemon):
     assert search["count"] >= 3 and 0 < search["p50_ms"] <= search["p95_ms"]
     assert set(data["queue"]) == {"requests_waiting", "requests_running", "ingest_depth", "ingest_failures"}
     assert data["raw"]["admin"]["telemetry"] and data["telemetry_off"] is True
+    copies = data["row_copies"]  # on once the start compared them with the store (store/row_copies.py)
+    assert copies["state"] == "on" and set(copies) == {"state", "hits", "misses"}
+    assert data["raw"]["search"]["dense_queries"]["filtered"] + data["raw"]["search"]["dense_queries"][
+        "unfiltered"] >= 3  # st-alice holds 2 of the 3 memories: never the whole-store query
 
     text = subprocess.run([MEMCTL, "status"], env=daemon.env, capture_output=True, text=True,
                           timeout=ready_limit()).stdout
     assert "st-alice 2, st-bob 1" in text and "codex 2, claude-code 1" in text and "p95" in text
+    assert "rows from copies" in text
 
     files = data["files"]  # where the store lives (README.md: "Where the store lives")
     data_dir = daemon.paths.data_dir

@@ -45,6 +45,7 @@ def test_until_compared_with_the_store_every_row_is_read_from_it(tmp_path: Path)
     assert copies.rows_through(["a"], store.read)[0].payload == {"data": "tea"}
     assert store.asked == ["a", "a"]  # asked once per call, each id once; nothing kept while untrusted
     assert copies.payloads(["a"]) == {}
+    assert copies.status() == {"state": "syncing", "hits": 0, "misses": 2}
 
 
 def test_after_the_start_comparison_rows_come_from_the_copy(tmp_path: Path):
@@ -58,7 +59,7 @@ def test_after_the_start_comparison_rows_come_from_the_copy(tmp_path: Path):
     assert [(r.id, dict(r.payload)) for r in rows] == [("b", {"data": "oslo", "ok": True}),
                                                       ("a", {"data": "tea", "n": 1, "tags": ["x"]})]
     assert store.asked == ["gone"]
-    assert copies.hits == 2 and copies.misses == 1
+    assert copies.status() == {"state": "on", "hits": 2, "misses": 1}
 
 
 def test_the_start_comparison_rewrites_changed_rows_and_drops_rows_the_store_lost(tmp_path: Path):
@@ -198,6 +199,7 @@ def test_search_reads_the_store_s_current_rows_through_updates_deletes_and_resta
         second = store.search("bees in the garden", filters={"user_id": "alice"})["results"]
         store.delete(other["id"])
         third = store.search("where does my sister live", filters={"user_id": "alice"})["results"]
+        searched = store.search_status()
     finally:
         store.close()
 
@@ -205,6 +207,8 @@ def test_search_reads_the_store_s_current_rows_through_updates_deletes_and_resta
     assert second[0]["memory"] == "I keep bees and hens in my garden"
     assert second[0]["metadata"] == {"source": "edited"}
     assert other["id"] not in {hit["id"] for hit in third}
+    assert searched["hybrid"] and searched["dense_queries"]["whole_store"] == 3  # alice holds the whole store
+    assert searched["row_copies"]["state"] == "on" and searched["row_copies"]["hits"] >= 2
 
     path = load_settings().store_dir / FILE_NAME
     with sqlite3.connect(path) as db:  # a copy the store never had, and one that differs from it
@@ -248,6 +252,7 @@ def test_a_file_that_fails_stops_the_copies_without_failing_reads_or_writes(tmp_
     store.payloads["a"] = {"data": "coffee"}
 
     assert copies.broken and not copies.trusted
+    assert copies.status()["state"] == "off"
     assert copies.rows_through(["a"], store.read)[0].payload == {"data": "coffee"}
     assert copies.rows_through(["a"], store.read)[0].payload == {"data": "coffee"}
     assert store.asked == ["a", "a"]
@@ -272,6 +277,7 @@ def test_a_file_that_cannot_be_made_leaves_the_copies_off(tmp_path: Path):
     synced(copies, store)
 
     assert copies.broken and not copies.trusted
+    assert copies.status()["state"] == "off"
     assert copies.rows_through(["a"], store.read)[0].payload == {"data": "tea"}
     copies.forget(["a"])
     copies.close()
