@@ -9,12 +9,25 @@ wire protocol, paths and errors it shares with the daemon live in
 write gate, so an assistant's pleasantries are not stored).
 """
 
-from sidecar_client.asyncio_client import AsyncClient
+from typing import TYPE_CHECKING, Any
+
 from sidecar_client.client import Client
 from sidecar_client.mem0_compat import Memory
 from sidecar_shared.errors import (Busy, DaemonNotRunning, DaemonTimeout, NotFound, RequestFailed, SecretDetected,
                                    SidecarError)
 
+if TYPE_CHECKING:
+    from sidecar_client.asyncio_client import AsyncClient
+
 __version__ = "0.1.0"
 __all__ = ["AsyncClient", "Busy", "Client", "DaemonNotRunning", "DaemonTimeout", "Memory", "NotFound", "RequestFailed",
            "SecretDetected", "SidecarError"]
+
+
+def __getattr__(name: str) -> Any:
+    """``AsyncClient`` on first use: asyncio costs ~20 ms of import, a third of a ``memctl`` call's start."""
+    if name == "AsyncClient":
+        from sidecar_client.asyncio_client import AsyncClient
+
+        return AsyncClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
