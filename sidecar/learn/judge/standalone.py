@@ -39,6 +39,9 @@ _NEEDS_PARSE = re.compile(
     r"^\s*(?:honestly|lol|so|well|oh|also|by the way|btw|fyi|please|just|really|it's|it is)\b"
 )
 
+# someone the sentence does not name: without its speaker's label, a reader cannot tell whose
+_THIRD_PERSON = re.compile(r"(?i)\b(?:he|she|his|her|hers|him|they|them|their|theirs)\b")
+
 
 def load_english() -> Any:
     """spaCy's small English pipeline from its installed wheel (no entity recogniser: unused)."""
@@ -106,6 +109,8 @@ class StandaloneRewriter:
             fact = self._from_doc(nlp, doc, job)
         except Unsure:
             return job.kept
+        if job.voice.speaker and job.voice.speaker not in fact and _THIRD_PERSON.search(fact):
+            return job.kept  # "Maria: Her name's Coco" stays hers: "Her name's Coco" would be nobody's
         for placeholder, code in job.code.items():
             fact = fact.replace(placeholder, code)
         return fact

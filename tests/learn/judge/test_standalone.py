@@ -86,6 +86,9 @@ def test_user_sentences_become_standalone_facts(rewriter: StandaloneRewriter, se
         ("Been only to Rome once.", "Gina", "Gina has been only to Rome once"),
         ("Went camping with the kids last weekend.", "Mel", "Mel went camping with the kids last weekend"),
         ("Congrats on the launch!", "Gina", "Congrats on the launch"),
+        # a fact about someone it does not name keeps its speaker's label: whose dog is Coco?
+        ("Her name's Coco.", "Maria", "Maria: Her name's Coco"),
+        ("Maria: Her name's Coco, and she's a rescue.", None, "Maria: Her name's Coco, and she's a rescue"),
         # "'d" is "had" before a past participle, "would" before a bare verb
         ("I'd been wanting to try yoga for a while.", "John", "John had been wanting to try yoga for a while"),
         ("I'd love to see it someday.", "John", "John would love to see it someday"),
