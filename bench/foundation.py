@@ -120,6 +120,9 @@ def main() -> int:
         daemon = start_daemon(home)
     report["add_batched"] = fills[-1]
     report["daemon_rss_after_mb"] = round(daemon.client.status()["rss_bytes"] / 2**20, 1)
+    # A user's memctl meets a daemon that has been up a while, not one whose fresh start still works in the
+    # background (the parser's warm-up, the counts).
+    settle(daemon.client)
     query = next(asked)
     memctl_runs = timed_runs([MEMCTL, "search", query, "--user", USER], env, options.process_runs)
     report["memctl_peak_rss_mb"] = round(peak_rss_of([MEMCTL, "search", query, "--user", USER], env) / 2**20, 1)

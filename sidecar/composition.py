@@ -78,6 +78,7 @@ class Daemon:
                                  socket_check_seconds=settings.socket_check_seconds, on_reload=self.reload)
             if self.store.embedder is not None:  # write work pauses before each model run while reads run
                 self.store.embedder.set_checkpoint(self.server.reads_first.checkpoint)
+                self.store.embedder.set_quiet(self.server.reads_first.quiet)  # a second core only then
         except BaseException:
             self.close()  # a part that failed to build leaves no open files or threads behind
             raise

@@ -27,6 +27,7 @@ import threading
 import time
 
 MAX_PAUSE_S = 0.05  # per checkpoint: a read takes a few ms; a steady stream of reads must not stop writes
+QUIET_S = 1.0  # no read for this long: bulk write work may use a second core (see CachedEmbedder.set_quiet)
 SWITCH_INTERVAL_S = 0.001
 
 
@@ -43,6 +44,7 @@ class ReadsFirst:
         self.max_pause_s = max_pause_s
         self._cond = threading.Condition()
         self._reads = 0
+        self._last_read = float("-inf")  # monotonic time the latest read was done
         self._local = threading.local()
         self.pauses = 0  # checkpoints that waited for reads (a figure for tests and status)
 
@@ -54,12 +56,18 @@ class ReadsFirst:
     def read_done(self) -> None:
         with self._cond:
             self._reads = max(0, self._reads - 1)
+            self._last_read = time.monotonic()
             if not self._reads:
                 self._cond.notify_all()
 
     def reads(self) -> int:
         with self._cond:
             return self._reads
+
+    def quiet(self, seconds: float = QUIET_S) -> bool:
+        """No read in progress, and none done in the last ``seconds``."""
+        with self._cond:
+            return not self._reads and time.monotonic() - self._last_read >= seconds
 
     def running_read(self, flag: bool) -> None:
         """Mark the calling thread as running a read (it never pauses) or not."""

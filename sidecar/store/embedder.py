@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from sidecar.store.embedder_base import CachedEmbedder, default_threads
+from sidecar.store.embedder_base import CachedEmbedder, default_bulk_workers, default_threads
 
 MODEL_KEY = "minilm"  # what the config says
 MODEL_NAME = "all-MiniLM-L6-v2-int8"  # what the store's card records
@@ -73,6 +73,8 @@ class StoreEmbedder(Protocol):
     def query_one(self, text: str) -> list[float]: ...
 
     def set_checkpoint(self, checkpoint: Callable[[], object] | None) -> None: ...
+
+    def set_quiet(self, quiet: Callable[[], bool] | None) -> None: ...
 
 
 def session_options(threads: int | None, *, basic_graph: bool = False) -> Any:
@@ -163,14 +165,17 @@ class MiniLMEmbedder(CachedEmbedder):
     name = MODEL_NAME
     dims = DIMS
 
-    def __init__(self, threads: int | None = None, cache_size: int = 4096, quantized_queries: bool = True) -> None:
-        """``quantized_queries=False``: queries through the exact graph too (see the module's docstring)."""
+    def __init__(self, threads: int | None = None, cache_size: int = 4096, quantized_queries: bool = True,
+                 bulk_workers: int | None = None) -> None:
+        """``quantized_queries=False``: queries through the exact graph too (see the module's docstring);
+        ``bulk_workers``: model runs of one large batch at once (default: :func:`default_bulk_workers`)."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         from sidecar.store.embedder_graph import GraphError, rewritten
 
         super().__init__(cache_size)
+        self.bulk_workers = default_bulk_workers() if bulk_workers is None else max(1, int(bulk_workers))
         data = verified_bytes()
         try:
             exact = rewritten(data, quantize=False)
@@ -204,9 +209,12 @@ class MiniLMEmbedder(CachedEmbedder):
         encodings = self._tokenizer.encode_batch(texts)
         out = np.zeros((len(texts), DIMS), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda k: len(encodings[k].ids))
-        for chunk in batches(order, [len(e.ids) for e in encodings], batch_size, BATCH_TOKENS):
-            self.pause()
-            out[chunk] = self._run([encodings[k] for k in chunk], session)
+
+        def run(chunk: list[int]) -> None:
+            out[chunk] = self._run([encodings[k] for k in chunk], session)  # rows of its own: no lock needed
+
+        self.run_each(batches(order, [len(e.ids) for e in encodings], batch_size, BATCH_TOKENS), run,
+                      self.bulk_workers)
         return out
 
     def embed_one(self, text: str) -> list[float]:

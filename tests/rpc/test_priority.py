@@ -137,3 +137,13 @@ def test_the_pool_shortens_the_interpreters_switch_interval():
         assert sys.getswitchinterval() == pytest.approx(0.001)
     finally:
         sys.setswitchinterval(before)
+
+
+def test_reads_are_quiet_only_when_none_runs_and_none_ended_lately():
+    gate = ReadsFirst()
+    assert gate.quiet()  # no read yet
+    gate.read_queued()
+    assert not gate.quiet(0.0)
+    gate.read_done()
+    assert not gate.quiet(3600.0)  # one just ended
+    assert gate.quiet(0.0)

@@ -159,3 +159,10 @@ def test_long_texts_embed_alike_whatever_the_token_budget(model, monkeypatch):
     expected = MiniLMEmbedder(threads=1, cache_size=0).embed(texts)
     monkeypatch.setattr(emb, "BATCH_TOKENS", 300)
     assert np.allclose(MiniLMEmbedder(threads=1, cache_size=0).embed(texts), expected, atol=1e-4)
+
+
+def test_a_large_batch_on_two_workers_gets_the_vectors_of_one_worker():
+    texts = [f"note {n}: " + "the garden needs water " * (n % 7 + 1) for n in range(40)]
+    one = MiniLMEmbedder(threads=1, cache_size=0, bulk_workers=1).embed(texts, batch_size=4)
+    two = MiniLMEmbedder(threads=1, cache_size=0, bulk_workers=2).embed(texts, batch_size=4)
+    assert np.array_equal(one, two)

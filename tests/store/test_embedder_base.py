@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
+import pytest
 
 from sidecar.store.embedder_base import CachedEmbedder
+from sidecar.testing.waiting import ready_limit
 
 
 class CountingEmbedder(CachedEmbedder):
@@ -75,3 +79,63 @@ def test_one_text_past_the_cache_size_is_not_kept() -> None:
     model.embed(["abc"])
     model.embed(["abc"])
     assert model.computed == ["abc", "abc"] and model.calls == 2
+
+
+def test_one_worker_runs_every_chunk_in_order_on_the_calling_thread() -> None:
+    model = CountingEmbedder(cache_size=0)
+    pauses: list[int] = []
+    model.set_checkpoint(lambda: pauses.append(1))
+    seen: list[tuple[int, int]] = []
+    model.run_each([1, 2, 3], lambda chunk: seen.append((chunk, threading.get_ident())), workers=1)
+    assert seen == [(1, threading.get_ident()), (2, threading.get_ident()), (3, threading.get_ident())]
+    assert len(pauses) == 3
+
+
+def test_a_second_worker_runs_chunks_beside_the_caller_while_reads_are_quiet() -> None:
+    model = CountingEmbedder(cache_size=0)
+    both_running = threading.Barrier(2, timeout=ready_limit())  # passes only if two chunks run at once
+    first_of_thread: set[int] = set()
+    done: list[int] = []
+    lock = threading.Lock()
+
+    def run(chunk: int) -> None:
+        with lock:
+            first = threading.get_ident() not in first_of_thread
+            first_of_thread.add(threading.get_ident())
+        if first:
+            both_running.wait()
+        with lock:
+            done.append(chunk)
+
+    model.run_each(list(range(6)), run, workers=2)
+    assert sorted(done) == list(range(6)) and len(first_of_thread) == 2
+
+
+def test_the_second_worker_stays_out_while_reads_are_busy() -> None:
+    model = CountingEmbedder(cache_size=0)
+    model.set_quiet(lambda: False)
+    threads: set[int] = set()
+    model.run_each(list(range(5)), lambda chunk: threads.add(threading.get_ident()), workers=2)
+    assert threads == {threading.get_ident()}
+
+
+def test_a_failing_chunk_is_raised_and_the_other_chunks_stop() -> None:
+    model = CountingEmbedder(cache_size=0)
+    ran: list[int] = []
+    failed = threading.Event()
+
+    def run(chunk: int) -> None:
+        ran.append(chunk)
+        if chunk == 0:
+            failed.set()
+            raise ValueError("model run failed")
+        failed.wait(ready_limit())  # a chunk running beside the failing one ends only after it failed
+
+    with pytest.raises(ValueError, match="model run failed"):
+        model.run_each(list(range(50)), run, workers=2)
+    assert len(ran) <= 3  # the failing chunk, the one beside it, at most one taken meanwhile
+
+    ran.clear()
+    with pytest.raises(ValueError, match="model run failed"):
+        model.run_each(list(range(50)), run, workers=1)
+    assert ran == [0]
