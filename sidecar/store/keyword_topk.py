@@ -197,7 +197,7 @@ def _scope_fits(conn: sqlite3.Connection, counts: list[tuple[int, int, str]], wh
             return True
         if counts[-1][0] - max(0, everywhere - inside) > budget:
             return False  # even if every row outside the scope held the commonest term, too many inside do
-        if inside >= everywhere:  # the scope is the whole store: no row needs looking up (1.2 -> 0.1 ms at 100k)
+        if inside >= everywhere:  # the whole store: no row needs looking up (the plan: 1.2 -> 0.25 ms at 100k)
             where, params = "", ()
     return _in_scope(conn, [p for _, _, p in counts], where, params, budget) <= budget
 
