@@ -101,9 +101,10 @@ class RowCopies:
                 return default
 
     def status(self) -> dict[str, Any]:
-        """``state`` (``on``: trusted; ``syncing``: not yet compared with the store; ``off``: the file failed)
-        and the rows answered from the copy (``hits``) or read from the store (``misses``) since the start."""
-        state = "off" if self.broken else "on" if self.trusted else "syncing"
+        """``state`` (``on``: trusted; ``untrusted``: not compared with the store yet, or a write came during
+        that comparison, which lasts until the next start; ``off``: the file failed) and the rows answered
+        from the copy (``hits``) or read from the store (``misses``) since the start."""
+        state = "off" if self.broken else "on" if self.trusted else "untrusted"
         return {"state": state, "hits": self.hits, "misses": self.misses}
 
     # -- reads ------------------------------------------------------------------

@@ -45,7 +45,7 @@ def test_until_compared_with_the_store_every_row_is_read_from_it(tmp_path: Path)
     assert copies.rows_through(["a"], store.read)[0].payload == {"data": "tea"}
     assert store.asked == ["a", "a"]  # asked once per call, each id once; nothing kept while untrusted
     assert copies.payloads(["a"]) == {}
-    assert copies.status() == {"state": "syncing", "hits": 0, "misses": 2}
+    assert copies.status() == {"state": "untrusted", "hits": 0, "misses": 2}
 
 
 def test_after_the_start_comparison_rows_come_from_the_copy(tmp_path: Path):
