@@ -134,15 +134,12 @@ class RowCopies:
         """``{id: payload}`` of the copied rows among ``ids`` (none before the copy is trusted)."""
         if not self.trusted or not ids:
             return {}
-        marks = ",".join("?" * len(ids))
-
-        def read(db: sqlite3.Connection) -> list[tuple[str, str]]:
+        def read(db: sqlite3.Connection) -> dict[str, str]:
             if not self.trusted:  # forgotten by a failure while this read waited for the lock
-                return []
-            return db.execute(f"SELECT memory_id, payload FROM row_copies WHERE memory_id IN ({marks})",
-                              list(ids)).fetchall()
+                return {}
+            return _held(db, ids)
 
-        return {memory_id: json.loads(text) for memory_id, text in self._locked(read, [])}
+        return {memory_id: json.loads(text) for memory_id, text in self._locked(read, {}).items()}
 
     # -- keeping in step ------------------------------------------------------------
 
@@ -200,11 +197,9 @@ class RowCopies:
         texts = _texts(rows)
         if not texts:
             return 0
-        marks = ",".join("?" * len(texts))
 
         def rewrite(db: sqlite3.Connection) -> int:
-            held = dict(db.execute(f"SELECT memory_id, payload FROM row_copies WHERE memory_id IN ({marks})",
-                                   list(texts)).fetchall())
+            held = _held(db, list(texts))
             differing = [(memory_id, text) for memory_id, text in texts.items() if held.get(memory_id) != text]
             if differing:
                 _write(db, differing)
@@ -232,6 +227,13 @@ def _texts(rows: Iterable[StoredRow]) -> dict[str, str]:
         except (TypeError, ValueError):
             continue
     return out
+
+
+def _held(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str]:
+    """``{id: payload text}`` of the copies among ``ids``."""
+    marks = ",".join("?" * len(ids))
+    return dict(db.execute(f"SELECT memory_id, payload FROM row_copies WHERE memory_id IN ({marks})",
+                           list(ids)).fetchall())
 
 
 def _write(db: sqlite3.Connection, values: list[tuple[str, str]]) -> None:
