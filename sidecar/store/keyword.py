@@ -77,6 +77,11 @@ class KeywordIndex:
     def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         return self._db.transaction(self._scopes.written)
 
+    def batch(self) -> AbstractContextManager[None]:
+        """Run this thread's writes inside the block in one transaction (a batch add; see
+        :meth:`ThreadConnections.batch`)."""
+        return self._db.batch(self._scopes.written)
+
     def _prepare_schema(self) -> None:
         conn = self._conn()
         keyword_schema.prepare(conn, self.path, self.tokenizer)

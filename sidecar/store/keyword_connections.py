@@ -46,8 +46,19 @@ class ThreadConnections:
     @contextmanager
     def transaction(self, committed: Callable[[], None]) -> Iterator[sqlite3.Connection]:
         """A write transaction that takes the lock up front (no upgrade deadlocks); ``committed`` runs
-        inside it once the body succeeded."""
+        inside it once the body succeeded. Inside :meth:`batch` it is a savepoint of the batch's transaction."""
         conn = self.conn()
+        if getattr(self._local, "batched", False):
+            conn.execute("SAVEPOINT batched_write")
+            try:
+                yield conn
+                committed()
+            except BaseException:
+                conn.execute("ROLLBACK TO batched_write")
+                conn.execute("RELEASE batched_write")
+                raise
+            conn.execute("RELEASE batched_write")
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
@@ -56,6 +67,24 @@ class ThreadConnections:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    @contextmanager
+    def batch(self, committed: Callable[[], None]) -> Iterator[None]:
+        """The calling thread's write transactions inside the block, in one transaction (a batch add).
+
+        Per-row commits cost twice the CPU of the rows' writes (FTS5 flushes its pending terms at each
+        commit): 0.41 against 0.26 ms per LoCoMo turn with the previous turn as context (2026-12-01).
+        Each write stays a savepoint, so one that fails leaves nothing behind when its error is caught.
+        """
+        if getattr(self._local, "batched", False):
+            yield
+            return
+        with self.transaction(committed):
+            self._local.batched = True
+            try:
+                yield
+            finally:
+                self._local.batched = False
 
     def drop(self) -> None:
         """Close every connection opened so far; new ones open on next use (after a file was set aside)."""

@@ -178,6 +178,25 @@ def test_failed_upsert_rolls_back_and_leaves_index_usable(index: KeywordIndex) -
     assert set(ids(index.search("memory", filters={"user_id": "u"}, limit=5))) == {"m1", "m2"}
 
 
+def test_a_batch_of_upserts_is_one_transaction_that_reads_its_own_rows(index: KeywordIndex,
+                                                                        tmp_path: Path) -> None:
+    other = KeywordIndex(tmp_path / "keyword.db")  # another connection: sees the batch only once it is done
+    try:
+        with index.batch():
+            index.upsert("t1", "Caroline: I went to the LGBTQ support group", user_id="u", run_id="s1")
+            assert index.neighbour_text(user_id="u", agent_id=None, run_id="s1") == \
+                "Caroline: I went to the LGBTQ support group"
+            with pytest.raises(sqlite3.Error):
+                index.upsert("bad", object(), user_id="u", run_id="s1")  # type: ignore[arg-type]
+            index.upsert("t2", "Melanie: that sounds lovely", user_id="u", run_id="s1")
+            assert other.ids() == set()
+        assert other.ids() == {"t1", "t2"}
+        assert ids(other.search("support group", filters={"user_id": "u"}, limit=5)) == ["t1"]
+        assert other.count({"user_id": "u"}) == index.count({"user_id": "u"}) == 2
+    finally:
+        other.close()
+
+
 def test_newest_follows_write_order_within_a_scope(index):
     for n in range(5):
         index.upsert(f"m{n}", f"fact number {n}", user_id="alice")

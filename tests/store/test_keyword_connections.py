@@ -64,3 +64,55 @@ def test_after_drop_a_thread_opens_a_fresh_connection(tmp_path: Path) -> None:
     pool.drop()
     assert pool.conn() is not before
     assert pool.conn().execute("SELECT count(*) FROM t").fetchone()[0] == 0
+
+
+def test_a_batch_commits_its_writes_at_once_and_a_caught_failure_inside_leaves_nothing(tmp_path: Path) -> None:
+    pool = _pool(tmp_path, [])
+    reader = sqlite3.connect(str(tmp_path / "k.db"))
+    commits: list[str] = []
+    with pool.batch(lambda: commits.append("batch")):
+        with pool.transaction(lambda: commits.append("one")) as conn:
+            conn.execute("INSERT INTO t VALUES(1)")
+        with pytest.raises(ValueError):
+            with pool.transaction(lambda: commits.append("bad")) as conn:
+                conn.execute("INSERT INTO t VALUES(2)")
+                raise ValueError("boom")
+        with pool.transaction(lambda: commits.append("three")) as conn:
+            conn.execute("INSERT INTO t VALUES(3)")
+        assert reader.execute("SELECT count(*) FROM t").fetchone()[0] == 0  # not committed yet
+        assert pool.conn().in_transaction
+    assert [row[0] for row in reader.execute("SELECT x FROM t ORDER BY x")] == [1, 3]
+    assert commits == ["one", "three", "batch"]
+    assert not pool.conn().in_transaction
+
+
+def test_a_failure_escaping_a_batch_rolls_the_whole_batch_back(tmp_path: Path) -> None:
+    pool = _pool(tmp_path, [])
+    with pytest.raises(ValueError):
+        with pool.batch(lambda: None):
+            with pool.transaction(lambda: None) as conn:
+                conn.execute("INSERT INTO t VALUES(1)")
+            raise ValueError("boom")
+    assert pool.conn().execute("SELECT count(*) FROM t").fetchone()[0] == 0
+    with pool.transaction(lambda: None) as conn:  # the next write is a transaction of its own again
+        conn.execute("INSERT INTO t VALUES(2)")
+    assert not pool.conn().in_transaction
+
+
+def test_a_batch_binds_only_its_own_thread(tmp_path: Path) -> None:
+    pool = _pool(tmp_path, [])
+    wrote = threading.Event()
+
+    def other_thread() -> None:
+        with pool.transaction(lambda: None) as conn:  # waits for the batch's lock, then commits on its own
+            conn.execute("INSERT INTO t VALUES(2)")
+        wrote.set()
+
+    with pool.batch(lambda: None):
+        with pool.transaction(lambda: None) as conn:
+            conn.execute("INSERT INTO t VALUES(1)")
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+    worker.join()
+    assert wrote.is_set()
+    assert sorted(row[0] for row in pool.conn().execute("SELECT x FROM t")) == [1, 2]
