@@ -206,12 +206,22 @@ class ChromaRows:
                 for n, row_id in enumerate(found["ids"])]
 
     def nearest(self, vector: Sequence[float], n: int, where: Mapping[str, Any] | None) -> list[ScoredRow]:
-        """The ``n`` rows nearest ``vector`` (among those matching ``where``), nearest first."""
+        """The ``n`` rows nearest ``vector`` (among those matching ``where``), nearest first.
+
+        With trusted copies, Chroma is asked for ids and distances only and the payloads come from the
+        copies: reading ~120 rows' metadata from Chroma cost ~3.5 ms of a search's CPU in a store of two
+        users (10k + 2k LoCoMo turns), the copies ~1 ms. A row deleted between the two reads is left out.
+        """
+        include = ["distances"] if self._copies is not None and self._copies.trusted else ["metadatas", "distances"]
         found = self._collection.query(query_embeddings=[_floats(vector)], n_results=n,
-                                       where=dict(where) if where else None,
-                                       include=["metadatas", "distances"])
-        return [ScoredRow(row_id, meta or {}, float(distance)) for row_id, meta, distance in
-                zip(found["ids"][0], found["metadatas"][0], found["distances"][0])]
+                                       where=dict(where) if where else None, include=include)
+        ids, distances = found["ids"][0], found["distances"][0]
+        if "metadatas" in include:
+            return [ScoredRow(row_id, meta or {}, float(distance))
+                    for row_id, meta, distance in zip(ids, found["metadatas"][0], distances)]
+        payloads = {row.id: row.payload for row in self.rows(ids)}
+        return [ScoredRow(row_id, payloads[row_id], float(distance))
+                for row_id, distance in zip(ids, distances) if row_id in payloads]
 
     def nearest_ids(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
         """(id, mem0 score) of the ``n`` rows nearest ``vector``, nearest first, without metadata.
