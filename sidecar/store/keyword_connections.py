@@ -48,25 +48,17 @@ class ThreadConnections:
         """A write transaction that takes the lock up front (no upgrade deadlocks); ``committed`` runs
         inside it once the body succeeded. Inside :meth:`batch` it is a savepoint of the batch's transaction."""
         conn = self.conn()
-        if getattr(self._local, "batched", False):
-            conn.execute("SAVEPOINT batched_write")
-            try:
-                yield conn
-                committed()
-            except BaseException:
-                conn.execute("ROLLBACK TO batched_write")
-                conn.execute("RELEASE batched_write")
-                raise
-            conn.execute("RELEASE batched_write")
-            return
-        conn.execute("BEGIN IMMEDIATE")
+        nested = getattr(self._local, "batched", False)
+        conn.execute("SAVEPOINT batched_write" if nested else "BEGIN IMMEDIATE")
         try:
             yield conn
             committed()
         except BaseException:
-            conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK TO batched_write" if nested else "ROLLBACK")
+            if nested:
+                conn.execute("RELEASE batched_write")  # ROLLBACK TO keeps the savepoint open
             raise
-        conn.execute("COMMIT")
+        conn.execute("RELEASE batched_write" if nested else "COMMIT")
 
     @contextmanager
     def batch(self, committed: Callable[[], None]) -> Iterator[None]:
