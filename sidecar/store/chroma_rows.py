@@ -212,11 +212,12 @@ class ChromaRows:
         copies: reading ~120 rows' metadata from Chroma cost ~3.5 ms of a search's CPU in a store of two
         users (10k + 2k LoCoMo turns), the copies ~1 ms. A row deleted between the two reads is left out.
         """
-        include = ["distances"] if self._copies is not None and self._copies.trusted else ["metadatas", "distances"]
+        from_copies = self._copies is not None and self._copies.trusted
         found = self._collection.query(query_embeddings=[_floats(vector)], n_results=n,
-                                       where=dict(where) if where else None, include=include)
+                                       where=dict(where) if where else None,
+                                       include=["distances"] if from_copies else ["metadatas", "distances"])
         ids, distances = found["ids"][0], found["distances"][0]
-        if "metadatas" in include:
+        if not from_copies:
             return [ScoredRow(row_id, meta or {}, float(distance))
                     for row_id, meta, distance in zip(ids, found["metadatas"][0], distances)]
         payloads = {row.id: row.payload for row in self.rows(ids)}
