@@ -99,7 +99,7 @@ def test_a_failure_escaping_a_batch_rolls_the_whole_batch_back(tmp_path: Path) -
     assert not pool.conn().in_transaction
 
 
-def test_a_batch_binds_only_its_own_thread(tmp_path: Path) -> None:
+def test_another_threads_write_during_a_batch_waits_for_it_then_commits_on_its_own(tmp_path: Path) -> None:
     pool = _pool(tmp_path, [])
     wrote = threading.Event()
 
